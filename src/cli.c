@@ -1,0 +1,709 @@
+/*
+ * cli: popt tables, struct nsstls_opts and option validation (see cli.h).
+ *
+ * Each --help section is its own table joined with POPT_ARG_INCLUDE_TABLE.
+ * Options whose value needs parsing carry a val code and are handled in the
+ * poptGetNextOpt() loop; plain flags land directly in the struct.  Help is
+ * printed here rather than by POPT_AUTOHELP because popt's autohelp calls
+ * exit() itself, and only main() may end the process.
+ */
+#include "cli.h"
+
+#include <popt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "names.h"
+
+enum {
+	OPT_PORT = 1,
+	OPT_CONNECT_TIMEOUT,
+	OPT_TIMEOUT,
+	OPT_TLS_MIN,
+	OPT_TLS_MAX,
+	OPT_TLS12,
+	OPT_TLS13,
+	OPT_CIPHERS,
+	OPT_GROUPS,
+	OPT_SIGALGS,
+	OPT_ALPN,
+	OPT_SERVERNAME,
+	OPT_NO_SNI,
+	OPT_VERIFY_NAME,
+	OPT_CA_FILE,
+	OPT_TRUST,
+	OPT_NO_BUILTIN,
+	OPT_DB,
+	OPT_PASS_FILE,
+	OPT_PASS,
+	OPT_RENEGOTIATE,
+	OPT_KEY_UPDATE,
+	OPT_VERBOSE,
+	OPT_CONNECT,
+	OPT_HELP,
+	OPT_USAGE,
+};
+
+/* Values parsed in the loop are collected here before validation. */
+struct raw {
+	const char *tls_min, *tls_max;
+	int only12, only13;
+	int no_sni;
+	int no_builtin;
+	char *trust;
+	uint16_t port;
+	char *connect;          /* -connect HOST:PORT (s_client) */
+};
+
+static struct poptOption connection_table[] = {
+	{ "port", 'p', POPT_ARG_STRING, NULL, OPT_PORT,
+	  "port to connect to (default 443, or the one in HOST:PORT)", "PORT" },
+	{ "ipv4", '4', POPT_ARG_NONE, NULL, '4', "use IPv4 addresses only", NULL },
+	{ "ipv6", '6', POPT_ARG_NONE, NULL, '6', "use IPv6 addresses only", NULL },
+	{ "connect-timeout", '\0', POPT_ARG_STRING, NULL, OPT_CONNECT_TIMEOUT,
+	  "resolve and TCP connect timeout (default 10 s; 2.5, 500ms)", "SECONDS" },
+	{ "timeout", '\0', POPT_ARG_STRING, NULL, OPT_TIMEOUT,
+	  "handshake timeout and idle read timeout (default 10 s)", "SECONDS" },
+	POPT_TABLEEND
+};
+
+static struct poptOption tls_table[] = {
+	{ "tls-min", '\0', POPT_ARG_STRING, NULL, OPT_TLS_MIN,
+	  "lowest TLS version offered: 1.0, 1.1, 1.2, 1.3 (default 1.2)", "VERSION" },
+	{ "tls-max", '\0', POPT_ARG_STRING, NULL, OPT_TLS_MAX,
+	  "highest TLS version offered (default 1.3)", "VERSION" },
+	{ "tls1.2", '\0', POPT_ARG_NONE, NULL, OPT_TLS12, "offer TLS 1.2 only", NULL },
+	{ "tls1.3", '\0', POPT_ARG_NONE, NULL, OPT_TLS13, "offer TLS 1.3 only", NULL },
+	{ "ciphers", '\0', POPT_ARG_STRING, NULL, OPT_CIPHERS,
+	  "cipher suites to offer: IANA names or hex ids, comma separated", "LIST" },
+	{ "list-ciphers", '\0', POPT_ARG_NONE, NULL, 0,
+	  "list the cipher suites this NSS implements and exit", NULL },
+	{ "groups", '\0', POPT_ARG_STRING, NULL, OPT_GROUPS,
+	  "key-exchange groups to offer, in order (x25519,secp256r1,...)", "LIST" },
+	{ "sigalgs", '\0', POPT_ARG_STRING, NULL, OPT_SIGALGS,
+	  "signature schemes to offer (ecdsa_secp256r1_sha256,...)", "LIST" },
+	{ "alpn", '\0', POPT_ARG_STRING, NULL, OPT_ALPN,
+	  "ALPN protocols to offer, in preference order (h2,http/1.1)", "LIST" },
+	{ "servername", '\0', POPT_ARG_STRING, NULL, OPT_SERVERNAME,
+	  "SNI name to send (default: the target host name)", "NAME" },
+	{ "no-sni", '\0', POPT_ARG_NONE, NULL, OPT_NO_SNI, "send no SNI", NULL },
+	{ "verify-name", '\0', POPT_ARG_STRING, NULL, OPT_VERIFY_NAME,
+	  "host name to verify the certificate against (default: the target)", "NAME" },
+	POPT_TABLEEND
+};
+
+static struct poptOption trust_table[] = {
+	{ "ca-file", '\0', POPT_ARG_STRING, NULL, OPT_CA_FILE,
+	  "PEM file of trust anchors (repeatable)", "FILE" },
+	{ "trust", '\0', POPT_ARG_STRING, NULL, OPT_TRUST,
+	  "trust sources: builtin, system, comma separated (default builtin)", "SOURCES" },
+	{ "no-builtin-roots", '\0', POPT_ARG_NONE, NULL, OPT_NO_BUILTIN,
+	  "do not load NSS's built-in Mozilla roots", NULL },
+	{ "db", '\0', POPT_ARG_STRING, NULL, OPT_DB,
+	  "NSS database directory (sql:), opened read-only", "DIR" },
+	{ "pass-file", '\0', POPT_ARG_STRING, NULL, OPT_PASS_FILE,
+	  "password of the database, first line of FILE", "FILE" },
+	{ "pass", '\0', POPT_ARG_STRING, NULL, OPT_PASS,
+	  "password source: env:VAR, file:PATH or pass:TEXT", "SPEC" },
+	{ "insecure", 'k', POPT_ARG_NONE, NULL, 0,
+	  "go on (exit 0) when verification fails; the report still shows why", NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption session_table[] = {
+	{ "no-data", '\0', POPT_ARG_NONE, NULL, 0,
+	  "exit right after the handshake and the report", NULL },
+	{ "crlf", '\0', POPT_ARG_NONE, NULL, 0,
+	  "send LF from stdin as CRLF", NULL },
+	{ "renegotiate", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL,
+	  OPT_RENEGOTIATE, "renegotiate N times after the handshake (TLS 1.2; default 1)", "N" },
+	{ "key-update", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL,
+	  OPT_KEY_UPDATE, "send a TLS 1.3 KeyUpdate; =request asks for one back", "request" },
+	POPT_TABLEEND
+};
+
+static struct poptOption output_table[] = {
+	{ "showcerts", '\0', POPT_ARG_NONE, NULL, 0,
+	  "write the chain the server sent as PEM to stdout", NULL },
+	{ "brief", '\0', POPT_ARG_NONE, NULL, 0, "print a short report", NULL },
+	{ "quiet", 'q', POPT_ARG_NONE, NULL, 0, "print no report, only errors", NULL },
+	{ "verbose", 'v', POPT_ARG_NONE, NULL, OPT_VERBOSE,
+	  "print more detail (repeat for more)", NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption help_table[] = {
+	{ "version", '\0', POPT_ARG_NONE, NULL, 0,
+	  "print the versions of nsstls, NSS and NSPR", NULL },
+	{ "help", '?', POPT_ARG_NONE, NULL, OPT_HELP, "show this help", NULL },
+	{ "usage", '\0', POPT_ARG_NONE, NULL, OPT_USAGE, "show a short usage line", NULL },
+	POPT_TABLEEND
+};
+
+/* openssl s_client spellings, accepted with one dash and kept out of
+ * --help; the man page lists them (S_CLIENT ALIASES). */
+#define ALIAS (POPT_ARGFLAG_ONEDASH | POPT_ARGFLAG_DOC_HIDDEN)
+static struct poptOption alias_table[] = {
+	{ "connect", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_CONNECT, NULL, NULL },
+	{ "CAfile", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_CA_FILE, NULL, NULL },
+	{ "tls1_2", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TLS12, NULL, NULL },
+	{ "tls1_3", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TLS13, NULL, NULL },
+	{ "servername", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SERVERNAME, NULL, NULL },
+	{ "alpn", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_ALPN, NULL, NULL },
+	{ "crlf", '\0', POPT_ARG_NONE | ALIAS, NULL, 0, NULL, NULL },
+	{ "showcerts", '\0', POPT_ARG_NONE | ALIAS, NULL, 0, NULL, NULL },
+	{ "brief", '\0', POPT_ARG_NONE | ALIAS, NULL, 0, NULL, NULL },
+	{ "quiet", '\0', POPT_ARG_NONE | ALIAS, NULL, 0, NULL, NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption main_table[] = {
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, connection_table, 0, "Connection:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, tls_table, 0, "TLS parameters:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, trust_table, 0, "Verification and trust:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, session_table, 0, "Session:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, output_table, 0, "Output:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, alias_table, 0, NULL, NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, help_table, 0, "Help:", NULL },
+	POPT_TABLEEND
+};
+
+/* popt tables are static, so the flag entries are pointed at this run's
+ * struct per call; looked up by name so the tables stay readable. */
+static struct poptOption *
+find_option(struct poptOption *table, const char *name)
+{
+	for (struct poptOption *p = table; p->longName != NULL ||
+	    p->shortName != '\0' || p->arg != NULL; p++) {
+		if ((p->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE) {
+			struct poptOption *q = find_option(p->arg, name);
+
+			if (q != NULL)
+				return q;
+		} else if (p->longName != NULL && strcmp(p->longName, name) == 0) {
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static void
+bind_flag(const char *name, int *field)
+{
+	find_option(main_table, name)->arg = field;
+	/* The one-dash s_client spelling, if there is one. */
+	if (find_option(alias_table, name) != NULL)
+		find_option(alias_table, name)->arg = field;
+}
+
+static void
+bind_flags(struct nsstls_opts *o)
+{
+	bind_flag("list-ciphers", &o->list_ciphers);
+	bind_flag("insecure", &o->insecure);
+	bind_flag("no-data", &o->no_data);
+	bind_flag("crlf", &o->crlf);
+	bind_flag("showcerts", &o->showcerts);
+	bind_flag("brief", &o->brief);
+	bind_flag("quiet", &o->quiet);
+	bind_flag("version", &o->version);
+}
+
+static void usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nsstls: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'nsstls --help' for more information.\n", stderr);
+}
+
+static int
+parse_ciphers(const char *arg, struct nsstls_opts *o)
+{
+	size_t n;
+	char **list = util_split_list(arg, ",: ", &n);
+	int rc = 0;
+
+	free(o->ciphers);
+	o->ciphers = xcalloc(n, sizeof(*o->ciphers));
+	o->n_ciphers = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (names_cipher_parse(list[i], &o->ciphers[o->n_ciphers]) != 0) {
+			fprintf(stderr, "nsstls: unknown cipher suite '%s'; this NSS "
+			    "implements: ", list[i]);
+			names_print_ciphers(stderr);
+			fputs("\n", stderr);
+			rc = -1;
+			break;
+		}
+		o->n_ciphers++;
+	}
+	if (rc == 0 && o->n_ciphers == 0) {
+		usage_error("--ciphers needs at least one suite%s", "");
+		rc = -1;
+	}
+	util_list_free(list);
+	return rc;
+}
+
+static int
+parse_groups(const char *arg, struct nsstls_opts *o)
+{
+	size_t n;
+	char **list = util_split_list(arg, ",: ", &n);
+	int rc = 0;
+
+	free(o->groups);
+	o->groups = xcalloc(n, sizeof(*o->groups));
+	o->n_groups = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (names_group_parse(list[i], &o->groups[o->n_groups]) != 0) {
+			fprintf(stderr, "nsstls: unknown group '%s'; valid groups: ",
+			    list[i]);
+			names_print_groups(stderr);
+			fputs(" (NSS 3.87 has no post-quantum groups)\n", stderr);
+			rc = -1;
+			break;
+		}
+		o->n_groups++;
+	}
+	if (rc == 0 && o->n_groups == 0) {
+		usage_error("--groups needs at least one group%s", "");
+		rc = -1;
+	}
+	util_list_free(list);
+	return rc;
+}
+
+static int
+parse_sigalgs(const char *arg, struct nsstls_opts *o)
+{
+	size_t n;
+	char **list = util_split_list(arg, ",: ", &n);
+	int rc = 0;
+
+	free(o->sigalgs);
+	o->sigalgs = xcalloc(n, sizeof(*o->sigalgs));
+	o->n_sigalgs = 0;
+	for (size_t i = 0; i < n; i++) {
+		int r = names_sigalg_parse(list[i], &o->sigalgs[o->n_sigalgs]);
+
+		if (r == -2) {
+			fprintf(stderr, "nsstls: signature scheme '%s' is not "
+			    "implemented by NSS %s; valid schemes: ", list[i], "3.87");
+		} else if (r != 0) {
+			fprintf(stderr, "nsstls: unknown signature scheme '%s'; "
+			    "valid schemes: ", list[i]);
+		}
+		if (r != 0) {
+			names_print_sigalgs(stderr);
+			fputs("\n", stderr);
+			rc = -1;
+			break;
+		}
+		o->n_sigalgs++;
+	}
+	if (rc == 0 && o->n_sigalgs == 0) {
+		usage_error("--sigalgs needs at least one scheme%s", "");
+		rc = -1;
+	}
+	util_list_free(list);
+	return rc;
+}
+
+static int
+parse_alpn(const char *arg, struct nsstls_opts *o)
+{
+	util_list_free(o->alpn);
+	o->alpn = util_split_list(arg, ",", &o->n_alpn);
+	if (o->n_alpn == 0) {
+		usage_error("--alpn needs at least one protocol%s", "");
+		return -1;
+	}
+	for (size_t i = 0; i < o->n_alpn; i++) {
+		if (strlen(o->alpn[i]) > 255) {
+			usage_error("ALPN protocol name longer than 255 bytes: %s",
+			    o->alpn[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_trust(const char *arg, struct nsstls_opts *o)
+{
+	size_t n;
+	char **list = util_split_list(arg, ", ", &n);
+	int rc = 0;
+
+	o->trust_builtin = false;
+	o->trust_system = false;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(list[i], "builtin") == 0)
+			o->trust_builtin = true;
+		else if (strcmp(list[i], "system") == 0)
+			o->trust_system = true;
+		else {
+			usage_error("unknown trust source '%s'; valid sources: "
+			    "builtin, system", list[i]);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && n == 0) {
+		usage_error("--trust needs builtin, system or both%s", "");
+		rc = -1;
+	}
+	util_list_free(list);
+	return rc;
+}
+
+static int
+parse_version(const char *opt, const char *arg, uint16_t *v)
+{
+	if (names_version_parse(arg, v) == 0)
+		return 0;
+	fprintf(stderr, "nsstls: %s: unknown TLS version '%s'; valid versions: ",
+	    opt, arg);
+	names_print_versions(stderr);
+	fputs("\n", stderr);
+	return -1;
+}
+
+static void
+replace(char **field, char *value)
+{
+	free(*field);
+	*field = value;
+}
+
+/* One option from the loop.  arg is popt's malloc'd copy, owned here. */
+static int
+handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
+{
+	int ret = 0;
+
+	switch (rc) {
+	case OPT_PORT:
+		if (util_parse_port(arg, &r->port) != 0) {
+			usage_error("--port: '%s' is not a port from 1 to 65535", arg);
+			ret = -1;
+		}
+		break;
+	case '4':
+		o->ipv4_only = 1;
+		break;
+	case '6':
+		o->ipv6_only = 1;
+		break;
+	case OPT_CONNECT_TIMEOUT:
+		if (util_parse_duration_ms(arg, &o->connect_timeout_ms) != 0) {
+			usage_error("--connect-timeout: '%s' is not a duration "
+			    "(seconds, e.g. 5, 2.5 or 500ms)", arg);
+			ret = -1;
+		}
+		break;
+	case OPT_TIMEOUT:
+		if (util_parse_duration_ms(arg, &o->timeout_ms) != 0) {
+			usage_error("--timeout: '%s' is not a duration "
+			    "(seconds, e.g. 5, 2.5 or 500ms)", arg);
+			ret = -1;
+		}
+		break;
+	case OPT_TLS_MIN:
+		ret = parse_version("--tls-min", arg, &o->tls_min);
+		r->tls_min = "set";
+		break;
+	case OPT_TLS_MAX:
+		ret = parse_version("--tls-max", arg, &o->tls_max);
+		r->tls_max = "set";
+		break;
+	case OPT_TLS12:
+		r->only12 = 1;
+		break;
+	case OPT_TLS13:
+		r->only13 = 1;
+		break;
+	case OPT_CIPHERS:
+		ret = parse_ciphers(arg, o);
+		break;
+	case OPT_GROUPS:
+		ret = parse_groups(arg, o);
+		break;
+	case OPT_SIGALGS:
+		ret = parse_sigalgs(arg, o);
+		break;
+	case OPT_ALPN:
+		ret = parse_alpn(arg, o);
+		break;
+	case OPT_SERVERNAME:
+		replace(&o->servername, arg);
+		arg = NULL;
+		break;
+	case OPT_NO_SNI:
+		r->no_sni = 1;
+		break;
+	case OPT_VERIFY_NAME:
+		replace(&o->verify_name, arg);
+		arg = NULL;
+		break;
+	case OPT_CA_FILE:
+		o->ca_files = xrealloc(o->ca_files,
+		    (o->n_ca_files + 2) * sizeof(char *));
+		o->ca_files[o->n_ca_files++] = arg;
+		o->ca_files[o->n_ca_files] = NULL;
+		arg = NULL;
+		break;
+	case OPT_TRUST:
+		ret = parse_trust(arg, o);
+		free(r->trust);
+		r->trust = arg;
+		arg = NULL;
+		break;
+	case OPT_NO_BUILTIN:
+		r->no_builtin = 1;
+		break;
+	case OPT_DB:
+		replace(&o->db, arg);
+		arg = NULL;
+		break;
+	case OPT_PASS_FILE:
+		replace(&o->pass_file, arg);
+		arg = NULL;
+		break;
+	case OPT_PASS:
+		if (strncmp(arg, "env:", 4) != 0 && strncmp(arg, "file:", 5) != 0 &&
+		    strncmp(arg, "pass:", 5) != 0) {
+			usage_error("--pass: '%s' must start with env:, file: or pass:",
+			    arg);
+			ret = -1;
+		}
+		replace(&o->pass, arg);
+		arg = NULL;
+		break;
+	case OPT_RENEGOTIATE:
+		if (arg == NULL) {
+			o->renegotiate = 1;
+		} else {
+			char *end;
+			long n = strtol(arg, &end, 10);
+
+			if (*arg == '\0' || *end != '\0' || n < 1 || n > 100) {
+				usage_error("--renegotiate: '%s' is not a count from "
+				    "1 to 100", arg);
+				ret = -1;
+			} else {
+				o->renegotiate = (int)n;
+			}
+		}
+		break;
+	case OPT_KEY_UPDATE:
+		if (arg == NULL) {
+			o->key_update = KEY_UPDATE_SEND;
+		} else if (strcmp(arg, "request") == 0) {
+			o->key_update = KEY_UPDATE_REQUEST;
+		} else {
+			usage_error("--key-update: '%s' is not 'request'", arg);
+			ret = -1;
+		}
+		break;
+	case OPT_VERBOSE:
+		o->verbose++;
+		break;
+	case OPT_CONNECT:
+		replace(&r->connect, arg);
+		arg = NULL;
+		break;
+	}
+	free(arg);
+	return ret;
+}
+
+/* Every rule between options, each with its own message (nc's style). */
+static int
+validate(struct nsstls_opts *o, struct raw *r, const char *target_arg)
+{
+	const char *err;
+
+	if (o->ipv4_only && o->ipv6_only) {
+		usage_error("-4 and -6 exclude each other%s", "");
+		return -1;
+	}
+	if (r->only12 && r->only13) {
+		usage_error("--tls1.2 and --tls1.3 exclude each other%s", "");
+		return -1;
+	}
+	if ((r->only12 || r->only13) && (r->tls_min != NULL || r->tls_max != NULL)) {
+		usage_error("--tls1.2/--tls1.3 cannot be combined with "
+		    "--tls-min/--tls-max%s", "");
+		return -1;
+	}
+	if (r->only12)
+		o->tls_min = o->tls_max = 0x0303;
+	if (r->only13)
+		o->tls_min = o->tls_max = 0x0304;
+	if (o->tls_min > o->tls_max) {
+		fprintf(stderr, "nsstls: --tls-min %s is above --tls-max %s\n",
+		    names_version_str(o->tls_min), names_version_str(o->tls_max));
+		return -1;
+	}
+	if (r->no_sni && o->servername != NULL) {
+		usage_error("--no-sni and --servername exclude each other%s", "");
+		return -1;
+	}
+	if (o->quiet && o->brief) {
+		usage_error("--quiet and --brief exclude each other%s", "");
+		return -1;
+	}
+	if (o->renegotiate > 0 && o->tls_min > 0x0303) {
+		usage_error("--renegotiate needs TLS 1.2: TLS 1.3 has no "
+		    "renegotiation (use --key-update)%s", "");
+		return -1;
+	}
+	if (o->key_update != KEY_UPDATE_NONE && o->tls_max < 0x0304) {
+		usage_error("--key-update needs TLS 1.3 (use --renegotiate for "
+		    "TLS 1.2)%s", "");
+		return -1;
+	}
+	if (o->renegotiate > 0 && o->key_update != KEY_UPDATE_NONE) {
+		usage_error("--renegotiate and --key-update exclude each other: a "
+		    "connection is either TLS 1.2 or TLS 1.3%s", "");
+		return -1;
+	}
+	if (o->pass != NULL && o->pass_file != NULL) {
+		usage_error("--pass and --pass-file exclude each other%s", "");
+		return -1;
+	}
+	if (r->no_builtin) {
+		if (r->trust != NULL && o->trust_builtin) {
+			usage_error("--no-builtin-roots contradicts --trust builtin%s", "");
+			return -1;
+		}
+		o->trust_builtin = false;
+	}
+
+	if (o->list_ciphers || o->version) {
+		if (target_arg != NULL || r->connect != NULL) {
+			usage_error("%s takes no target", o->version ? "--version" :
+			    "--list-ciphers");
+			return -1;
+		}
+		return 0;
+	}
+	if (target_arg != NULL && r->connect != NULL) {
+		usage_error("give the target once: either HOST[:PORT] or -connect%s", "");
+		return -1;
+	}
+	if (target_arg == NULL)
+		target_arg = r->connect;
+	if (target_arg == NULL) {
+		usage_error("no target given: nsstls [OPTIONS] HOST[:PORT]%s", "");
+		return -1;
+	}
+	if (util_parse_target(target_arg, &o->target, &err) != 0) {
+		fprintf(stderr, "nsstls: bad target '%s': %s\n", target_arg, err);
+		return -1;
+	}
+	o->port = r->port ? r->port : o->target.port ? o->target.port : 443;
+
+	/* SNI names a host, never an address (RFC 6066 §3). */
+	if (o->servername == NULL && !r->no_sni && !o->target.ip_literal)
+		o->servername = xstrdup(o->target.host);
+	if (o->verify_name == NULL)
+		o->verify_name = xstrdup(o->target.host);
+	return 0;
+}
+
+static void
+opts_init(struct nsstls_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->connect_timeout_ms = NSSTLS_DEFAULT_CONNECT_TIMEOUT_MS;
+	o->timeout_ms = NSSTLS_DEFAULT_TIMEOUT_MS;
+	o->tls_min = 0x0303;
+	o->tls_max = 0x0304;
+	o->trust_builtin = true;
+}
+
+enum cli_result
+cli_parse(int argc, const char **argv, struct nsstls_opts *o)
+{
+	struct raw r = { 0 };
+	poptContext ctx;
+	enum cli_result result = CLI_USAGE_ERROR;
+	const char *target_arg = NULL;
+	char *target_copy = NULL;
+	int rc;
+
+	opts_init(o);
+	bind_flags(o);
+	ctx = poptGetContext("nsstls", argc, argv, main_table, 0);
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]");
+
+	while ((rc = poptGetNextOpt(ctx)) > 0) {
+		if (rc == OPT_HELP || rc == OPT_USAGE) {
+			if (rc == OPT_HELP)
+				poptPrintHelp(ctx, stdout, 0);
+			else
+				poptPrintUsage(ctx, stdout, 0);
+			result = CLI_DONE;
+			goto out;
+		}
+		if (handle_option(rc, poptGetOptArg(ctx), o, &r) != 0)
+			goto out;
+	}
+	if (rc < -1) {
+		fprintf(stderr, "nsstls: %s: %s\n",
+		    poptBadOption(ctx, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+		fputs("Try 'nsstls --help' for more information.\n", stderr);
+		goto out;
+	}
+	target_arg = poptGetArg(ctx);
+	if (target_arg != NULL) {
+		target_copy = xstrdup(target_arg);
+		if (poptPeekArg(ctx) != NULL) {
+			usage_error("one target at a time; unexpected '%s'",
+			    poptPeekArg(ctx));
+			goto out;
+		}
+	}
+	if (validate(o, &r, target_copy) != 0)
+		goto out;
+	result = CLI_RUN;
+out:
+	free(target_copy);
+	free(r.trust);
+	free(r.connect);
+	poptFreeContext(ctx);
+	return result;
+}
+
+void
+cli_free(struct nsstls_opts *o)
+{
+	if (o == NULL)
+		return;
+	util_target_free(&o->target);
+	free(o->ciphers);
+	free(o->groups);
+	free(o->sigalgs);
+	util_list_free(o->alpn);
+	free(o->servername);
+	free(o->verify_name);
+	util_list_free(o->ca_files);
+	free(o->db);
+	free(o->pass_file);
+	free(o->pass);
+	memset(o, 0, sizeof(*o));
+}

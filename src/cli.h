@@ -1,0 +1,83 @@
+/*
+ * cli: the popt option tables (one per --help section), the one options
+ * struct every module reads, and the validation of option combinations.
+ * Nothing here touches the network or initialises NSS.
+ */
+#ifndef NSSTLS_CLI_H
+#define NSSTLS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sslt.h>
+
+#include "util.h"
+
+enum key_update_mode {
+	KEY_UPDATE_NONE = 0,
+	KEY_UPDATE_SEND,      /* --key-update */
+	KEY_UPDATE_REQUEST,   /* --key-update=request: ask the peer for one too */
+};
+
+/* Flags are int because popt stores POPT_ARG_NONE/VAL through int *. */
+struct nsstls_opts {
+	/* Connection */
+	struct target target;
+	uint16_t port;                  /* resolved: --port, HOST:PORT or 443 */
+	int ipv4_only, ipv6_only;
+	long connect_timeout_ms;
+	long timeout_ms;                /* handshake and idle read */
+
+	/* TLS parameters */
+	uint16_t tls_min, tls_max;
+	uint16_t *ciphers;              /* NULL: names_default_ciphers */
+	size_t n_ciphers;
+	SSLNamedGroup *groups;          /* NULL: names_default_groups */
+	size_t n_groups;
+	SSLSignatureScheme *sigalgs;    /* NULL: names_default_sigalgs */
+	size_t n_sigalgs;
+	char **alpn;                    /* NULL-terminated, or NULL */
+	size_t n_alpn;
+	char *servername;               /* SNI sent; NULL: none */
+	char *verify_name;              /* name checked against the certificate */
+
+	/* Verification and trust */
+	char **ca_files;                /* NULL-terminated */
+	size_t n_ca_files;
+	bool trust_builtin;
+	bool trust_system;
+	char *db;
+	char *pass_file;
+	char *pass;                     /* env:VAR, file:PATH or pass:TEXT */
+	int insecure;
+
+	/* Session */
+	int no_data;
+	int crlf;
+	int renegotiate;                /* number of renegotiations */
+	enum key_update_mode key_update;
+
+	/* Output */
+	int showcerts;
+	int brief;
+	int quiet;
+	int verbose;
+
+	/* One-shot actions */
+	int list_ciphers;
+	int version;
+};
+
+enum cli_result {
+	CLI_RUN = 0,        /* options valid: go on */
+	CLI_DONE,           /* --help or --usage printed: exit 0 */
+	CLI_USAGE_ERROR,    /* message printed: exit 1 */
+};
+
+/* Parse and validate argv into opts (which it initialises).  Messages go
+ * to stderr.  Free with cli_free() whatever the result. */
+enum cli_result cli_parse(int argc, const char **argv, struct nsstls_opts *opts);
+void cli_free(struct nsstls_opts *opts);
+
+#endif

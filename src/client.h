@@ -1,0 +1,17 @@
+/*
+ * client: connect mode from start to end — reach the server, shake hands,
+ * run the requested post-handshake actions, render the report, then the
+ * data phase.  It sequences the modules; the facts live in the report.
+ */
+#ifndef NSSTLS_CLIENT_H
+#define NSSTLS_CLIENT_H
+
+#include "cli.h"
+#include "nssinit.h"
+#include "report.h"
+
+/* Returns the exit code (also left in r->exit_code). */
+enum nsstls_exit client_run(const struct nsstls_opts *o, struct nss_ctx *nss,
+    struct report *r);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * main: parse the options, set NSS up, run the mode, shut NSS down, and
+ * turn the outcome into the exit status.  The only place that exits.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <nss.h>
+#include <prinit.h>
+
+#include "cli.h"
+#include "client.h"
+#include "config.h"
+#include "exitcodes.h"
+#include "nssinit.h"
+#include "out_text.h"
+#include "report.h"
+
+static int
+finish(struct nss_ctx *nss, int code)
+{
+	if (nssinit_teardown(nss) != 0) {
+		/* NSS_Shutdown fails when an NSS reference leaked: a bug. */
+		fprintf(stderr, "nsstls: internal error: NSS_Shutdown failed (%s): "
+		    "an NSS object was not released\n",
+		    PR_ErrorToName(PR_GetError()) ? PR_ErrorToName(PR_GetError()) : "?");
+#if NSSTLS_STRICT_SHUTDOWN
+		abort();
+#endif
+	}
+	return code;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct nsstls_opts opts;
+	struct nss_ctx nss = { 0 };
+	struct report report;
+	int code;
+
+	/* A server that closes while we write must not kill us silently. */
+	signal(SIGPIPE, SIG_IGN);
+
+	switch (cli_parse(argc, (const char **)argv, &opts)) {
+	case CLI_DONE:
+		cli_free(&opts);
+		return NSSTLS_EXIT_OK;
+	case CLI_USAGE_ERROR:
+		cli_free(&opts);
+		return NSSTLS_EXIT_USAGE;
+	case CLI_RUN:
+		break;
+	}
+
+	if (opts.version || opts.list_ciphers) {
+		if (nssinit_minimal(&nss) != 0) {
+			fputs("nsstls: NSS initialisation failed\n", stderr);
+			cli_free(&opts);
+			return finish(&nss, NSSTLS_EXIT_SETUP);
+		}
+		if (opts.version)
+			printf("nsstls %s (NSS %s, NSPR %s)\n", PACKAGE_VERSION,
+			    NSS_GetVersion(), PR_GetVersion());
+		else
+			out_text_cipher_list(stdout);
+		cli_free(&opts);
+		return finish(&nss, NSSTLS_EXIT_OK);
+	}
+
+	report_init(&report, opts.target.host, opts.port);
+	if (nssinit_setup(&opts, &nss, &report) != 0) {
+		out_text_error(stderr, &report);
+		code = report.exit_code;
+	} else {
+		code = client_run(&opts, &nss, &report);
+	}
+	report_free(&report);
+	cli_free(&opts);
+	return finish(&nss, code);
+}

@@ -1,0 +1,435 @@
+/*
+ * nssinit: NSS start-up, trust sources and shutdown (see nssinit.h).
+ *
+ * Start-up cost matters (the benchmark compares whole-process times with
+ * openssl s_client): NSS_NoDB_Init is ~1 ms and loading the built-in roots
+ * module is ~0.2 ms because NSS reads its objects lazily, but listing the
+ * module's 160 roots costs ~6 ms — so they are only counted with -v.
+ */
+#include "nssinit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <certdb.h>
+#include <nss.h>
+#include <nssb64.h>
+#include <pk11pub.h>
+#include <prinit.h>
+#include <ssl.h>
+
+#include "config.h"
+#include "util.h"
+
+/*
+ * PK11_SetPasswordFunc takes one global callback; NSS passes it the pin
+ * argument of the operation (SSL_SetPKCS11PinArg on sockets), which is our
+ * nss_ctx.  Returning NULL on a retry stops NSS from asking forever.
+ */
+static char *
+password_cb(PK11SlotInfo *slot, PRBool retry, void *arg)
+{
+	struct nss_ctx *ctx = arg;
+	char prompt[160];
+	char *pw;
+
+	if (retry || ctx == NULL)
+		return NULL;
+	if (ctx->password != NULL)
+		return PORT_Strdup(ctx->password);
+	if (!isatty(STDIN_FILENO))
+		return NULL;
+	snprintf(prompt, sizeof(prompt), "Password for %s: ",
+	    PK11_GetTokenName(slot));
+	pw = getpass(prompt);
+	return pw != NULL ? PORT_Strdup(pw) : NULL;
+}
+
+static char *
+read_first_line(const char *path, const char **why)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (f == NULL) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	n = getline(&line, &cap, f);
+	fclose(f);
+	if (n < 0) {
+		free(line);
+		*why = "file is empty";
+		return NULL;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
+}
+
+static int
+resolve_password(const struct nsstls_opts *o, struct nss_ctx *ctx,
+    struct report *r)
+{
+	const char *why = NULL;
+
+	if (o->pass_file != NULL) {
+		ctx->password = read_first_line(o->pass_file, &why);
+		if (ctx->password == NULL) {
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+			    "cannot read password file %s: %s", o->pass_file, why);
+			return -1;
+		}
+	} else if (o->pass != NULL) {
+		if (strncmp(o->pass, "env:", 4) == 0) {
+			const char *v = getenv(o->pass + 4);
+
+			if (v == NULL) {
+				report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+				    "--pass: environment variable %s is not set",
+				    o->pass + 4);
+				return -1;
+			}
+			ctx->password = xstrdup(v);
+		} else if (strncmp(o->pass, "file:", 5) == 0) {
+			ctx->password = read_first_line(o->pass + 5, &why);
+			if (ctx->password == NULL) {
+				report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+				    "cannot read password file %s: %s", o->pass + 5, why);
+				return -1;
+			}
+		} else {
+			ctx->password = xstrdup(o->pass + 5);
+		}
+	}
+	return 0;
+}
+
+/* Read a whole file; returns NULL with errno set. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+	int saved;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 65536;
+			buf = xrealloc(buf, cap + 1);
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+	} while (got > 0);
+	saved = ferror(f) ? EIO : 0;
+	fclose(f);
+	if (saved) {
+		free(buf);
+		errno = saved;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* Make der a temporary certificate trusted as a CA for TLS servers.  With
+ * NoDB init there is no database to store trust in: CERT_ChangeCertTrust on
+ * a temporary certificate keeps it in memory, which is what
+ * CERT_VerifyCertificate consults. */
+static int
+add_anchor(struct nss_ctx *ctx, SECItem *der, size_t source)
+{
+	CERTCertificate *c;
+	CERTCertTrust trust;
+
+	c = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), der, NULL,
+	    PR_FALSE, PR_TRUE);
+	if (c == NULL)
+		return -1;
+	if (CERT_DecodeTrustString(&trust, "C,,") == SECSuccess)
+		(void)CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), c, &trust);
+	ctx->anchors = xrealloc(ctx->anchors,
+	    (ctx->n_anchors + 1) * sizeof(*ctx->anchors));
+	ctx->anchors[ctx->n_anchors].cert = c;
+	ctx->anchors[ctx->n_anchors].source = source;
+	ctx->n_anchors++;
+	return 0;
+}
+
+/* Load every certificate of a PEM bundle (or one DER certificate) as an
+ * anchor.  No PEM PKCS#11 module is involved: we split and decode the base64
+ * ourselves and hand NSS the DER. */
+static int
+load_pem_source(struct nss_ctx *ctx, struct report *r, const char *kind,
+    const char *path)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char end[] = "-----END CERTIFICATE-----";
+	size_t len = 0, before = ctx->n_anchors, source = r->n_trust;
+	char *text = slurp(path, &len);
+	char *p;
+	int bad = 0;
+
+	if (text == NULL) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "cannot read %s %s: %s", kind, path, strerror(errno));
+		return -1;
+	}
+	report_add_trust(r, kind, path, 0);
+	for (p = strstr(text, begin); p != NULL; p = strstr(p, begin)) {
+		char *b = p + sizeof(begin) - 1;
+		char *e = strstr(b, end);
+		SECItem der = { siBuffer, NULL, 0 };
+
+		if (e == NULL) {
+			bad++;
+			break;
+		}
+		if (NSSBase64_DecodeBuffer(NULL, &der, b, (PRUint32)(e - b)) == NULL ||
+		    add_anchor(ctx, &der, source) != 0)
+			bad++;
+		SECITEM_FreeItem(&der, PR_FALSE);
+		p = e + sizeof(end) - 1;
+	}
+	if (strstr(text, begin) == NULL && len > 0 &&
+	    (unsigned char)text[0] == 0x30) {
+		SECItem der = { siBuffer, (unsigned char *)text, (unsigned)len };
+
+		if (add_anchor(ctx, &der, source) != 0)
+			bad++;
+	}
+	free(text);
+	if (bad > 0) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "%s %s: %d certificate%s could not be decoded", kind, path,
+		    bad, bad == 1 ? "" : "s");
+		return -1;
+	}
+	if (ctx->n_anchors == before) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "%s %s holds no certificate (expected PEM '%s' blocks)",
+		    kind, path, begin);
+		return -1;
+	}
+	r->trust[source].anchors = (int)(ctx->n_anchors - before);
+	return 0;
+}
+
+static int
+count_trusted(CERTCertList *list)
+{
+	int n = 0;
+
+	if (list == NULL)
+		return 0;
+	for (CERTCertListNode *node = CERT_LIST_HEAD(list);
+	    !CERT_LIST_END(node, list); node = CERT_LIST_NEXT(node)) {
+		CERTCertTrust trust;
+
+		if (CERT_GetCertTrust(node->cert, &trust) == SECSuccess &&
+		    (trust.sslFlags & CERTDB_TRUSTED_CA))
+			n++;
+	}
+	return n;
+}
+
+static int
+load_builtin(struct nss_ctx *ctx, struct report *r, int verbose)
+{
+	char spec[256];
+	CK_INFO info;
+	char *detail;
+	int anchors = -1;
+
+	snprintf(spec, sizeof(spec), "name=\"Builtin Roots\" library=%s",
+	    NSSTLS_BUILTIN_ROOTS_MODULE);
+	ctx->builtin = SECMOD_LoadUserModule(spec, NULL, PR_FALSE);
+	if (ctx->builtin == NULL || !ctx->builtin->loaded) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "cannot load NSS's built-in roots module %s "
+		    "(use --no-builtin-roots with --ca-file or --trust system)",
+		    NSSTLS_BUILTIN_ROOTS_MODULE);
+		return -1;
+	}
+	if (PK11_GetModInfo(ctx->builtin, &info) == SECSuccess) {
+		int len = (int)sizeof(info.libraryDescription);
+
+		while (len > 0 && info.libraryDescription[len - 1] == ' ')
+			len--;
+		detail = xasprintf("%s, %.*s %d.%d",
+		    ctx->builtin->slotCount > 0 ?
+		    PK11_GetTokenName(ctx->builtin->slots[0]) : "no token",
+		    len, (const char *)info.libraryDescription,
+		    info.libraryVersion.major, info.libraryVersion.minor);
+	} else {
+		detail = xstrdup(NSSTLS_BUILTIN_ROOTS_MODULE);
+	}
+	/* Listing the module's objects decodes all ~160 roots (~6 ms): only
+	 * when the user asked for detail. */
+	if (verbose > 0 && ctx->builtin->slotCount > 0) {
+		CERTCertList *list = PK11_ListCertsInSlot(ctx->builtin->slots[0]);
+
+		anchors = count_trusted(list);
+		if (list != NULL)
+			CERT_DestroyCertList(list);
+	}
+	ctx->builtin_source = r->n_trust;
+	report_add_trust(r, "builtin", detail, anchors);
+	free(detail);
+	return 0;
+}
+
+static int
+open_db(const struct nsstls_opts *o, struct nss_ctx *ctx, struct report *r)
+{
+	char *dir;
+	SECStatus rv;
+	PK11SlotInfo *slot;
+	CERTCertList *list;
+
+	if (strncmp(o->db, "sql:", 4) == 0 || strncmp(o->db, "dbm:", 4) == 0)
+		dir = xstrdup(o->db);
+	else
+		dir = xasprintf("sql:%s", o->db);
+	/* NSS_Init opens the database read-only: a diagnostic tool must never
+	 * modify the user's database. */
+	rv = NSS_Init(dir);
+	free(dir);
+	if (rv != SECSuccess) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "cannot open NSS database %s", o->db);
+		return -1;
+	}
+	ctx->initialized = true;
+	ctx->db_open = true;
+	slot = PK11_GetInternalKeySlot();
+	if (ctx->password != NULL && slot != NULL && PK11_NeedLogin(slot) &&
+	    PK11_CheckUserPassword(slot, ctx->password) != SECSuccess) {
+		PRErrorCode err = PR_GetError();
+
+		PK11_FreeSlot(slot);
+		report_fail(r, PHASE_SETUP, err, NSSTLS_EXIT_SETUP,
+		    "wrong password for NSS database %s", o->db);
+		return -1;
+	}
+	list = slot != NULL ? PK11_ListCertsInSlot(slot) : NULL;
+	ctx->db_source = r->n_trust;
+	report_add_trust(r, "db", o->db, count_trusted(list));
+	if (list != NULL)
+		CERT_DestroyCertList(list);
+	if (slot != NULL)
+		PK11_FreeSlot(slot);
+	return 0;
+}
+
+int
+nssinit_minimal(struct nss_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	PR_Init(PR_USER_THREAD, PR_PRIORITY_NORMAL, 0);
+	if (NSS_NoDB_Init(NULL) != SECSuccess)
+		return -1;
+	ctx->initialized = true;
+	/* Also registers libssl's error table, so error names print. */
+	NSS_SetDomesticPolicy();
+	return 0;
+}
+
+int
+nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
+    struct report *r)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->report = r;
+	PR_Init(PR_USER_THREAD, PR_PRIORITY_NORMAL, 0);
+	PK11_SetPasswordFunc(password_cb);
+	if (resolve_password(o, ctx, r) != 0)
+		return -1;
+	if (o->db != NULL) {
+		if (open_db(o, ctx, r) != 0)
+			return -1;
+	} else {
+		if (NSS_NoDB_Init(NULL) != SECSuccess) {
+			report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+			    "NSS initialisation failed");
+			return -1;
+		}
+		ctx->initialized = true;
+	}
+	/* Marks every implemented suite as allowed (unless a system policy
+	 * says otherwise) and registers the SSL error strings. */
+	if (NSS_SetDomesticPolicy() != SECSuccess) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "NSS cipher policy could not be set");
+		return -1;
+	}
+	if (o->trust_builtin && load_builtin(ctx, r, o->verbose) != 0)
+		return -1;
+	if (o->trust_system &&
+	    load_pem_source(ctx, r, "system", NSSTLS_SYSTEM_CA_BUNDLE) != 0)
+		return -1;
+	for (size_t i = 0; i < o->n_ca_files; i++)
+		if (load_pem_source(ctx, r, "ca-file", o->ca_files[i]) != 0)
+			return -1;
+	return 0;
+}
+
+int
+nssinit_source_of(const struct nss_ctx *ctx, CERTCertificate *c,
+    bool *is_anchor)
+{
+	CERTCertTrust trust;
+
+	*is_anchor = CERT_GetCertTrust(c, &trust) == SECSuccess &&
+	    (trust.sslFlags & CERTDB_TRUSTED_CA) != 0;
+	for (size_t i = 0; i < ctx->n_anchors; i++)
+		if (SECITEM_ItemsAreEqual(&ctx->anchors[i].cert->derCert, &c->derCert))
+			return (int)ctx->anchors[i].source;
+	if (c->slot != NULL && ctx->builtin != NULL) {
+		for (int i = 0; i < ctx->builtin->slotCount; i++)
+			if (c->slot == ctx->builtin->slots[i])
+				return (int)ctx->builtin_source;
+	}
+	if (ctx->db_open && c->isperm)
+		return (int)ctx->db_source;
+	return -1;
+}
+
+int
+nssinit_teardown(struct nss_ctx *ctx)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < ctx->n_anchors; i++)
+		CERT_DestroyCertificate(ctx->anchors[i].cert);
+	free(ctx->anchors);
+	ctx->anchors = NULL;
+	ctx->n_anchors = 0;
+	if (ctx->password != NULL) {
+		memset(ctx->password, 0, strlen(ctx->password));
+		free(ctx->password);
+		ctx->password = NULL;
+	}
+	if (ctx->initialized) {
+		/* The client session cache holds certificate references. */
+		SSL_ClearSessionCache();
+		if (ctx->builtin != NULL) {
+			SECMOD_UnloadUserModule(ctx->builtin);
+			SECMOD_DestroyModule(ctx->builtin);
+			ctx->builtin = NULL;
+		}
+		if (NSS_Shutdown() != SECSuccess)
+			rc = -1;
+		ctx->initialized = false;
+	}
+	PR_Cleanup();
+	return rc;
+}

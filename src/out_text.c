@@ -1,0 +1,418 @@
+/*
+ * out_text: human-readable rendering of the report model (see out_text.h).
+ * Layout: what was reached, what was trusted, what the server sent, what
+ * NSS built, the verdict in plain words, then the channel.
+ */
+#include "out_text.h"
+
+#include <string.h>
+
+#include <prerror.h>
+#include <secerr.h>
+#include <ssl.h>
+#include <sslerr.h>
+
+#include "certinfo.h"
+#include "names.h"
+
+static const char *
+err_name(PRErrorCode err)
+{
+	const char *n = PR_ErrorToName(err);
+
+	return n != NULL ? n : "UNKNOWN_ERROR";
+}
+
+static void
+fmt_time(PRTime t, char *buf, size_t len)
+{
+	PRExplodedTime e;
+
+	PR_ExplodeTime(t, PR_GMTParameters, &e);
+	PR_FormatTime(buf, (int)len, "%Y-%m-%d %H:%M:%S UTC", &e);
+}
+
+static void
+fmt_date(PRTime t, char *buf, size_t len)
+{
+	PRExplodedTime e;
+
+	PR_ExplodeTime(t, PR_GMTParameters, &e);
+	PR_FormatTime(buf, (int)len, "%Y-%m-%d", &e);
+}
+
+static double
+ms(int64_t us)
+{
+	return (double)us / 1000.0;
+}
+
+static void
+print_validity(FILE *f, const struct cert_info *c)
+{
+	char nb[40], na[40];
+	long left = cert_days_left(c->not_after);
+
+	fmt_time(c->not_before, nb, sizeof(nb));
+	fmt_time(c->not_after, na, sizeof(na));
+	fprintf(f, "      Valid        %s to %s", nb, na);
+	if (c->not_before > PR_Now())
+		fprintf(f, " (NOT YET VALID: starts in %ld days)\n",
+		    cert_days_left(c->not_before));
+	else if (left < 0)
+		fprintf(f, " (EXPIRED %ld days ago)\n", -left);
+	else
+		fprintf(f, " (%ld days left)\n", left);
+}
+
+static void
+print_cert(FILE *f, const struct cert_info *c, int verbose)
+{
+	fprintf(f, "      Issuer       %s\n", c->issuer);
+	print_validity(f, c);
+	if (c->n_sans > 0) {
+		fputs("      Names        ", f);
+		for (size_t i = 0; i < c->n_sans; i++)
+			fprintf(f, "%s%s", i ? ", " : "", c->sans[i]);
+		fputc('\n', f);
+	}
+	fprintf(f, "      Key          %s %d bits%s%s\n", c->key_type, c->key_bits,
+	    c->key_curve ? ", " : "", c->key_curve ? c->key_curve : "");
+	fprintf(f, "      Signature    %s\n", c->sig_alg);
+	fprintf(f, "      Serial       %s\n", c->serial);
+	fprintf(f, "      SHA-256      %s\n", c->sha256);
+	if (verbose > 0 || c->is_ca)
+		fprintf(f, "      CA           %s%s\n", c->is_ca ? "yes" : "no",
+		    c->self_signed ? ", self-signed" : "");
+}
+
+static void
+print_reach(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
+	if (o->verbose > 0 || r->connected_index < 0) {
+		for (size_t i = 0; i < r->n_attempts; i++) {
+			const struct addr_attempt *a = &r->attempts[i];
+
+			if (a->error != 0)
+				fprintf(f, "Trying %s port %u: failed after %.1f ms: %s (%s)\n",
+				    a->addr, r->port, ms(a->connect_us),
+				    PR_ErrorToString(a->error, PR_LANGUAGE_I_DEFAULT),
+				    err_name(a->error));
+		}
+	}
+	if (r->connected_index >= 0) {
+		const struct addr_attempt *a = &r->attempts[r->connected_index];
+
+		fprintf(f, "Connected to %s (%s) port %u in %.1f ms", r->host,
+		    a->addr, r->port, ms(a->connect_us));
+		if (o->verbose > 0)
+			fprintf(f, " (resolved in %.1f ms)", ms(r->resolve_us));
+		fputc('\n', f);
+	}
+	if (r->connected_index >= 0 || o->verbose > 0) {
+		fprintf(f, "  SNI              %s\n",
+		    r->servername ? r->servername : "(none)");
+		fprintf(f, "  Verified name    %s\n", r->verify_name);
+	}
+}
+
+static void
+print_trust(FILE *f, const struct report *r)
+{
+	if (r->n_trust == 0) {
+		fputs("Trust: no trust anchors loaded\n", f);
+		return;
+	}
+	fputs("Trust sources:\n", f);
+	for (size_t i = 0; i < r->n_trust; i++) {
+		const struct trust_source *t = &r->trust[i];
+
+		if (strcmp(t->name, "builtin") == 0)
+			fprintf(f, "  %-16s NSS built-in roots (%s)", t->name, t->detail);
+		else
+			fprintf(f, "  %-16s %s", t->name, t->detail);
+		if (t->anchors >= 0)
+			fprintf(f, ", %d anchor%s", t->anchors, t->anchors == 1 ? "" : "s");
+		fputc('\n', f);
+	}
+}
+
+static void
+print_sent(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
+	fprintf(f, "Certificate chain sent by the server (%zu):\n", r->n_sent);
+	for (size_t i = 0; i < r->n_sent; i++) {
+		fprintf(f, "  [%zu] %s\n", i, r->sent[i].subject);
+		print_cert(f, &r->sent[i], o->verbose);
+	}
+}
+
+static void
+print_built(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
+	fprintf(f, "Chain built by NSS (%zu):\n", r->n_built);
+	for (size_t i = 0; i < r->n_built; i++) {
+		const struct chain_link *l = &r->built[i];
+
+		fprintf(f, "  [%zu] %s\n", i, l->cert.subject);
+		if (l->origin == ORIGIN_SERVER)
+			fprintf(f, "      From         the server (sent as [%d])\n",
+			    l->sent_index);
+		else if (l->source >= 0)
+			fprintf(f, "      From         local trust source: %s %s\n",
+			    r->trust[l->source].name, r->trust[l->source].detail);
+		else
+			fputs("      From         local certificate store\n", f);
+		if (l->anchor)
+			fputs("      Anchor       yes: trusted as a CA for TLS servers\n", f);
+		if (l->error != 0)
+			fprintf(f, "      Problem      %s (%s)\n",
+			    PR_ErrorToString(l->error, PR_LANGUAGE_I_DEFAULT),
+			    err_name(l->error));
+		/* Certificates the server sent are described above. */
+		if (l->origin == ORIGIN_LOCAL)
+			print_cert(f, &l->cert, o->verbose);
+	}
+	if (r->verify.missing_issuer != NULL)
+		fprintf(f, "  (chain ends: issuer \"%s\" was not sent by the server "
+		    "and is in no trust source)\n", r->verify.missing_issuer);
+}
+
+/* The failure in plain words: which certificate, what is wrong. */
+static void
+explain(FILE *f, const struct report *r)
+{
+	const struct verify_result *v = &r->verify;
+	const struct chain_link *l = NULL;
+	char d1[24], d2[24];
+
+	if (v->error_depth >= 0 && (size_t)v->error_depth < r->n_built)
+		l = &r->built[v->error_depth];
+	switch (v->error) {
+	case SSL_ERROR_BAD_CERT_DOMAIN:
+		fprintf(f, "the certificate is not valid for \"%s\"",
+		    r->verify_name);
+		if (r->n_sent > 0 && r->sent[0].n_sans > 0) {
+			fputs(" (it names ", f);
+			for (size_t i = 0; i < r->sent[0].n_sans; i++)
+				fprintf(f, "%s%s", i ? ", " : "", r->sent[0].sans[i]);
+			fputc(')', f);
+		}
+		break;
+	case SEC_ERROR_UNKNOWN_ISSUER:
+		if (l != NULL && l->cert.self_signed && v->error_depth == 0)
+			fprintf(f, "the server's certificate is self-signed and "
+			    "not in any trust source");
+		else if (l != NULL && l->cert.self_signed)
+			fprintf(f, "the chain ends at \"%s\", which is not a trust "
+			    "anchor here", l->cert.subject);
+		else if (v->missing_issuer != NULL && v->error_depth == 0 &&
+		    r->n_sent <= 1)
+			fprintf(f, "issuer \"%s\" is missing: the server sent no "
+			    "intermediate certificate and no trust source has it",
+			    v->missing_issuer);
+		else if (v->missing_issuer != NULL)
+			fprintf(f, "issuer \"%s\" is unknown: not sent by the server "
+			    "and in no trust source", v->missing_issuer);
+		else
+			fputs("the issuer of a certificate is unknown", f);
+		break;
+	case SEC_ERROR_UNTRUSTED_ISSUER:
+		fprintf(f, "\"%s\" is known but not trusted as a CA",
+		    l ? l->cert.issuer : "the issuer");
+		break;
+	case SEC_ERROR_EXPIRED_CERTIFICATE:
+	case SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE:
+		if (l != NULL) {
+			fmt_date(l->cert.not_before, d1, sizeof(d1));
+			fmt_date(l->cert.not_after, d2, sizeof(d2));
+			if (l->cert.not_before > PR_Now())
+				fprintf(f, "certificate [%d] \"%s\" is not valid yet "
+				    "(valid from %s)", v->error_depth, l->cert.subject, d1);
+			else
+				fprintf(f, "certificate [%d] \"%s\" expired on %s",
+				    v->error_depth, l->cert.subject, d2);
+		} else {
+			fputs("a certificate is outside its validity period", f);
+		}
+		break;
+	case SEC_ERROR_CA_CERT_INVALID:
+		fprintf(f, "\"%s\" issues certificates but is not a CA certificate",
+		    l ? l->cert.subject : "an issuer");
+		break;
+	case SEC_ERROR_INADEQUATE_KEY_USAGE:
+	case SEC_ERROR_INADEQUATE_CERT_TYPE:
+		fprintf(f, "certificate [%d] does not allow TLS server "
+		    "authentication (key usage)", v->error_depth);
+		break;
+	case SEC_ERROR_BAD_SIGNATURE:
+		fprintf(f, "the signature on certificate [%d] does not verify",
+		    v->error_depth);
+		break;
+	default:
+		fputs(PR_ErrorToString(v->error, PR_LANGUAGE_I_DEFAULT), f);
+		break;
+	}
+	fprintf(f, " (%s)", err_name(v->error));
+}
+
+static void
+print_verdict(FILE *f, const struct report *r)
+{
+	const struct verify_result *v = &r->verify;
+
+	if (!v->done)
+		return;
+	if (v->chain_ok && v->name_ok) {
+		fprintf(f, "Verification: OK (chain trusted, name \"%s\" matches)\n",
+		    r->verify_name);
+		return;
+	}
+	fputs("Verification: FAILED: ", f);
+	explain(f, r);
+	fputc('\n', f);
+	if (!v->chain_ok && !v->name_ok)
+		fprintf(f, "  and the name \"%s\" does not match either\n",
+		    r->verify_name);
+	if (v->overridden)
+		fputs("  --insecure: going on despite the failure\n", f);
+}
+
+static void
+print_handshake(FILE *f, const struct handshake_info *h, size_t index)
+{
+	if (index == 0)
+		fprintf(f, "TLS handshake done in %.1f ms\n", ms(h->duration_us));
+	else
+		fprintf(f, "Renegotiation %zu done in %.1f ms\n", index,
+		    ms(h->duration_us));
+	fprintf(f, "  Protocol               %s\n", names_version_str(h->version));
+	fprintf(f, "  Cipher suite           %s (0x%04x)\n",
+	    h->suite_name ? h->suite_name : "unknown", h->suite);
+	fprintf(f, "  Key exchange           %s", names_group_str(h->group));
+	if (h->kea_bits > 0)
+		fprintf(f, ", %d bits", h->kea_bits);
+	if (h->hrr)
+		fprintf(f, " after HelloRetryRequest (first offered %s)",
+		    names_group_str(h->first_group));
+	fputc('\n', f);
+	fprintf(f, "  Signature              %s\n", names_sigalg_str(h->sig_scheme));
+	fprintf(f, "  ALPN                   %s\n", h->alpn[0] ? h->alpn : "none");
+	fprintf(f, "  Resumed                %s\n", h->resumed ? "yes" : "no");
+	fprintf(f, "  Extended master secret %s\n", h->ems ? "yes" : "no");
+}
+
+static void
+print_alerts(FILE *f, const struct report *r)
+{
+	for (size_t i = 0; i < r->n_alerts; i++)
+		fprintf(f, "Alert %s: %s %s\n", r->alerts[i].sent ? "sent" : "received",
+		    r->alerts[i].level == 2 ? "fatal" : "warning",
+		    names_alert_str(r->alerts[i].desc));
+}
+
+static void
+print_brief(FILE *f, const struct report *r)
+{
+	if (r->connected_index >= 0 && r->n_handshakes > 0) {
+		const struct handshake_info *h = &r->handshakes[0];
+
+		fprintf(f, "Connected to %s (%s) port %u: %s, %s, %s%s%s\n", r->host,
+		    r->attempts[r->connected_index].addr, r->port,
+		    names_version_str(h->version),
+		    h->suite_name ? h->suite_name : "?", names_group_str(h->group),
+		    h->alpn[0] ? ", ALPN " : "", h->alpn);
+	}
+	if (r->n_sent > 0) {
+		char d[24];
+
+		fmt_date(r->sent[0].not_after, d, sizeof(d));
+		fprintf(f, "Certificate: %s (expires %s, %ld days left)\n",
+		    r->sent[0].subject, d, cert_days_left(r->sent[0].not_after));
+	}
+	print_verdict(f, r);
+}
+
+void
+out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
+	if (o->quiet)
+		return;
+	if (o->brief) {
+		print_brief(f, r);
+		fflush(f);
+		return;
+	}
+	print_reach(f, r, o);
+	if (r->connected_index >= 0 || o->verbose > 0)
+		print_trust(f, r);
+	if (r->n_sent > 0) {
+		print_sent(f, r, o);
+		print_built(f, r, o);
+	}
+	print_verdict(f, r);
+	for (size_t i = 0; i < r->n_handshakes; i++)
+		print_handshake(f, &r->handshakes[i], i);
+	if (r->key_update_sent)
+		fprintf(f, "KeyUpdate sent%s\n", r->key_update_requested ?
+		    " (the server was asked to update its keys too)" : "");
+	if (o->verbose > 0 || r->exit_code != NSSTLS_EXIT_OK)
+		print_alerts(f, r);
+	fflush(f);
+}
+
+void
+out_text_error(FILE *f, const struct report *r)
+{
+	if (r->exit_code == NSSTLS_EXIT_OK)
+		return;
+	fprintf(f, "nsstls: %s: %s", report_phase_str(r->phase),
+	    r->message ? r->message : "failed");
+	if (r->error != 0)
+		fprintf(f, " (%s)", err_name(r->error));
+	fputc('\n', f);
+	fflush(f);
+}
+
+void
+out_text_session_end(FILE *f, const struct report *r,
+    const struct nsstls_opts *o)
+{
+	if (o->quiet)
+		return;
+	if (r->peer_key_update_seen)
+		fputs("The server updated its keys (KeyUpdate received)\n", f);
+	if (o->verbose > 0)
+		fprintf(f, "Connection closed %s: %llu bytes sent, %llu bytes "
+		    "received\n", r->peer_closed ? "by the server" : "by nsstls",
+		    (unsigned long long)r->bytes_sent,
+		    (unsigned long long)r->bytes_received);
+	fflush(f);
+}
+
+int
+out_text_pem_chain(FILE *f, const struct report *r)
+{
+	for (size_t i = 0; i < r->n_sent; i++) {
+		fprintf(f, "# [%zu] %s\n", i, r->sent[i].subject);
+		if (cert_write_pem(f, r->sent[i].der, r->sent[i].der_len) != 0)
+			return -1;
+	}
+	return fflush(f) == 0 ? 0 : -1;
+}
+
+void
+out_text_cipher_list(FILE *f)
+{
+	const PRUint16 *impl = SSL_GetImplementedCiphers();
+	PRUint16 n = SSL_GetNumImplementedCiphers();
+
+	for (PRUint16 i = 0; i < n; i++) {
+		SSLCipherSuiteInfo info;
+
+		if (SSL_GetCipherSuiteInfo(impl[i], &info, sizeof(info)) != SECSuccess)
+			continue;
+		fprintf(f, "0x%04x  %-48s %s\n", impl[i], info.cipherSuiteName,
+		    names_cipher_is_default(impl[i]) ? "default" : "-");
+	}
+}

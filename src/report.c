@@ -1,0 +1,158 @@
+/*
+ * report: construction and destruction of the report model (see report.h).
+ */
+#include "report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void
+report_init(struct report *r, const char *host, uint16_t port)
+{
+	memset(r, 0, sizeof(*r));
+	r->host = xstrdup(host != NULL ? host : "");
+	r->port = port;
+	r->connected_index = -1;
+	r->verify.error_depth = -1;
+	r->phase = PHASE_SETUP;
+}
+
+void
+cert_info_free(struct cert_info *c)
+{
+	if (c == NULL)
+		return;
+	free(c->subject);
+	free(c->issuer);
+	free(c->serial);
+	util_list_free(c->sans);
+	free(c->key_type);
+	free(c->key_curve);
+	free(c->sig_alg);
+	free(c->der);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+report_clear_chains(struct report *r)
+{
+	for (size_t i = 0; i < r->n_sent; i++)
+		cert_info_free(&r->sent[i]);
+	free(r->sent);
+	r->sent = NULL;
+	r->n_sent = 0;
+	for (size_t i = 0; i < r->n_built; i++)
+		cert_info_free(&r->built[i].cert);
+	free(r->built);
+	r->built = NULL;
+	r->n_built = 0;
+	free(r->verify.missing_issuer);
+	memset(&r->verify, 0, sizeof(r->verify));
+	r->verify.error_depth = -1;
+}
+
+void
+report_free(struct report *r)
+{
+	if (r == NULL)
+		return;
+	report_clear_chains(r);
+	free(r->host);
+	free(r->attempts);
+	for (size_t i = 0; i < r->n_trust; i++) {
+		free(r->trust[i].name);
+		free(r->trust[i].detail);
+	}
+	free(r->trust);
+	free(r->handshakes);
+	free(r->message);
+	memset(r, 0, sizeof(*r));
+}
+
+struct addr_attempt *
+report_add_attempt(struct report *r, const char *addr)
+{
+	struct addr_attempt *a;
+
+	r->attempts = xrealloc(r->attempts,
+	    (r->n_attempts + 1) * sizeof(*r->attempts));
+	a = &r->attempts[r->n_attempts++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->addr, sizeof(a->addr), "%s", addr);
+	return a;
+}
+
+void
+report_add_trust(struct report *r, const char *name, const char *detail,
+    int anchors)
+{
+	struct trust_source *t;
+
+	r->trust = xrealloc(r->trust, (r->n_trust + 1) * sizeof(*r->trust));
+	t = &r->trust[r->n_trust++];
+	t->name = xstrdup(name);
+	t->detail = xstrdup(detail != NULL ? detail : "");
+	t->anchors = anchors;
+}
+
+struct handshake_info *
+report_add_handshake(struct report *r)
+{
+	struct handshake_info *h;
+
+	r->handshakes = xrealloc(r->handshakes,
+	    (r->n_handshakes + 1) * sizeof(*r->handshakes));
+	h = &r->handshakes[r->n_handshakes++];
+	memset(h, 0, sizeof(*h));
+	return h;
+}
+
+void
+report_add_alert(struct report *r, bool sent, unsigned level, unsigned desc)
+{
+	if (r->n_alerts >= sizeof(r->alerts) / sizeof(r->alerts[0]))
+		return;
+	r->alerts[r->n_alerts].sent = sent;
+	r->alerts[r->n_alerts].level = level;
+	r->alerts[r->n_alerts].desc = desc;
+	r->n_alerts++;
+}
+
+void
+report_fail(struct report *r, enum phase phase, PRErrorCode err,
+    enum nsstls_exit code, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->phase = phase;
+	r->error = err;
+	r->exit_code = code;
+	free(r->message);
+	r->message = NULL;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		if (vasprintf(&r->message, fmt, ap) < 0)
+			r->message = NULL;
+		va_end(ap);
+	}
+}
+
+const char *
+report_phase_str(enum phase p)
+{
+	switch (p) {
+	case PHASE_SETUP: return "setup";
+	case PHASE_RESOLVE: return "resolve";
+	case PHASE_CONNECT: return "connect";
+	case PHASE_HANDSHAKE: return "handshake";
+	case PHASE_RENEGOTIATE: return "renegotiation";
+	case PHASE_KEY_UPDATE: return "key update";
+	case PHASE_DATA: return "data";
+	case PHASE_DONE: return "done";
+	}
+	return "?";
+}

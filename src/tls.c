@@ -1,0 +1,408 @@
+/*
+ * tls: model socket, handshake driver and post-handshake actions (see
+ * tls.h).
+ *
+ * Every setting goes on one model socket; SSL_ImportFD(model, fd) copies
+ * options, version range, cipher preferences, groups, signature schemes,
+ * ALPN and hooks to the connection.  What NSS does not copy (the secret
+ * callback, SSL_SetURL's name) is set per connection in tls_import().
+ */
+#include "tls.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <nss.h>
+#include <ssl.h>
+#include <sslerr.h>
+#include <sslexp.h>
+#include <sslproto.h>
+
+#include "names.h"
+#include "util.h"
+
+static void
+handshake_done(PRFileDesc *fd, void *arg)
+{
+	struct tls_ctx *t = arg;
+	struct report *r = t->report;
+	struct handshake_info *h = report_add_handshake(r);
+	SSLChannelInfo ch;
+	SSLNextProtoState state;
+	unsigned len = 0;
+
+	h->duration_us = util_now_us() - t->hs_start_us;
+	t->handshakes_done++;
+	if (SSL_GetChannelInfo(fd, &ch, sizeof(ch)) != SECSuccess)
+		return;
+	h->version = ch.protocolVersion;
+	h->suite = ch.cipherSuite;
+	h->suite_name = names_cipher_str(ch.cipherSuite);
+	h->group = ch.keaGroup;
+	h->sig_scheme = ch.signatureScheme;
+	h->resumed = ch.resumed;
+	h->ems = ch.extendedMasterSecretUsed;
+	h->auth_bits = (int)ch.authKeyBits;
+	h->kea_bits = (int)ch.keaKeyBits;
+	/*
+	 * NSS sends a key share for the first configured group only, so in a
+	 * full TLS 1.3 handshake a different group means the server asked for
+	 * it with a HelloRetryRequest.  (SSLChannelInfo.originalKeaGroup is
+	 * about resumption, not HRR.)
+	 */
+	if (ch.protocolVersion >= SSL_LIBRARY_VERSION_TLS_1_3 && !ch.resumed) {
+		SSLNamedGroup first = t->opts->groups != NULL ?
+		    t->opts->groups[0] : names_default_groups[0];
+
+		if (ch.keaGroup != first) {
+			h->hrr = true;
+			h->first_group = first;
+		}
+	}
+	if (SSL_GetNextProto(fd, &state, (unsigned char *)h->alpn, &len,
+	    sizeof(h->alpn) - 1) == SECSuccess &&
+	    state == SSL_NEXT_PROTO_SELECTED)
+		h->alpn[len] = '\0';
+	else
+		h->alpn[0] = '\0';
+}
+
+static void
+alert_received(const PRFileDesc *fd, void *arg, const SSLAlert *alert)
+{
+	struct tls_ctx *t = arg;
+
+	report_add_alert(t->report, false, alert->level, alert->description);
+	/* OpenSSL refuses client-initiated renegotiation with a warning
+	 * no_renegotiation alert, which NSS ignores: without this the
+	 * renegotiation would only end at the timeout. */
+	if (t->renegotiating && alert->description == 100)
+		t->refused = true;
+}
+
+static void
+alert_sent(const PRFileDesc *fd, void *arg, const SSLAlert *alert)
+{
+	struct tls_ctx *t = arg;
+
+	report_add_alert(t->report, true, alert->level, alert->description);
+}
+
+/* Called for each new traffic secret (TLS 1.3).  A read-direction secret
+ * past the application epoch (3) means the server sent a KeyUpdate. */
+static void
+secret_cb(PRFileDesc *fd, PRUint16 epoch, SSLSecretDirection dir,
+    PK11SymKey *secret, void *arg)
+{
+	struct tls_ctx *t = arg;
+
+	if (dir == ssl_secret_read && epoch > 3)
+		t->report->peer_key_update_seen = true;
+}
+
+static int
+set_ciphers(PRFileDesc *model, const struct nsstls_opts *o)
+{
+	const PRUint16 *impl = SSL_GetImplementedCiphers();
+	PRUint16 n = SSL_GetNumImplementedCiphers();
+	const uint16_t *want = o->ciphers ? o->ciphers : names_default_ciphers;
+	size_t nwant = o->ciphers ? o->n_ciphers : names_default_ciphers_len;
+
+	/* NSS's defaults include RC4, 3DES and DHE-DSS: switch everything
+	 * off, then on exactly what was asked for. */
+	for (PRUint16 i = 0; i < n; i++)
+		if (SSL_CipherPrefSet(model, impl[i], PR_FALSE) != SECSuccess)
+			return -1;
+	for (size_t i = 0; i < nwant; i++)
+		if (SSL_CipherPrefSet(model, want[i], PR_TRUE) != SECSuccess)
+			return -1;
+	return 0;
+}
+
+/* ALPN in wire format.  NSS moves the first entry of the list to the end
+ * (a leftover of NPN's fallback protocol), so the user's last choice goes
+ * first to come out in the user's order. */
+static int
+set_alpn(PRFileDesc *model, const struct nsstls_opts *o)
+{
+	unsigned char wire[1024];
+	unsigned len = 0;
+
+	if (o->n_alpn == 0)
+		return 0;
+	for (size_t k = 0; k < o->n_alpn; k++) {
+		const char *p = o->alpn[(k + o->n_alpn - 1) % o->n_alpn];
+		size_t plen = strlen(p);
+
+		if (len + 1 + plen > sizeof(wire))
+			return -1;
+		wire[len++] = (unsigned char)plen;
+		memcpy(wire + len, p, plen);
+		len += (unsigned)plen;
+	}
+	return SSL_SetNextProtoNego(model, wire, len) == SECSuccess ? 0 : -1;
+}
+
+int
+tls_model_new(struct tls_ctx *t, struct verify_ctx *v)
+{
+	const struct nsstls_opts *o = t->opts;
+	struct report *r = t->report;
+	SSLVersionRange range = { o->tls_min, o->tls_max };
+	PRFileDesc *tcp;
+	const char *what = NULL;
+
+	/* The model must wrap a real socket: SSL_ImportFD(NULL, NULL)
+	 * crashes in NSS 3.87. */
+	tcp = PR_NewTCPSocket();
+	if (tcp == NULL) {
+		what = "socket";
+		goto fail;
+	}
+	t->model = SSL_ImportFD(NULL, tcp);
+	if (t->model == NULL) {
+		PR_Close(tcp);
+		what = "SSL_ImportFD";
+		goto fail;
+	}
+	what = "options";
+	if (SSL_OptionSet(t->model, SSL_SECURITY, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(t->model, SSL_HANDSHAKE_AS_CLIENT, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(t->model, SSL_ENABLE_SESSION_TICKETS, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(t->model, SSL_ENABLE_OCSP_STAPLING, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(t->model, SSL_ENABLE_SIGNED_CERT_TIMESTAMPS, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(t->model, SSL_ENABLE_EXTENDED_MASTER_SECRET, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(t->model, SSL_ENABLE_RENEGOTIATION,
+		SSL_RENEGOTIATE_REQUIRES_XTN) != SECSuccess)
+		goto fail;
+	what = "version range";
+	if (SSL_VersionRangeSet(t->model, &range) != SECSuccess)
+		goto fail;
+	what = "cipher suites";
+	if (set_ciphers(t->model, o) != 0)
+		goto fail;
+	what = "groups";
+	if (SSL_NamedGroupConfig(t->model,
+	    o->groups ? o->groups : names_default_groups,
+	    (unsigned)(o->groups ? o->n_groups : names_default_groups_len)) != SECSuccess)
+		goto fail;
+	what = "signature schemes";
+	if (SSL_SignatureSchemePrefSet(t->model,
+	    o->sigalgs ? o->sigalgs : names_default_sigalgs,
+	    (unsigned)(o->sigalgs ? o->n_sigalgs : names_default_sigalgs_len)) != SECSuccess)
+		goto fail;
+	what = "ALPN";
+	if (set_alpn(t->model, o) != 0)
+		goto fail;
+	what = "hooks";
+	if (verify_install(t->model, v) != 0 ||
+	    SSL_HandshakeCallback(t->model, handshake_done, t) != SECSuccess ||
+	    SSL_AlertReceivedCallback(t->model, alert_received, t) != SECSuccess ||
+	    SSL_AlertSentCallback(t->model, alert_sent, t) != SECSuccess)
+		goto fail;
+	return 0;
+fail:
+	report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+	    "cannot configure TLS (%s)", what);
+	return -1;
+}
+
+int
+tls_import(struct tls_ctx *t, PRFileDesc *tcp)
+{
+	const struct nsstls_opts *o = t->opts;
+
+	t->fd = SSL_ImportFD(t->model, tcp);
+	if (t->fd == NULL) {
+		PR_Close(tcp);
+		report_fail(t->report, PHASE_HANDSHAKE, PR_GetError(),
+		    NSSTLS_EXIT_HANDSHAKE, "cannot start TLS on the connection");
+		return -1;
+	}
+	/* The pin argument reaches the password callback when NSS needs a
+	 * key; SSL_SetURL sets the SNI (our own hook checks the name). */
+	if (SSL_SetPKCS11PinArg(t->fd, t->nss) != SECSuccess ||
+	    (o->servername != NULL && SSL_SetURL(t->fd, o->servername) != SECSuccess) ||
+	    SSL_ResetHandshake(t->fd, PR_FALSE) != SECSuccess) {
+		report_fail(t->report, PHASE_HANDSHAKE, PR_GetError(),
+		    NSSTLS_EXIT_HANDSHAKE, "cannot prepare the handshake");
+		return -1;
+	}
+	/* Not inherited from the model; only used to notice the server's
+	 * KeyUpdate, so a failure here is not fatal. */
+	(void)SSL_SecretCallback(t->fd, secret_cb, t);
+	return 0;
+}
+
+/*
+ * Drive a handshake on the non-blocking socket until the handshake
+ * callback has fired once more, polling with the remaining time.
+ * Returns 0, or -1 with the NSPR error set.
+ */
+static int
+drive(struct tls_ctx *t, size_t target)
+{
+	int64_t deadline = util_now_us() + (int64_t)t->opts->timeout_ms * 1000;
+
+	while (t->handshakes_done < target) {
+		PRPollDesc pd;
+		int64_t left;
+
+		if (SSL_ForceHandshake(t->fd) != SECSuccess &&
+		    PR_GetError() != PR_WOULD_BLOCK_ERROR)
+			return -1;
+		if (t->handshakes_done >= target)
+			break;
+		if (t->refused) {
+			PR_SetError(SSL_ERROR_RENEGOTIATION_NOT_ALLOWED, 0);
+			return -1;
+		}
+		left = deadline - util_now_us();
+		if (left <= 0) {
+			PR_SetError(PR_IO_TIMEOUT_ERROR, 0);
+			return -1;
+		}
+		pd.fd = t->fd;
+		pd.in_flags = PR_POLL_READ | PR_POLL_EXCEPT;
+		pd.out_flags = 0;
+		if (PR_Poll(&pd, 1, PR_MillisecondsToInterval(
+		    (PRUint32)((left + 999) / 1000))) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *
+handshake_words(PRErrorCode err)
+{
+	switch (err) {
+	case PR_IO_TIMEOUT_ERROR:
+		return "the server did not complete the handshake in time";
+	case PR_END_OF_FILE_ERROR:
+	case PR_CONNECT_RESET_ERROR:
+		return "the server closed the connection during the handshake";
+	case SSL_ERROR_RX_RECORD_TOO_LONG:
+	case SSL_ERROR_RX_MALFORMED_SERVER_HELLO:
+	case SSL_ERROR_RX_UNKNOWN_RECORD_TYPE:
+	case SSL_ERROR_BAD_SERVER:
+		return "the server's answer is not TLS (wrong port or protocol?)";
+	case SSL_ERROR_NO_CYPHER_OVERLAP:
+		return "no cipher suite in common with the server";
+	case SSL_ERROR_PROTOCOL_VERSION_ALERT:
+	case SSL_ERROR_UNSUPPORTED_VERSION:
+		return "no TLS version in common with the server";
+	case SSL_ERROR_HANDSHAKE_FAILURE_ALERT:
+		return "the server refused the handshake (handshake_failure alert)";
+	case SSL_ERROR_NO_SUPPORTED_SIGNATURE_ALGORITHM:
+	case SSL_ERROR_UNSUPPORTED_SIGNATURE_ALGORITHM:
+		return "no signature scheme in common with the server";
+	case SSL_ERROR_NO_CERTIFICATE:
+		return "the server sent no certificate";
+	default:
+		return PR_ErrorToString(err, PR_LANGUAGE_I_DEFAULT);
+	}
+}
+
+int
+tls_handshake(struct tls_ctx *t)
+{
+	struct report *r = t->report;
+	PRErrorCode err;
+
+	r->phase = PHASE_HANDSHAKE;
+	t->hs_start_us = util_now_us();
+	if (drive(t, t->handshakes_done + 1) == 0)
+		return 0;
+	err = PR_GetError();
+	if (r->verify.done && !(r->verify.chain_ok && r->verify.name_ok) &&
+	    !r->verify.overridden) {
+		report_fail(r, PHASE_HANDSHAKE, r->verify.error, NSSTLS_EXIT_VERIFY,
+		    "certificate verification failed");
+		return -1;
+	}
+	if (err == PR_IO_TIMEOUT_ERROR)
+		report_fail(r, PHASE_HANDSHAKE, err, NSSTLS_EXIT_HANDSHAKE,
+		    "%s (%ld ms)", handshake_words(err), t->opts->timeout_ms);
+	else
+		report_fail(r, PHASE_HANDSHAKE, err, NSSTLS_EXIT_HANDSHAKE,
+		    "%s", handshake_words(err));
+	return -1;
+}
+
+int
+tls_renegotiate(struct tls_ctx *t)
+{
+	struct report *r = t->report;
+	PRErrorCode err;
+	const struct handshake_info *last = &r->handshakes[r->n_handshakes - 1];
+
+	r->phase = PHASE_RENEGOTIATE;
+	r->renegotiations_asked++;
+	if (last->version >= SSL_LIBRARY_VERSION_TLS_1_3) {
+		report_fail(r, PHASE_RENEGOTIATE, SSL_ERROR_RENEGOTIATION_NOT_ALLOWED,
+		    NSSTLS_EXIT_HANDSHAKE, "cannot renegotiate: the server chose "
+		    "TLS 1.3, which has no renegotiation (use --key-update)");
+		return -1;
+	}
+	t->renegotiating = true;
+	t->refused = false;
+	t->hs_start_us = util_now_us();
+	/* PR_TRUE: a full handshake, not an abbreviated one from the cache. */
+	if (SSL_ReHandshake(t->fd, PR_TRUE) == SECSuccess &&
+	    drive(t, t->handshakes_done + 1) == 0) {
+		t->renegotiating = false;
+		return 0;
+	}
+	t->renegotiating = false;
+	err = PR_GetError();
+	if (t->refused)
+		report_fail(r, PHASE_RENEGOTIATE, SSL_ERROR_RENEGOTIATION_NOT_ALLOWED,
+		    NSSTLS_EXIT_HANDSHAKE, "the server refused to renegotiate "
+		    "(no_renegotiation alert)");
+	else if (r->verify.done && !(r->verify.chain_ok && r->verify.name_ok) &&
+	    !r->verify.overridden)
+		report_fail(r, PHASE_RENEGOTIATE, r->verify.error, NSSTLS_EXIT_VERIFY,
+		    "certificate verification failed in the renegotiation");
+	else
+		report_fail(r, PHASE_RENEGOTIATE, err, NSSTLS_EXIT_HANDSHAKE,
+		    "renegotiation failed: %s", handshake_words(err));
+	return -1;
+}
+
+int
+tls_key_update(struct tls_ctx *t, bool request)
+{
+	struct report *r = t->report;
+	const struct handshake_info *last = &r->handshakes[r->n_handshakes - 1];
+
+	r->phase = PHASE_KEY_UPDATE;
+	if (last->version < SSL_LIBRARY_VERSION_TLS_1_3) {
+		report_fail(r, PHASE_KEY_UPDATE, 0, NSSTLS_EXIT_HANDSHAKE,
+		    "cannot send a KeyUpdate: the server chose %s, KeyUpdate is "
+		    "TLS 1.3 only (use --renegotiate)", names_version_str(last->version));
+		return -1;
+	}
+	if (SSL_KeyUpdate(t->fd, request ? PR_TRUE : PR_FALSE) != SECSuccess) {
+		report_fail(r, PHASE_KEY_UPDATE, PR_GetError(), NSSTLS_EXIT_IO,
+		    "KeyUpdate could not be sent");
+		return -1;
+	}
+	r->key_update_sent = true;
+	r->key_update_requested = request;
+	return 0;
+}
+
+void
+tls_close(struct tls_ctx *t)
+{
+	/* PR_Close on the SSL socket sends close_notify and closes TCP; it
+	 * does not wait for the server's answer. */
+	if (t->fd != NULL) {
+		PR_Close(t->fd);
+		t->fd = NULL;
+	}
+	if (t->model != NULL) {
+		PR_Close(t->model);
+		t->model = NULL;
+	}
+}

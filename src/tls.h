@@ -1,0 +1,52 @@
+/*
+ * tls: the model socket that carries every TLS setting, the import of a
+ * connected TCP socket, the handshake driver with its timeout, and the
+ * post-handshake actions (renegotiation, key update).  The handshake
+ * callback records each completed handshake in the report.
+ */
+#ifndef NSSTLS_TLS_H
+#define NSSTLS_TLS_H
+
+#include <stdbool.h>
+
+#include <prio.h>
+
+#include "cli.h"
+#include "report.h"
+#include "verify.h"
+
+struct tls_ctx {
+	const struct nsstls_opts *opts;
+	struct report *report;
+	struct nss_ctx *nss;
+	PRFileDesc *model;
+	PRFileDesc *fd;              /* the connection, after tls_import */
+	int64_t hs_start_us;
+	size_t handshakes_done;      /* handshake callbacks seen */
+	bool renegotiating;
+	bool refused;                /* no_renegotiation alert received */
+	bool peer_closed_in_hs;
+};
+
+/* Build the model socket from the options and install the hooks.
+ * Returns 0, or -1 after report_fail(PHASE_SETUP). */
+int tls_model_new(struct tls_ctx *t, struct verify_ctx *v);
+
+/* Put SSL on top of a connected TCP socket (taking ownership of it), set
+ * the SNI and prepare the client handshake.  Returns 0 or -1. */
+int tls_import(struct tls_ctx *t, PRFileDesc *tcp);
+
+/* Drive the handshake until done or o->timeout_ms.  Returns 0, or -1
+ * after report_fail() with exit 5 (handshake) or 6 (verification). */
+int tls_handshake(struct tls_ctx *t);
+
+/* One renegotiation (TLS 1.2).  Returns 0 or -1 after report_fail(). */
+int tls_renegotiate(struct tls_ctx *t);
+
+/* Send a TLS 1.3 KeyUpdate.  Returns 0 or -1 after report_fail(). */
+int tls_key_update(struct tls_ctx *t, bool request);
+
+/* Close the connection (close_notify, no waiting) and the model. */
+void tls_close(struct tls_ctx *t);
+
+#endif

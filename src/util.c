@@ -1,0 +1,260 @@
+/*
+ * util: allocation, parsing and clock helpers (see util.h).  No NSS here,
+ * so the unit tests can exercise every function directly.
+ */
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void
+oom(void)
+{
+	fputs("nsstls: out of memory\n", stderr);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		oom();
+	return d;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+
+	if (d == NULL)
+		oom();
+	return d;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		oom();
+	return s;
+}
+
+bool
+util_is_ip_literal(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+int
+util_parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0' || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+util_parse_target(const char *arg, struct target *out, const char **err)
+{
+	const char *host = arg, *port = NULL;
+	size_t hostlen;
+	const char *colon;
+
+	memset(out, 0, sizeof(*out));
+	if (arg == NULL || *arg == '\0') {
+		*err = "empty target";
+		return -1;
+	}
+	if (arg[0] == '[') {
+		const char *close = strchr(arg, ']');
+
+		if (close == NULL) {
+			*err = "missing ']' after IPv6 address";
+			return -1;
+		}
+		host = arg + 1;
+		hostlen = (size_t)(close - host);
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0') {
+			*err = "unexpected text after ']'";
+			return -1;
+		}
+	} else if ((colon = strchr(arg, ':')) != NULL &&
+	    strchr(colon + 1, ':') != NULL) {
+		/* Two or more colons and no brackets: a bare IPv6 literal. */
+		hostlen = strlen(arg);
+	} else if (colon != NULL) {
+		hostlen = (size_t)(colon - arg);
+		port = colon + 1;
+	} else {
+		hostlen = strlen(arg);
+	}
+	if (hostlen == 0) {
+		*err = "empty host name";
+		return -1;
+	}
+	if (port != NULL && util_parse_port(port, &out->port) != 0) {
+		*err = "port must be a number from 1 to 65535";
+		return -1;
+	}
+	out->host = xstrndup(host, hostlen);
+	if (arg[0] == '[' && !util_is_ip_literal(out->host)) {
+		*err = "brackets must hold an IPv6 address";
+		free(out->host);
+		out->host = NULL;
+		return -1;
+	}
+	out->ip_literal = util_is_ip_literal(out->host);
+	return 0;
+}
+
+void
+util_target_free(struct target *t)
+{
+	if (t == NULL)
+		return;
+	free(t->host);
+	t->host = NULL;
+}
+
+int
+util_parse_duration_ms(const char *s, long *ms)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0' || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		;
+	else if (*end == '\0' || strcmp(end, "s") == 0)
+		v *= 1000.0;
+	else
+		return -1;
+	if (!(v >= 1.0) || v > 86400000.0)
+		return -1;
+	*ms = (long)v;
+	return 0;
+}
+
+char **
+util_split_list(const char *s, const char *seps, size_t *n)
+{
+	char **list = xcalloc(1, sizeof(char *));
+	size_t count = 0;
+	const char *p = s;
+
+	while (p != NULL && *p != '\0') {
+		size_t len = strcspn(p, seps);
+		const char *b = p, *e = p + len;
+
+		while (b < e && isspace((unsigned char)*b))
+			b++;
+		while (e > b && isspace((unsigned char)e[-1]))
+			e--;
+		if (e > b) {
+			list = xrealloc(list, (count + 2) * sizeof(char *));
+			list[count++] = xstrndup(b, (size_t)(e - b));
+			list[count] = NULL;
+		}
+		p += len;
+		if (*p != '\0')
+			p++;
+	}
+	*n = count;
+	return list;
+}
+
+void
+util_list_free(char **list)
+{
+	if (list == NULL)
+		return;
+	for (char **p = list; *p != NULL; p++)
+		free(*p);
+	free(list);
+}
+
+int64_t
+util_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+util_hex(const unsigned char *data, size_t len, char sep, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *o = out;
+
+	for (size_t i = 0; i < len; i++) {
+		if (sep != '\0' && i > 0)
+			*o++ = sep;
+		*o++ = digits[data[i] >> 4];
+		*o++ = digits[data[i] & 0xf];
+	}
+	*o = '\0';
+}

@@ -1,0 +1,53 @@
+/*
+ * util: small pure helpers with no NSS state — allocation that aborts on
+ * exhaustion, parsing of targets, ports, durations and name lists, clocks,
+ * hex.  Everything here is unit-tested in tests/unit/test-util.c.
+ */
+#ifndef NSSTLS_UTIL_H
+#define NSSTLS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A HOST[:PORT] argument.  IPv6 literals come in brackets: "[::1]:443". */
+struct target {
+	char *host;         /* without brackets */
+	uint16_t port;      /* 0 when the argument named none */
+	bool ip_literal;    /* host is an IPv4 or IPv6 address */
+};
+
+/* Parse "host", "host:port", "[v6]", "[v6]:port" or a bare IPv6 literal.
+ * Returns 0, or -1 with a static message in *err. */
+int util_parse_target(const char *arg, struct target *out, const char **err);
+void util_target_free(struct target *t);
+
+/* "443" → 443; rejects 0, > 65535, junk.  Returns 0 or -1. */
+int util_parse_port(const char *s, uint16_t *port);
+
+/* "10", "2.5", "500ms", "3s" → milliseconds (> 0).  Returns 0 or -1. */
+int util_parse_duration_ms(const char *s, long *ms);
+
+/* Split s on any character of seps, dropping empty items and surrounding
+ * blanks.  Returns a NULL-terminated array (free with util_list_free) and
+ * its length in *n. */
+char **util_split_list(const char *s, const char *seps, size_t *n);
+void util_list_free(char **list);
+
+/* Monotonic clock in microseconds. */
+int64_t util_now_us(void);
+
+/* Lowercase hex of len bytes into out (2*len+1 bytes), optional separator. */
+void util_hex(const unsigned char *data, size_t len, char sep, char *out);
+
+/* True if s is an IPv4 or IPv6 literal (no brackets). */
+bool util_is_ip_literal(const char *s);
+
+#endif
