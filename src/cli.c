@@ -56,6 +56,9 @@ struct raw {
 	char *trust;
 	uint16_t port;
 	char *connect;          /* -connect HOST:PORT (s_client) */
+	char *stolen;           /* positional popt took as an optional value */
+	bool reneg_value;       /* "--renegotiate=N" spelled with '=' */
+	bool key_update_value;  /* "--key-update=X" spelled with '=' */
 };
 
 static struct poptOption connection_table[] = {
@@ -493,6 +496,13 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		arg = NULL;
 		break;
 	case OPT_RENEGOTIATE:
+		/* popt hands an optional value the next word when it does not
+		 * start with '-', so "--renegotiate host" gives "host": a
+		 * value counts only when written "--renegotiate=N". */
+		if (arg != NULL && !r->reneg_value) {
+			replace(&r->stolen, arg);
+			arg = NULL;
+		}
 		if (arg == NULL) {
 			o->renegotiate = 1;
 		} else {
@@ -509,6 +519,11 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		}
 		break;
 	case OPT_KEY_UPDATE:
+		if (arg != NULL && !r->key_update_value) {
+			/* As above: the next word was the target. */
+			replace(&r->stolen, arg);
+			arg = NULL;
+		}
 		if (arg == NULL) {
 			o->key_update = KEY_UPDATE_SEND;
 		} else if (strcmp(arg, "request") == 0) {
@@ -648,6 +663,12 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 
 	opts_init(o);
 	bind_flags(o);
+	for (int i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--renegotiate=", 14) == 0)
+			r.reneg_value = true;
+		if (strncmp(argv[i], "--key-update=", 13) == 0)
+			r.key_update_value = true;
+	}
 	ctx = poptGetContext("nsstls", argc, argv, main_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]");
 
@@ -670,6 +691,13 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 		goto out;
 	}
 	target_arg = poptGetArg(ctx);
+	if (r.stolen != NULL) {
+		if (target_arg != NULL) {
+			usage_error("one target at a time; unexpected '%s'", target_arg);
+			goto out;
+		}
+		target_arg = r.stolen;
+	}
 	if (target_arg != NULL) {
 		target_copy = xstrdup(target_arg);
 		if (poptPeekArg(ctx) != NULL) {
@@ -685,6 +713,7 @@ out:
 	free(target_copy);
 	free(r.trust);
 	free(r.connect);
+	free(r.stolen);
 	poptFreeContext(ctx);
 	return result;
 }

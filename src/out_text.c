@@ -89,7 +89,8 @@ print_cert(FILE *f, const struct cert_info *c, int verbose)
 static void
 print_reach(FILE *f, const struct report *r, const struct nsstls_opts *o)
 {
-	if (o->verbose > 0 || r->connected_index < 0) {
+	/* A single failed address is said by the error line already. */
+	if (o->verbose > 0 || (r->connected_index < 0 && r->n_attempts > 1)) {
 		for (size_t i = 0; i < r->n_attempts; i++) {
 			const struct addr_attempt *a = &r->attempts[i];
 
@@ -311,6 +312,20 @@ print_alerts(FILE *f, const struct report *r)
 		    names_alert_str(r->alerts[i].desc));
 }
 
+/* Post-handshake actions; brief mode gets one line per renegotiation. */
+static void
+print_actions(FILE *f, const struct report *r, bool brief)
+{
+	if (brief)
+		for (size_t i = 1; i < r->n_handshakes; i++)
+			fprintf(f, "Renegotiation %zu done: %s, %s\n", i,
+			    names_version_str(r->handshakes[i].version),
+			    r->handshakes[i].suite_name ? r->handshakes[i].suite_name : "?");
+	if (r->key_update_sent)
+		fprintf(f, "KeyUpdate sent%s\n", r->key_update_requested ?
+		    " (the server was asked to update its keys too)" : "");
+}
+
 static void
 print_brief(FILE *f, const struct report *r)
 {
@@ -331,6 +346,7 @@ print_brief(FILE *f, const struct report *r)
 		    r->sent[0].subject, d, cert_days_left(r->sent[0].not_after));
 	}
 	print_verdict(f, r);
+	print_actions(f, r, true);
 }
 
 void
@@ -353,9 +369,7 @@ out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	print_verdict(f, r);
 	for (size_t i = 0; i < r->n_handshakes; i++)
 		print_handshake(f, &r->handshakes[i], i);
-	if (r->key_update_sent)
-		fprintf(f, "KeyUpdate sent%s\n", r->key_update_requested ?
-		    " (the server was asked to update its keys too)" : "");
+	print_actions(f, r, false);
 	if (o->verbose > 0 || r->exit_code != NSSTLS_EXIT_OK)
 		print_alerts(f, r);
 	fflush(f);

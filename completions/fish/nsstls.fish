@@ -1,0 +1,61 @@
+# fish completion for nsstls(1)
+
+function __nsstls_ciphers
+    set -l cmd (commandline -opc)[1]
+    command $cmd --list-ciphers 2>/dev/null | string match -ar 'TLS_[A-Z0-9_]+' | sort -u
+end
+
+set -l groups x25519 secp256r1 secp384r1 secp521r1 ffdhe2048 ffdhe3072 ffdhe4096 ffdhe6144 ffdhe8192
+set -l sigalgs ecdsa_secp256r1_sha256 ecdsa_secp384r1_sha384 ecdsa_secp521r1_sha512 \
+    rsa_pss_rsae_sha256 rsa_pss_rsae_sha384 rsa_pss_rsae_sha512 \
+    rsa_pss_pss_sha256 rsa_pss_pss_sha384 rsa_pss_pss_sha512 \
+    rsa_pkcs1_sha256 rsa_pkcs1_sha384 rsa_pkcs1_sha512 \
+    ecdsa_sha1 rsa_pkcs1_sha1 dsa_sha256 dsa_sha384 dsa_sha512 dsa_sha1
+
+# The operand: HOST[:PORT].
+complete -c nsstls -f -a '(__fish_print_hostnames)'
+
+# Connection
+complete -c nsstls -s p -l port -x -d 'Port (overrides HOST:PORT)'
+complete -c nsstls -s 4 -l ipv4 -d 'IPv4 addresses only'
+complete -c nsstls -s 6 -l ipv6 -d 'IPv6 addresses only'
+complete -c nsstls -l connect-timeout -x -d 'TCP connect timeout per address, seconds (default 10)'
+complete -c nsstls -l timeout -x -d 'Handshake and idle read timeout, seconds (default 10)'
+
+# TLS parameters
+complete -c nsstls -l tls-min -x -a '1.0 1.1 1.2 1.3' -d 'Lowest TLS version (default 1.2)'
+complete -c nsstls -l tls-max -x -a '1.0 1.1 1.2 1.3' -d 'Highest TLS version (default 1.3)'
+complete -c nsstls -l tls1.2 -d 'Only TLS 1.2'
+complete -c nsstls -l tls1.3 -d 'Only TLS 1.3'
+complete -c nsstls -l ciphers -x -a '(__fish_complete_list , __nsstls_ciphers)' -d 'Cipher suites to offer'
+complete -c nsstls -l list-ciphers -d 'List the implemented cipher suites and exit'
+complete -c nsstls -l groups -x -a "(__fish_complete_list , 'printf \"%s\n\" $groups')" -d 'Key-exchange groups in preference order'
+complete -c nsstls -l sigalgs -x -a "(__fish_complete_list , 'printf \"%s\n\" $sigalgs')" -d 'Signature schemes to offer'
+complete -c nsstls -l alpn -x -a "(__fish_complete_list , 'printf \"%s\n\" h2 http/1.1')" -d 'ALPN protocols in preference order'
+complete -c nsstls -l servername -x -a '(__fish_print_hostnames)' -d 'SNI name to send (default: the target)'
+complete -c nsstls -l no-sni -d 'Send no SNI'
+complete -c nsstls -l verify-name -x -a '(__fish_print_hostnames)' -d 'Host name to verify the certificate against'
+
+# Verification and trust
+complete -c nsstls -l ca-file -r -F -d 'PEM bundle of trust anchors (repeatable)'
+complete -c nsstls -l trust -x -a "(__fish_complete_list , 'printf \"%s\n\" builtin system')" -d 'Trust sources (default builtin)'
+complete -c nsstls -l no-builtin-roots -d "Do not load NSS's built-in roots"
+complete -c nsstls -l db -x -a '(__fish_complete_directories)' -d 'NSS database directory, opened read-only'
+complete -c nsstls -l pass-file -r -F -d 'File whose first line is the database password'
+complete -c nsstls -l pass -x -a 'env: file: pass:' -d 'Database password source'
+complete -c nsstls -s k -l insecure -d 'Continue (exit 0) when verification fails'
+
+# Session
+complete -c nsstls -l no-data -d 'Exit right after the handshake and the report'
+complete -c nsstls -l crlf -d 'Translate LF from stdin into CRLF'
+complete -c nsstls -l renegotiate -d 'Renegotiate N times after the handshake (TLS 1.2; --renegotiate=N)'
+complete -c nsstls -l key-update -d 'Send a TLS 1.3 KeyUpdate after the handshake (--key-update=request)'
+
+# Output
+complete -c nsstls -l showcerts -d 'Write the chain the server sent as PEM to stdout'
+complete -c nsstls -l brief -d 'Print a short report'
+complete -c nsstls -s q -l quiet -d 'No report, only errors'
+complete -c nsstls -s v -l verbose -d 'More detail (repeat for more)'
+complete -c nsstls -l version -d 'Print nsstls, NSS and NSPR versions and exit'
+complete -c nsstls -s '?' -l help -d 'Show help and exit'
+complete -c nsstls -l usage -d 'Show a short usage message and exit'

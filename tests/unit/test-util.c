@@ -1,0 +1,91 @@
+/* Unit tests for util.c: target, port and duration parsing, name lists. */
+#include <string.h>
+
+#include "tap.h"
+#include "util.h"
+
+static void
+target_ok(const char *arg, const char *host, unsigned port, int literal)
+{
+	struct target t;
+	const char *err = NULL;
+	int rc = util_parse_target(arg, &t, &err);
+
+	ok(rc == 0 && strcmp(t.host, host) == 0 && t.port == port &&
+	    t.ip_literal == literal, "target '%s' -> host '%s' port %u%s", arg,
+	    host, port, literal ? " (literal)" : "");
+	util_target_free(&t);
+}
+
+static void
+target_bad(const char *arg, const char *want)
+{
+	struct target t;
+	const char *err = NULL;
+	int rc = util_parse_target(arg, &t, &err);
+
+	ok(rc == -1 && err != NULL && strstr(err, want) != NULL,
+	    "target '%s' rejected: %s", arg, err ? err : "(accepted)");
+	util_target_free(&t);
+}
+
+int
+main(void)
+{
+	uint16_t port;
+	long ms;
+	size_t n;
+	char **list;
+	char hex[16];
+
+	target_ok("example.com", "example.com", 0, 0);
+	target_ok("example.com:8443", "example.com", 8443, 0);
+	target_ok("127.0.0.1:443", "127.0.0.1", 443, 1);
+	target_ok("[::1]:4433", "::1", 4433, 1);
+	target_ok("[2001:db8::1]", "2001:db8::1", 0, 1);
+	target_ok("::1", "::1", 0, 1);
+	target_bad("", "empty");
+	target_bad(":443", "empty host");
+	target_bad("host:0", "port");
+	target_bad("host:65536", "port");
+	target_bad("host:http", "port");
+	target_bad("[::1", "missing ']'");
+	target_bad("[::1]x", "after ']'");
+	target_bad("[example.com]:1", "IPv6");
+
+	ok(util_parse_port("1", &port) == 0 && port == 1, "port 1");
+	ok(util_parse_port("65535", &port) == 0 && port == 65535, "port 65535");
+	ok(util_parse_port("0", &port) == -1, "port 0 rejected");
+	ok(util_parse_port("-1", &port) == -1, "port -1 rejected");
+	ok(util_parse_port("44x", &port) == -1, "port 44x rejected");
+
+	ok(util_parse_duration_ms("10", &ms) == 0 && ms == 10000, "10 -> 10000 ms");
+	ok(util_parse_duration_ms("2.5", &ms) == 0 && ms == 2500, "2.5 -> 2500 ms");
+	ok(util_parse_duration_ms("500ms", &ms) == 0 && ms == 500, "500ms");
+	ok(util_parse_duration_ms("3s", &ms) == 0 && ms == 3000, "3s");
+	ok(util_parse_duration_ms("0", &ms) == -1, "0 rejected");
+	ok(util_parse_duration_ms("abc", &ms) == -1, "abc rejected");
+	ok(util_parse_duration_ms("5m", &ms) == -1, "5m rejected");
+	ok(util_parse_duration_ms("-1", &ms) == -1, "-1 rejected");
+
+	list = util_split_list(" h2, http/1.1,,", ",", &n);
+	ok(n == 2 && strcmp(list[0], "h2") == 0 && strcmp(list[1], "http/1.1") == 0 &&
+	    list[2] == NULL, "split ' h2, http/1.1,,' -> [h2, http/1.1]");
+	util_list_free(list);
+	list = util_split_list("a:b c", ",: ", &n);
+	ok(n == 3 && strcmp(list[2], "c") == 0, "split on several separators");
+	util_list_free(list);
+	list = util_split_list("", ",", &n);
+	ok(n == 0 && list[0] == NULL, "empty list");
+	util_list_free(list);
+
+	util_hex((const unsigned char *)"\x01\xab\xff", 3, ':', hex);
+	ok(strcmp(hex, "01:ab:ff") == 0, "hex with separator: %s", hex);
+	util_hex((const unsigned char *)"\x01\xab", 2, '\0', hex);
+	ok(strcmp(hex, "01ab") == 0, "hex without separator: %s", hex);
+
+	ok(util_is_ip_literal("10.0.0.1") && util_is_ip_literal("fe80::1") &&
+	    !util_is_ip_literal("localhost") && !util_is_ip_literal("1.2.3"),
+	    "IP literal detection");
+	return done_testing();
+}
