@@ -245,7 +245,7 @@ io_run(struct tls_ctx *t)
 		s.stdin_eof = true;
 		(void)PR_Shutdown(t->fd, PR_SHUTDOWN_SEND);
 	}
-	if (s.tty)
+	if (s.tty && !t->opts->quiet)
 		fputs("nsstls: connected; type ~? on a line of its own for commands\n",
 		    stderr);
 
