@@ -13,6 +13,7 @@
 #include <secder.h>
 #include <secoid.h>
 
+#include "der.h"
 #include "util.h"
 
 static char *
@@ -136,6 +137,114 @@ read_key(CERTCertificate *c, struct cert_info *out)
 	SECKEY_DestroyPublicKey(key);
 }
 
+static void
+read_eku(CERTCertificate *c, struct cert_info *out)
+{
+	SECItem ext = { siBuffer, NULL, 0 };
+	CERTOidSequence *seq;
+
+	if (CERT_FindCertExtension(c, SEC_OID_X509_EXT_KEY_USAGE, &ext) != SECSuccess)
+		return;
+	out->has_eku = true;
+	seq = CERT_DecodeOidSequence(&ext);
+	if (seq != NULL) {
+		for (SECItem **o = seq->oids; o != NULL && *o != NULL; o++) {
+			switch (SECOID_FindOIDTag(*o)) {
+			case SEC_OID_EXT_KEY_USAGE_SERVER_AUTH:
+				out->eku_server_auth = true;
+				break;
+			case SEC_OID_EXT_KEY_USAGE_CLIENT_AUTH:
+				out->eku_client_auth = true;
+				break;
+			case SEC_OID_X509_ANY_EXT_KEY_USAGE:
+				out->eku_server_auth = out->eku_client_auth = true;
+				break;
+			default:
+				break;
+			}
+		}
+		CERT_DestroyOidSequence(seq);
+	}
+	SECITEM_FreeItem(&ext, PR_FALSE);
+}
+
+static void
+read_aia(CERTCertificate *c, struct cert_info *out)
+{
+	SECItem ext = { siBuffer, NULL, 0 };
+	PLArenaPool *arena;
+	CERTAuthInfoAccess **aia;
+
+	if (CERT_FindCertExtension(c, SEC_OID_X509_AUTH_INFO_ACCESS, &ext) !=
+	    SECSuccess)
+		return;
+	arena = PORT_NewArena(DER_DEFAULT_CHUNKSIZE);
+	aia = arena ? CERT_DecodeAuthInfoAccessExtension(arena, &ext) : NULL;
+	for (; aia != NULL && *aia != NULL; aia++) {
+		CERTGeneralName *loc = (*aia)->location;
+		char **slot;
+
+		if (loc == NULL || loc->type != certURI)
+			continue;
+		switch (SECOID_FindOIDTag(&(*aia)->method)) {
+		case SEC_OID_PKIX_CA_ISSUERS: slot = &out->aia_ca_issuers; break;
+		case SEC_OID_PKIX_OCSP: slot = &out->ocsp_url; break;
+		default: continue;
+		}
+		if (*slot == NULL)
+			*slot = xstrndup((const char *)loc->name.other.data,
+			    loc->name.other.len);
+	}
+	if (arena != NULL)
+		PORT_FreeArena(arena, PR_FALSE);
+	SECITEM_FreeItem(&ext, PR_FALSE);
+}
+
+/* TLS feature extension (RFC 7633, 1.3.6.1.5.5.7.1.24) listing
+ * status_request (5): "must staple".  NSS has no tag for it. */
+static bool
+has_must_staple(CERTCertificate *c)
+{
+	static const unsigned char oid[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07,
+	    0x01, 0x18 };
+
+	if (c->extensions == NULL)
+		return false;
+	for (CERTCertExtension **e = c->extensions; *e != NULL; e++) {
+		struct der in = { (*e)->value.data, (*e)->value.len }, seq, n;
+
+		if ((*e)->id.len != sizeof(oid) || memcmp((*e)->id.data, oid, sizeof(oid)))
+			continue;
+		/* SEQUENCE OF INTEGER: look for status_request (5). */
+		if (der_expect(&in, TAG_SEQUENCE, &seq) != 0)
+			return false;
+		while (der_expect(&seq, TAG_INTEGER, &n) == 0)
+			if (n.len == 1 && n.p[0] == 5)
+				return true;
+	}
+	return false;
+}
+
+static const char *
+weak_hash(SECOidTag sig)
+{
+	switch (sig) {
+	case SEC_OID_PKCS1_SHA1_WITH_RSA_ENCRYPTION:
+	case SEC_OID_ANSIX962_ECDSA_SHA1_SIGNATURE:
+	case SEC_OID_ANSIX9_DSA_SIGNATURE_WITH_SHA1_DIGEST:
+	case SEC_OID_ISO_SHA1_WITH_RSA_SIGNATURE:
+		return "SHA-1";
+	case SEC_OID_PKCS1_MD5_WITH_RSA_ENCRYPTION:
+		return "MD5";
+	case SEC_OID_PKCS1_MD2_WITH_RSA_ENCRYPTION:
+		return "MD2";
+	case SEC_OID_PKCS1_MD4_WITH_RSA_ENCRYPTION:
+		return "MD4";
+	default:
+		return NULL;
+	}
+}
+
 int
 cert_info_from_nss(CERTCertificate *c, struct cert_info *out)
 {
@@ -146,6 +255,7 @@ cert_info_from_nss(CERTCertificate *c, struct cert_info *out)
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->path_len = -1;
 	out->subject = name_to_string(&c->subject);
 	out->issuer = name_to_string(&c->issuer);
 	out->serial = xcalloc(c->serialNumber.len * 3 + 1, 1);
@@ -156,6 +266,12 @@ cert_info_from_nss(CERTCertificate *c, struct cert_info *out)
 	read_key(c, out);
 	desc = SECOID_FindOIDTagDescription(SECOID_GetAlgorithmTag(&c->signature));
 	out->sig_alg = xstrdup(desc != NULL ? desc : "unknown");
+	out->weak_hash = weak_hash(SECOID_GetAlgorithmTag(&c->signature));
+	out->has_key_usage = c->keyUsagePresent;
+	out->key_usage = c->rawKeyUsage;
+	read_eku(c, out);
+	read_aia(c, out);
+	out->must_staple = has_must_staple(c);
 	if (PK11_HashBuf(SEC_OID_SHA256, digest, c->derCert.data,
 	    (PRInt32)c->derCert.len) == SECSuccess)
 		util_hex(digest, sizeof(digest), '\0', out->sha256);
@@ -163,8 +279,11 @@ cert_info_from_nss(CERTCertificate *c, struct cert_info *out)
 	 * NSS 3.87: find and decode the extension ourselves. */
 	if (CERT_FindCertExtension(c, SEC_OID_X509_BASIC_CONSTRAINTS, &ext) ==
 	    SECSuccess) {
-		if (CERT_DecodeBasicConstraintValue(&bc, &ext) == SECSuccess)
+		if (CERT_DecodeBasicConstraintValue(&bc, &ext) == SECSuccess) {
 			out->is_ca = bc.isCA;
+			out->path_len = bc.isCA && bc.pathLenConstraint >= 0 ?
+			    bc.pathLenConstraint : -1;
+		}
 		SECITEM_FreeItem(&ext, PR_FALSE);
 	}
 	out->self_signed = SECITEM_ItemsAreEqual(&c->derSubject, &c->derIssuer);
@@ -172,6 +291,68 @@ cert_info_from_nss(CERTCertificate *c, struct cert_info *out)
 	memcpy(out->der, c->derCert.data, c->derCert.len);
 	out->der_len = c->derCert.len;
 	return rc;
+}
+
+SECItem *
+cert_decode_ders(const unsigned char *buf, size_t len, size_t *n, int *bad)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char end[] = "-----END CERTIFICATE-----";
+	const char *text = (const char *)buf, *p;
+	SECItem *ders = NULL;
+
+	*n = 0;
+	*bad = 0;
+	/* buf is NUL-terminated (util_read_file), so strstr is safe. */
+	for (p = strstr(text, begin); p != NULL; p = strstr(p, begin)) {
+		const char *b = p + sizeof(begin) - 1;
+		const char *e = strstr(b, end);
+		SECItem der = { siBuffer, NULL, 0 };
+
+		if (e == NULL) {
+			(*bad)++;
+			break;
+		}
+		if (NSSBase64_DecodeBuffer(NULL, &der, b, (PRUint32)(e - b)) == NULL ||
+		    der.len == 0) {
+			(*bad)++;
+		} else {
+			ders = xrealloc(ders, (*n + 1) * sizeof(*ders));
+			ders[(*n)++] = der;
+		}
+		p = e + sizeof(end) - 1;
+	}
+	if (*n == 0 && *bad == 0 && len > 0 && buf[0] == 0x30) {
+		ders = xcalloc(1, sizeof(*ders));
+		if (SECITEM_AllocItem(NULL, &ders[0], (unsigned)len) != NULL) {
+			memcpy(ders[0].data, buf, len);
+			*n = 1;
+		}
+	}
+	return ders;
+}
+
+void
+cert_ders_free(SECItem *ders, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		SECITEM_FreeItem(&ders[i], PR_FALSE);
+	free(ders);
+}
+
+size_t
+cert_key_usage_names(unsigned ku, const char *names[8])
+{
+	static const char *const all[8] = { "digitalSignature", "nonRepudiation",
+	    "keyEncipherment", "dataEncipherment", "keyAgreement", "keyCertSign",
+	    "cRLSign", "encipherOnly" };
+	size_t n = 0;
+
+	/* NSS keeps the first octet of the BIT STRING: bit 0 is 0x80. */
+	for (int i = 0; i < 8; i++)
+		if (ku & (0x80u >> i))
+			names[n++] = all[i];
+	return n;
 }
 
 long

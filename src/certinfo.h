@@ -16,6 +16,18 @@
  * every certificate has (validity); the rest degrades to "unknown". */
 int cert_info_from_nss(CERTCertificate *c, struct cert_info *out);
 
+/* The certificates in a file's contents: every PEM CERTIFICATE block, or
+ * the whole buffer when it is one DER certificate.  Returns an array of
+ * DER items (free with cert_ders_free), its length in *n, and in *bad the
+ * number of blocks that could not be decoded. */
+SECItem *cert_decode_ders(const unsigned char *buf, size_t len, size_t *n,
+    int *bad);
+void cert_ders_free(SECItem *ders, size_t n);
+
+/* Names of the key usage bits set in ku ("digitalSignature", ...);
+ * returns how many were written to names (at most 8). */
+size_t cert_key_usage_names(unsigned ku, const char *names[8]);
+
 /* Days from now until t (negative when past), rounded down. */
 long cert_days_left(PRTime t);
 

@@ -44,6 +44,23 @@ enum {
 	OPT_VERBOSE,
 	OPT_CONNECT,
 	OPT_HELP,
+	OPT_WARN_DAYS,
+	OPT_ATTIME,
+	OPT_CRL_FILE,
+	OPT_OCSP_URL,
+	OPT_SAVE_CHAIN,
+	OPT_SAVE_VERIFIED,
+	OPT_PRINT_CERT,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_CERT_CHAIN,
+	OPT_PKCS12,
+	OPT_STATUS,
+	OPT_JSON,
+	OPT_CRIT_DAYS,
+	OPT_MIN_TLS,
+	OPT_EXPECT_ALPN,
+	OPT_FORBID,
 	OPT_USAGE,
 };
 
@@ -59,6 +76,7 @@ struct raw {
 	char *stolen;           /* positional popt took as an optional value */
 	bool reneg_value;       /* "--renegotiate=N" spelled with '=' */
 	bool key_update_value;  /* "--key-update=X" spelled with '=' */
+	bool json_value;        /* "--json=X" */
 };
 
 static struct poptOption connection_table[] = {
@@ -113,6 +131,43 @@ static struct poptOption trust_table[] = {
 	  "password source: env:VAR, file:PATH or pass:TEXT", "SPEC" },
 	{ "insecure", 'k', POPT_ARG_NONE, NULL, 0,
 	  "go on (exit 0) when verification fails; the report still shows why", NULL },
+	{ "warn-days", '\0', POPT_ARG_STRING, NULL, OPT_WARN_DAYS,
+	  "warn when the certificate expires within N days (default 30)", "N" },
+	{ "attime", '\0', POPT_ARG_STRING, NULL, OPT_ATTIME,
+	  "verify as of DATE (RFC 3339 or YYYY-MM-DD) instead of now", "DATE" },
+	{ "aia-fetch", '\0', POPT_ARG_NONE, NULL, 0,
+	  "fetch a missing intermediate from its AIA URL over HTTP and say if "
+	  "the chain would then verify", NULL },
+	{ "ocsp", '\0', POPT_ARG_NONE, NULL, 0,
+	  "ask the certificate's OCSP responder over HTTP too", NULL },
+	{ "ocsp-url", '\0', POPT_ARG_STRING, NULL, OPT_OCSP_URL,
+	  "OCSP responder to ask instead of the certificate's (implies --ocsp)", "URL" },
+	{ "crl-file", '\0', POPT_ARG_STRING, NULL, OPT_CRL_FILE,
+	  "check the certificates against a CRL (PEM or DER; repeatable)", "FILE" },
+	{ "save-chain", '\0', POPT_ARG_STRING, NULL, OPT_SAVE_CHAIN,
+	  "write the chain the server sent to FILE as PEM", "FILE" },
+	{ "save-chain-verified", '\0', POPT_ARG_STRING, NULL, OPT_SAVE_VERIFIED,
+	  "write the chain NSS built to FILE as PEM", "FILE" },
+	{ "print-cert", '\0', POPT_ARG_STRING, NULL, OPT_PRINT_CERT,
+	  "describe and verify the certificates in FILE (PEM or DER) without "
+	  "connecting", "FILE" },
+	POPT_TABLEEND
+};
+
+static struct poptOption client_table[] = {
+	{ "cert", '\0', POPT_ARG_STRING, NULL, OPT_CERT,
+	  "client certificate: a nickname in --db, or a PEM file (with --key)",
+	  "NICKNAME|FILE" },
+	{ "key", '\0', POPT_ARG_STRING, NULL, OPT_KEY,
+	  "private key of --cert FILE (PEM: PKCS#8, traditional, encrypted)", "FILE" },
+	{ "cert-chain", '\0', POPT_ARG_STRING, NULL, OPT_CERT_CHAIN,
+	  "intermediate certificates to send with the client certificate (PEM)",
+	  "FILE" },
+	{ "pkcs12", '\0', POPT_ARG_STRING, NULL, OPT_PKCS12,
+	  "client certificate and key from a PKCS#12 file (password: --pass)", "FILE" },
+	{ "post-handshake-auth", '\0', POPT_ARG_NONE, NULL, 0,
+	  "allow a TLS 1.3 server to ask for the certificate after the handshake",
+	  NULL },
 	POPT_TABLEEND
 };
 
@@ -129,12 +184,34 @@ static struct poptOption session_table[] = {
 };
 
 static struct poptOption output_table[] = {
+	{ "json", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, OPT_JSON,
+	  "write the report as one JSON document to stdout (=pretty to indent); "
+	  "no data phase", "pretty" },
 	{ "showcerts", '\0', POPT_ARG_NONE, NULL, 0,
 	  "write the chain the server sent as PEM to stdout", NULL },
 	{ "brief", '\0', POPT_ARG_NONE, NULL, 0, "print a short report", NULL },
 	{ "quiet", 'q', POPT_ARG_NONE, NULL, 0, "print no report, only errors", NULL },
 	{ "verbose", 'v', POPT_ARG_NONE, NULL, OPT_VERBOSE,
 	  "print more detail (repeat for more)", NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption check_table[] = {
+	{ "check", '\0', POPT_ARG_NONE, NULL, 0,
+	  "health check: one status line and performance data, exit 0 OK, 1 "
+	  "WARNING, 2 CRITICAL, 3 UNKNOWN", NULL },
+	{ "crit-days", '\0', POPT_ARG_STRING, NULL, OPT_CRIT_DAYS,
+	  "CRITICAL when a certificate of the chain expires within N days "
+	  "(default 7; --warn-days gives WARNING)", "N" },
+	{ "min-tls", '\0', POPT_ARG_STRING, NULL, OPT_MIN_TLS,
+	  "CRITICAL when the server chooses a TLS version below VERSION", "VERSION" },
+	{ "expect-alpn", '\0', POPT_ARG_STRING, NULL, OPT_EXPECT_ALPN,
+	  "CRITICAL unless the server selects this ALPN protocol", "PROTOCOL" },
+	{ "require-ocsp-staple", '\0', POPT_ARG_NONE, NULL, 0,
+	  "CRITICAL unless the server staples a good OCSP response", NULL },
+	{ "forbid", '\0', POPT_ARG_STRING, NULL, OPT_FORBID,
+	  "CRITICAL on weak cryptography: \"weak\" = RSA keys below 2048 bits, "
+	  "SHA-1 or MD5 signatures, suites without forward secrecy", "weak" },
 	POPT_TABLEEND
 };
 
@@ -151,6 +228,9 @@ static struct poptOption help_table[] = {
 #define ALIAS (POPT_ARGFLAG_ONEDASH | POPT_ARGFLAG_DOC_HIDDEN)
 static struct poptOption alias_table[] = {
 	{ "connect", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_CONNECT, NULL, NULL },
+	{ "cert", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_CERT, NULL, NULL },
+	{ "key", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_KEY, NULL, NULL },
+	{ "status", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_STATUS, NULL, NULL },
 	{ "CAfile", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_CA_FILE, NULL, NULL },
 	{ "tls1_2", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TLS12, NULL, NULL },
 	{ "tls1_3", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TLS13, NULL, NULL },
@@ -167,8 +247,10 @@ static struct poptOption main_table[] = {
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, connection_table, 0, "Connection:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, tls_table, 0, "TLS parameters:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, trust_table, 0, "Verification and trust:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, client_table, 0, "Client authentication:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, session_table, 0, "Session:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, output_table, 0, "Output:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, check_table, 0, "Health checks:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, alias_table, 0, NULL, NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, help_table, 0, "Help:", NULL },
 	POPT_TABLEEND
@@ -213,6 +295,11 @@ bind_flags(struct nsstls_opts *o)
 	bind_flag("brief", &o->brief);
 	bind_flag("quiet", &o->quiet);
 	bind_flag("version", &o->version);
+	bind_flag("aia-fetch", &o->aia_fetch);
+	bind_flag("ocsp", &o->ocsp);
+	bind_flag("post-handshake-auth", &o->post_handshake_auth);
+	bind_flag("check", &o->check);
+	bind_flag("require-ocsp-staple", &o->require_staple);
 }
 
 static void usage_error(const char *fmt, ...)
@@ -540,6 +627,110 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		replace(&r->connect, arg);
 		arg = NULL;
 		break;
+	case OPT_WARN_DAYS: {
+		char *end;
+		long n = strtol(arg, &end, 10);
+
+		if (*arg == '\0' || *end != '\0' || n < 0 || n > 36500) {
+			usage_error("--warn-days: '%s' is not a number of days", arg);
+			ret = -1;
+		}
+		o->warn_days = (int)n;
+		break;
+	}
+	case OPT_ATTIME:
+		if (util_parse_time(arg, &o->attime) != 0) {
+			usage_error("--attime: '%s' is not a date (2025-06-30 or "
+			    "2025-06-30T12:00:00Z)", arg);
+			ret = -1;
+		}
+		break;
+	case OPT_CRL_FILE:
+		o->crl_files = xrealloc(o->crl_files,
+		    (o->n_crl_files + 2) * sizeof(char *));
+		o->crl_files[o->n_crl_files++] = arg;
+		o->crl_files[o->n_crl_files] = NULL;
+		arg = NULL;
+		break;
+	case OPT_OCSP_URL:
+		if (strncmp(arg, "http://", 7) != 0) {
+			usage_error("--ocsp-url: '%s' is not an http:// URL", arg);
+			ret = -1;
+		}
+		replace(&o->ocsp_url, arg);
+		arg = NULL;
+		o->ocsp = 1;
+		break;
+	case OPT_SAVE_CHAIN:
+		replace(&o->save_chain, arg);
+		arg = NULL;
+		break;
+	case OPT_SAVE_VERIFIED:
+		replace(&o->save_chain_verified, arg);
+		arg = NULL;
+		break;
+	case OPT_PRINT_CERT:
+		replace(&o->print_cert, arg);
+		arg = NULL;
+		break;
+	case OPT_CERT:
+		replace(&o->cert, arg);
+		arg = NULL;
+		break;
+	case OPT_KEY:
+		replace(&o->key, arg);
+		arg = NULL;
+		break;
+	case OPT_CERT_CHAIN:
+		replace(&o->cert_chain, arg);
+		arg = NULL;
+		break;
+	case OPT_PKCS12:
+		replace(&o->pkcs12, arg);
+		arg = NULL;
+		break;
+	case OPT_JSON:
+		if (arg != NULL && !r->json_value) {
+			replace(&r->stolen, arg);       /* "--json host" */
+			arg = NULL;
+		}
+		if (arg != NULL && strcmp(arg, "pretty") != 0 &&
+		    strcmp(arg, "compact") != 0) {
+			usage_error("--json: '%s' is not 'pretty' or 'compact'", arg);
+			ret = -1;
+		}
+		o->json = 1;
+		o->json_pretty = arg != NULL && strcmp(arg, "pretty") == 0;
+		break;
+	case OPT_CRIT_DAYS: {
+		char *end;
+		long n = strtol(arg, &end, 10);
+
+		if (*arg == '\0' || *end != '\0' || n < 0 || n > 36500) {
+			usage_error("--crit-days: '%s' is not a number of days", arg);
+			ret = -1;
+		}
+		o->crit_days = (int)n;
+		break;
+	}
+	case OPT_MIN_TLS:
+		ret = parse_version("--min-tls", arg, &o->min_tls);
+		break;
+	case OPT_EXPECT_ALPN:
+		replace(&o->expect_alpn, arg);
+		arg = NULL;
+		break;
+	case OPT_FORBID:
+		if (strcmp(arg, "weak") != 0) {
+			usage_error("--forbid: '%s' is not 'weak'", arg);
+			ret = -1;
+		}
+		o->forbid_weak = 1;
+		break;
+	case OPT_STATUS:
+		/* s_client -status: stapling is always requested; the flag
+		 * is accepted for habit's sake. */
+		break;
 	}
 	free(arg);
 	return ret;
@@ -577,6 +768,32 @@ validate(struct nsstls_opts *o, struct raw *r, const char *target_arg)
 		usage_error("--no-sni and --servername exclude each other%s", "");
 		return -1;
 	}
+	if (!o->check && (o->min_tls || o->expect_alpn || o->require_staple ||
+	    o->forbid_weak)) {
+		usage_error("--min-tls, --expect-alpn, --require-ocsp-staple and "
+		    "--forbid are thresholds of --check%s", "");
+		return -1;
+	}
+	if (o->check && (o->showcerts || o->brief || o->renegotiate ||
+	    o->key_update != KEY_UPDATE_NONE)) {
+		usage_error("--check prints one status line: it excludes --showcerts, "
+		    "--brief, --renegotiate and --key-update%s", "");
+		return -1;
+	}
+	if (o->check && o->crit_days > o->warn_days) {
+		usage_error("--crit-days %d is above --warn-days %d", o->crit_days,
+		    o->warn_days);
+		return -1;
+	}
+	/* Expecting a protocol means offering it. */
+	if (o->expect_alpn != NULL && o->alpn == NULL) {
+		o->alpn = util_split_list(o->expect_alpn, ",", &o->n_alpn);
+	}
+	if (o->json && (o->showcerts || o->brief)) {
+		usage_error("--json writes stdout itself: it excludes --showcerts "
+		    "and --brief (use --save-chain)%s", "");
+		return -1;
+	}
 	if (o->quiet && o->brief) {
 		usage_error("--quiet and --brief exclude each other%s", "");
 		return -1;
@@ -608,6 +825,35 @@ validate(struct nsstls_opts *o, struct raw *r, const char *target_arg)
 		o->trust_builtin = false;
 	}
 
+	if (o->cert != NULL && o->pkcs12 != NULL) {
+		usage_error("--cert and --pkcs12 exclude each other%s", "");
+		return -1;
+	}
+	if (o->pkcs12 != NULL && o->db != NULL) {
+		usage_error("--pkcs12 is imported into a temporary database and "
+		    "cannot be combined with --db (import it with pk12util instead)%s", "");
+		return -1;
+	}
+	if (o->key != NULL && o->cert == NULL) {
+		usage_error("--key needs --cert FILE%s", "");
+		return -1;
+	}
+	if (o->cert_chain != NULL && o->cert == NULL && o->pkcs12 == NULL) {
+		usage_error("--cert-chain needs --cert or --pkcs12%s", "");
+		return -1;
+	}
+	if (o->cert != NULL && o->key == NULL && o->db == NULL) {
+		usage_error("--cert %s: give its --key FILE, or --db DIR to find "
+		    "the nickname in", o->cert);
+		return -1;
+	}
+	if (o->print_cert != NULL) {
+		if (target_arg != NULL || r->connect != NULL) {
+			usage_error("--print-cert works offline and takes no target%s", "");
+			return -1;
+		}
+		return 0;
+	}
 	if (o->list_ciphers || o->version) {
 		if (target_arg != NULL || r->connect != NULL) {
 			usage_error("%s takes no target", o->version ? "--version" :
@@ -649,6 +895,8 @@ opts_init(struct nsstls_opts *o)
 	o->tls_min = 0x0303;
 	o->tls_max = 0x0304;
 	o->trust_builtin = true;
+	o->warn_days = 30;
+	o->crit_days = 7;
 }
 
 enum cli_result
@@ -668,6 +916,8 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 			r.reneg_value = true;
 		if (strncmp(argv[i], "--key-update=", 13) == 0)
 			r.key_update_value = true;
+		if (strncmp(argv[i], "--json=", 7) == 0)
+			r.json_value = true;
 	}
 	ctx = poptGetContext("nsstls", argc, argv, main_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]");
@@ -734,5 +984,15 @@ cli_free(struct nsstls_opts *o)
 	free(o->db);
 	free(o->pass_file);
 	free(o->pass);
+	util_list_free(o->crl_files);
+	free(o->ocsp_url);
+	free(o->save_chain);
+	free(o->save_chain_verified);
+	free(o->print_cert);
+	free(o->cert);
+	free(o->key);
+	free(o->cert_chain);
+	free(o->pkcs12);
+	free(o->expect_alpn);
 	memset(o, 0, sizeof(*o));
 }

@@ -51,6 +51,23 @@ struct nsstls_opts {
 	char *pass_file;
 	char *pass;                     /* env:VAR, file:PATH or pass:TEXT */
 	int insecure;
+	int warn_days;                  /* expiry warning threshold */
+	int64_t attime;                 /* PRTime to verify at; 0: now */
+	int aia_fetch;
+	int ocsp;                       /* ask the OCSP responder */
+	char *ocsp_url;                 /* responder override */
+	char **crl_files;               /* NULL-terminated */
+	size_t n_crl_files;
+	char *save_chain;
+	char *save_chain_verified;
+	char *print_cert;               /* offline mode */
+
+	/* Client authentication */
+	char *cert;                     /* nickname (with --db) or PEM file */
+	char *key;
+	char *cert_chain;
+	char *pkcs12;
+	int post_handshake_auth;
 
 	/* Session */
 	int no_data;
@@ -59,10 +76,20 @@ struct nsstls_opts {
 	enum key_update_mode key_update;
 
 	/* Output */
+	int json;                       /* one JSON document on stdout */
+	int json_pretty;
 	int showcerts;
 	int brief;
 	int quiet;
 	int verbose;
+
+	/* --check (monitoring) */
+	int check;
+	int crit_days;                  /* default 7 */
+	uint16_t min_tls;               /* 0: no requirement */
+	char *expect_alpn;
+	int require_staple;
+	int forbid_weak;
 
 	/* One-shot actions */
 	int list_ciphers;

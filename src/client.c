@@ -4,9 +4,12 @@
 #include "client.h"
 
 #include <stdio.h>
+#include <string.h>
 
+#include "clientauth.h"
 #include "conn.h"
 #include "io.h"
+#include "out.h"
 #include "out_text.h"
 #include "tls.h"
 #include "verify.h"
@@ -25,13 +28,38 @@ post_handshake(struct tls_ctx *t)
 	return 0;
 }
 
-enum nsstls_exit
+/* --showcerts, --save-chain, --save-chain-verified.  A write failure
+ * becomes the outcome only when the run had none worse. */
+static int
+write_chains(const struct nsstls_opts *o, struct report *r)
+{
+	const char *failed = NULL;
+	int err = 0;
+
+	if (o->showcerts && out_text_pem_chain(stdout, r, false) != 0)
+		failed = "stdout";
+	if (failed == NULL && o->save_chain != NULL &&
+	    out_save_pem(o->save_chain, r, false, &err) != 0)
+		failed = o->save_chain;
+	if (failed == NULL && o->save_chain_verified != NULL &&
+	    out_save_pem(o->save_chain_verified, r, true, &err) != 0)
+		failed = o->save_chain_verified;
+	if (failed == NULL)
+		return 0;
+	if (r->exit_code == NSSTLS_EXIT_OK)
+		report_fail(r, PHASE_DONE, 0, NSSTLS_EXIT_IO,
+		    "cannot write the certificates to %s%s%s", failed,
+		    err ? ": " : "", err ? strerror(err) : "");
+	return -1;
+}
+
+int
 client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r)
 {
 	struct verify_ctx v = { o, nss, r };
 	struct tls_ctx t = { 0 };
 	PRFileDesc *tcp;
-	bool reported = false;
+	bool reported = false;   /* the text report is out */
 
 	t.opts = o;
 	t.report = r;
@@ -39,6 +67,10 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r)
 	r->servername = o->servername;
 	r->verify_name = o->verify_name;
 
+	/* Credentials are loaded before connecting, so a wrong password or a
+	 * mismatched key is a setup error, not a handshake failure. */
+	if (clientauth_load(o, nss, r, &t.cred) != 0)
+		goto out;
 	if (tls_model_new(&t, &v) != 0)
 		goto out;
 	tcp = conn_open(o, r);
@@ -49,23 +81,24 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r)
 	if (post_handshake(&t) != 0)
 		goto out;
 
-	out_text_report(stderr, r, o);
-	reported = true;
-	if (o->showcerts && out_text_pem_chain(stdout, r) != 0) {
-		report_fail(r, PHASE_DONE, 0, NSSTLS_EXIT_IO,
-		    "cannot write the certificates to stdout");
-		goto out;
+	if (!o->json && !o->check) {
+		out_text_report(stderr, r, o);
+		reported = true;
 	}
-	if (o->no_data) {
+	if (write_chains(o, r) != 0)
+		goto out;
+	/* --json and --check report on the connection: no data phase. */
+	if (o->no_data || o->json || o->check) {
 		r->phase = PHASE_DONE;
 		goto out;
 	}
 	if (io_run(&t) == 0)
 		out_text_session_end(stderr, r, o);
 out:
-	if (!reported)
-		out_text_report(stderr, r, o);
-	out_text_error(stderr, r);
+	/* A failed verification is when the chain is most wanted. */
+	if (r->exit_code != NSSTLS_EXIT_OK && r->n_sent > 0)
+		(void)write_chains(o, r);
 	tls_close(&t);
-	return r->exit_code;
+	clientauth_free(t.cred);
+	return out_finish(r, o, reported);
 }

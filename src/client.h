@@ -10,8 +10,8 @@
 #include "nssinit.h"
 #include "report.h"
 
-/* Returns the exit code (also left in r->exit_code). */
-enum nsstls_exit client_run(const struct nsstls_opts *o, struct nss_ctx *nss,
+/* Returns the process exit status (the check code with --check). */
+int client_run(const struct nsstls_opts *o, struct nss_ctx *nss,
     struct report *r);
 
 #endif

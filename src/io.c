@@ -199,6 +199,9 @@ handle_server(struct io_state *s)
 
 		if (n > 0) {
 			s->last_activity = util_now_us();
+			if (t->report->bytes_received == 0)
+				t->report->first_byte_us = s->last_activity -
+				    t->report->handshake_done_us;
 			t->report->bytes_received += (uint64_t)n;
 			if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n ||
 			    fflush(stdout) != 0) {
@@ -216,9 +219,8 @@ handle_server(struct io_state *s)
 		case PR_WOULD_BLOCK_ERROR:
 			return 0;
 		case PR_END_OF_FILE_ERROR:
-		case PR_CONNECT_RESET_ERROR:
-			/* Closed without close_notify: common, and after the
-			 * data it is not worth an error. */
+			/* Closed (FIN) without close_notify: common, and after
+			 * the data not worth an error.  A reset is (below). */
 			t->report->peer_closed = true;
 			return 1;
 		default:

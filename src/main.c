@@ -5,16 +5,20 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <nss.h>
 #include <prinit.h>
 
+#include "check.h"
 #include "cli.h"
 #include "client.h"
 #include "config.h"
 #include "exitcodes.h"
 #include "nssinit.h"
+#include "out.h"
 #include "out_text.h"
+#include "printcert.h"
 #include "report.h"
 
 static int
@@ -49,6 +53,10 @@ main(int argc, char **argv)
 		return NSSTLS_EXIT_OK;
 	case CLI_USAGE_ERROR:
 		cli_free(&opts);
+		/* Monitoring plugins report their own misuse as UNKNOWN. */
+		for (int i = 1; i < argc; i++)
+			if (strcmp(argv[i], "--check") == 0)
+				return CHECK_UNKNOWN;
 		return NSSTLS_EXIT_USAGE;
 	case CLI_RUN:
 		break;
@@ -70,9 +78,12 @@ main(int argc, char **argv)
 	}
 
 	report_init(&report, opts.target.host, opts.port);
+	report.verify_name = opts.verify_name;
+	report.servername = opts.servername;
 	if (nssinit_setup(&opts, &nss, &report) != 0) {
-		out_text_error(stderr, &report);
-		code = report.exit_code;
+		code = out_finish(&report, &opts, false);
+	} else if (opts.print_cert != NULL) {
+		code = printcert_run(&opts, &nss, &report);
 	} else {
 		code = client_run(&opts, &nss, &report);
 	}

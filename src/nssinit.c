@@ -21,6 +21,7 @@
 #include <prinit.h>
 #include <ssl.h>
 
+#include "certinfo.h"
 #include "config.h"
 #include "util.h"
 
@@ -109,37 +110,6 @@ resolve_password(const struct nsstls_opts *o, struct nss_ctx *ctx,
 	return 0;
 }
 
-/* Read a whole file; returns NULL with errno set. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-	int saved;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 65536;
-			buf = xrealloc(buf, cap + 1);
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	saved = ferror(f) ? EIO : 0;
-	fclose(f);
-	if (saved) {
-		free(buf);
-		errno = saved;
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 /* Make der a temporary certificate trusted as a CA for TLS servers.  With
  * NoDB init there is no database to store trust in: CERT_ChangeCertTrust on
  * a temporary certificate keeps it in memory, which is what
@@ -154,7 +124,7 @@ add_anchor(struct nss_ctx *ctx, SECItem *der, size_t source)
 	    PR_FALSE, PR_TRUE);
 	if (c == NULL)
 		return -1;
-	if (CERT_DecodeTrustString(&trust, "C,,") == SECSuccess)
+	if (CERT_DecodeTrustString(&trust, "C,C,C") == SECSuccess)
 		(void)CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), c, &trust);
 	ctx->anchors = xrealloc(ctx->anchors,
 	    (ctx->n_anchors + 1) * sizeof(*ctx->anchors));
@@ -171,11 +141,9 @@ static int
 load_pem_source(struct nss_ctx *ctx, struct report *r, const char *kind,
     const char *path)
 {
-	static const char begin[] = "-----BEGIN CERTIFICATE-----";
-	static const char end[] = "-----END CERTIFICATE-----";
-	size_t len = 0, before = ctx->n_anchors, source = r->n_trust;
-	char *text = slurp(path, &len);
-	char *p;
+	size_t len = 0, n = 0, source = r->n_trust;
+	unsigned char *text = util_read_file(path, &len);
+	SECItem *ders;
 	int bad = 0;
 
 	if (text == NULL) {
@@ -184,42 +152,25 @@ load_pem_source(struct nss_ctx *ctx, struct report *r, const char *kind,
 		return -1;
 	}
 	report_add_trust(r, kind, path, 0);
-	for (p = strstr(text, begin); p != NULL; p = strstr(p, begin)) {
-		char *b = p + sizeof(begin) - 1;
-		char *e = strstr(b, end);
-		SECItem der = { siBuffer, NULL, 0 };
-
-		if (e == NULL) {
-			bad++;
-			break;
-		}
-		if (NSSBase64_DecodeBuffer(NULL, &der, b, (PRUint32)(e - b)) == NULL ||
-		    add_anchor(ctx, &der, source) != 0)
-			bad++;
-		SECITEM_FreeItem(&der, PR_FALSE);
-		p = e + sizeof(end) - 1;
-	}
-	if (strstr(text, begin) == NULL && len > 0 &&
-	    (unsigned char)text[0] == 0x30) {
-		SECItem der = { siBuffer, (unsigned char *)text, (unsigned)len };
-
-		if (add_anchor(ctx, &der, source) != 0)
-			bad++;
-	}
+	ders = cert_decode_ders(text, len, &n, &bad);
 	free(text);
+	for (size_t i = 0; i < n; i++)
+		if (add_anchor(ctx, &ders[i], source) != 0)
+			bad++;
+	cert_ders_free(ders, n);
 	if (bad > 0) {
 		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
 		    "%s %s: %d certificate%s could not be decoded", kind, path,
 		    bad, bad == 1 ? "" : "s");
 		return -1;
 	}
-	if (ctx->n_anchors == before) {
+	if (n == 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "%s %s holds no certificate (expected PEM '%s' blocks)",
-		    kind, path, begin);
+		    "%s %s holds no certificate (expected PEM 'BEGIN CERTIFICATE' "
+		    "blocks or one DER certificate)", kind, path);
 		return -1;
 	}
-	r->trust[source].anchors = (int)(ctx->n_anchors - before);
+	r->trust[source].anchors = (int)n;
 	return 0;
 }
 
@@ -330,6 +281,65 @@ open_db(const struct nsstls_opts *o, struct nss_ctx *ctx, struct report *r)
 	return 0;
 }
 
+/*
+ * A PKCS#12 import creates permanent token objects, which NSS refuses
+ * under NSS_NoDB_Init (SEC_ERROR_PKCS12_UNABLE_TO_IMPORT_KEY).  So for
+ * --pkcs12 NSS runs on a scratch read-write database in a private
+ * temporary directory, removed again in nssinit_teardown().
+ */
+static int
+open_scratch_db(struct nss_ctx *ctx, struct report *r)
+{
+	char tmpl[] = "/tmp/nsstls-XXXXXX";
+	char *dir;
+	PK11SlotInfo *slot;
+
+	if (mkdtemp(tmpl) == NULL) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "cannot create a temporary directory for the PKCS#12 import: %s",
+		    strerror(errno));
+		return -1;
+	}
+	ctx->scratch_db = xstrdup(tmpl);
+	dir = xasprintf("sql:%s", tmpl);
+	if (NSS_Initialize(dir, "", "", SECMOD_DB, NSS_INIT_NOROOTINIT) !=
+	    SECSuccess) {
+		free(dir);
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "cannot create the temporary NSS database for --pkcs12");
+		return -1;
+	}
+	free(dir);
+	ctx->initialized = true;
+	/* A new database has no password yet: set an empty one so keys can
+	 * be stored. */
+	slot = PK11_GetInternalKeySlot();
+	if (slot != NULL && PK11_NeedUserInit(slot))
+		(void)PK11_InitPin(slot, "", "");
+	if (slot != NULL)
+		PK11_FreeSlot(slot);
+	return 0;
+}
+
+static void
+remove_scratch_db(struct nss_ctx *ctx)
+{
+	static const char *const files[] = { "cert9.db", "key4.db", "pkcs11.txt",
+	    "cert9.db-journal", "key4.db-journal" };
+
+	if (ctx->scratch_db == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *path = xasprintf("%s/%s", ctx->scratch_db, files[i]);
+
+		(void)unlink(path);
+		free(path);
+	}
+	(void)rmdir(ctx->scratch_db);
+	free(ctx->scratch_db);
+	ctx->scratch_db = NULL;
+}
+
 int
 nssinit_minimal(struct nss_ctx *ctx)
 {
@@ -355,6 +365,9 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 		return -1;
 	if (o->db != NULL) {
 		if (open_db(o, ctx, r) != 0)
+			return -1;
+	} else if (o->pkcs12 != NULL) {
+		if (open_scratch_db(ctx, r) != 0)
 			return -1;
 	} else {
 		if (NSS_NoDB_Init(NULL) != SECSuccess) {
@@ -430,6 +443,7 @@ nssinit_teardown(struct nss_ctx *ctx)
 			rc = -1;
 		ctx->initialized = false;
 	}
+	remove_scratch_db(ctx);
 	PR_Cleanup();
 	return rc;
 }

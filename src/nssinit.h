@@ -29,6 +29,7 @@ struct nss_ctx {
 	struct anchor *anchors;  /* certificates from PEM sources */
 	size_t n_anchors;
 	char *password;          /* resolved --pass / --pass-file, or NULL */
+	char *scratch_db;        /* temporary read-write database, or NULL */
 	struct report *report;
 };
 

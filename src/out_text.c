@@ -5,6 +5,7 @@
  */
 #include "out_text.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <prerror.h>
@@ -14,6 +15,7 @@
 
 #include "certinfo.h"
 #include "names.h"
+#include "ocspcheck.h"
 
 static const char *
 err_name(PRErrorCode err)
@@ -141,11 +143,58 @@ print_trust(FILE *f, const struct report *r)
 static void
 print_sent(FILE *f, const struct report *r, const struct nsstls_opts *o)
 {
-	fprintf(f, "Certificate chain sent by the server (%zu):\n", r->n_sent);
+	if (r->source_file != NULL)
+		fprintf(f, "Certificates in %s (%zu):\n", r->source_file, r->n_sent);
+	else
+		fprintf(f, "Certificate chain sent by the server (%zu):\n", r->n_sent);
 	for (size_t i = 0; i < r->n_sent; i++) {
 		fprintf(f, "  [%zu] %s\n", i, r->sent[i].subject);
 		print_cert(f, &r->sent[i], o->verbose);
 	}
+}
+
+/* One certificate's verdict in words; NSS says "expired" for both ends of
+ * the validity period, so the dates decide which. */
+static void
+print_problem(FILE *f, const struct report *r, const struct chain_link *l)
+{
+	char d[24];
+	const char *words;
+
+	switch (l->error) {
+	case SEC_ERROR_EXPIRED_CERTIFICATE:
+	case SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE:
+		if (l->cert.not_before > r->verify_time) {
+			fmt_date(l->cert.not_before, d, sizeof(d));
+			fprintf(f, "      Problem      not valid yet: valid from %s (%s)\n",
+			    d, err_name(l->error));
+			return;
+		}
+		if (l->cert.not_after < r->verify_time) {
+			fmt_date(l->cert.not_after, d, sizeof(d));
+			fprintf(f, "      Problem      expired on %s (%s)\n", d,
+			    err_name(l->error));
+			return;
+		}
+		words = PR_ErrorToString(l->error, PR_LANGUAGE_I_DEFAULT);
+		break;
+	case SEC_ERROR_CA_CERT_INVALID:
+		words = l->cert.self_signed && !l->cert.is_ca ?
+		    "self-signed, and not a CA certificate that could be an anchor" :
+		    "used as a CA but not a CA certificate";
+		break;
+	case SEC_ERROR_UNKNOWN_ISSUER:
+		words = l->cert.self_signed ? "self-signed and not trusted" :
+		    "its issuer is unknown";
+		break;
+	case SEC_ERROR_REVOKED_CERTIFICATE:
+		words = "revoked";
+		break;
+	default:
+		words = PR_ErrorToString(l->error, PR_LANGUAGE_I_DEFAULT);
+		break;
+	}
+	fprintf(f, "      Problem      %s (%s)\n", words, err_name(l->error));
 }
 
 static void
@@ -157,8 +206,8 @@ print_built(FILE *f, const struct report *r, const struct nsstls_opts *o)
 
 		fprintf(f, "  [%zu] %s\n", i, l->cert.subject);
 		if (l->origin == ORIGIN_SERVER)
-			fprintf(f, "      From         the server (sent as [%d])\n",
-			    l->sent_index);
+			fprintf(f, "      From         %s (sent as [%d])\n",
+			    r->source_file ? "the file" : "the server", l->sent_index);
 		else if (l->source >= 0)
 			fprintf(f, "      From         local trust source: %s %s\n",
 			    r->trust[l->source].name, r->trust[l->source].detail);
@@ -167,9 +216,7 @@ print_built(FILE *f, const struct report *r, const struct nsstls_opts *o)
 		if (l->anchor)
 			fputs("      Anchor       yes: trusted as a CA for TLS servers\n", f);
 		if (l->error != 0)
-			fprintf(f, "      Problem      %s (%s)\n",
-			    PR_ErrorToString(l->error, PR_LANGUAGE_I_DEFAULT),
-			    err_name(l->error));
+			print_problem(f, r, l);
 		/* Certificates the server sent are described above. */
 		if (l->origin == ORIGIN_LOCAL)
 			print_cert(f, &l->cert, o->verbose);
@@ -177,6 +224,126 @@ print_built(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	if (r->verify.missing_issuer != NULL)
 		fprintf(f, "  (chain ends: issuer \"%s\" was not sent by the server "
 		    "and is in no trust source)\n", r->verify.missing_issuer);
+}
+
+static void
+print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
+{
+	char t1[40], t2[40];
+
+	if (!o->present && o->problem == NULL) {
+		fprintf(f, "  %-16s none\n", label);
+		return;
+	}
+	fprintf(f, "  %-16s %s", label, o->present ? ocsp_status_str(o->status) :
+	    "not obtained");
+	if (o->url != NULL)
+		fprintf(f, " from %s", o->url);
+	if (o->status == OCSP_STATUS_REVOKED) {
+		fmt_time(o->revoked_at, t1, sizeof(t1));
+		fprintf(f, ", revoked %s, reason %s", t1,
+		    ocsp_reason_str(o->revocation_reason));
+	}
+	fputc('\n', f);
+	if (o->present) {
+		fprintf(f, "    For this cert  %s\n", o->for_this_cert ? "yes" : "NO");
+		fprintf(f, "    Signature      %s%s%s\n", o->signature_ok ? "valid" :
+		    "NOT VALID", o->signer ? ", signed by " : "", o->signer ? o->signer : "");
+		if (o->this_update != 0) {
+			fmt_time(o->this_update, t1, sizeof(t1));
+			if (o->next_update != 0)
+				fmt_time(o->next_update, t2, sizeof(t2));
+			fprintf(f, "    Updated        %s, next update %s%s\n", t1,
+			    o->next_update ? t2 : "not given", o->stale ? " (STALE)" : "");
+		}
+	}
+	if (o->problem != NULL)
+		fprintf(f, "    Problem        %s (%s)\n", o->problem, err_name(o->error));
+}
+
+static void
+print_revocation(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
+	char t[40];
+
+	if (r->source_file != NULL && !o->ocsp && r->n_crls == 0)
+		return;         /* offline: no staple, nothing asked */
+	fputs("Revocation:\n", f);
+	if (r->source_file == NULL)
+		print_ocsp(f, "OCSP staple", &r->staple);
+	if (o->ocsp)
+		print_ocsp(f, "OCSP responder", &r->ocsp);
+	for (size_t i = 0; i < r->n_crls; i++) {
+		const struct crl_result *c = &r->crls[i];
+
+		fprintf(f, "  %-16s %s: ", "CRL", c->file);
+		if (c->revoked_cert >= 0) {
+			fmt_time(c->revoked_at, t, sizeof(t));
+			fprintf(f, "certificate [%d] REVOKED on %s\n", c->revoked_cert, t);
+		} else if (c->problem != NULL) {
+			fprintf(f, "%s\n", c->problem);
+		} else {
+			fprintf(f, "no certificate of the chain is listed (issuer %s)\n",
+			    c->issuer);
+		}
+	}
+}
+
+static void
+print_scts(FILE *f, const struct report *r)
+{
+	char t[40];
+
+	if (r->n_scts == 0) {
+		fputs("Signed certificate timestamps: none\n", f);
+		return;
+	}
+	fprintf(f, "Signed certificate timestamps (%zu):\n", r->n_scts);
+	for (size_t i = 0; i < r->n_scts; i++) {
+		const struct sct_info *s = &r->scts[i];
+
+		fmt_time(s->timestamp, t, sizeof(t));
+		fprintf(f, "  [%zu] v%d log %s\n      %s, from the %s, "
+		    "hash %u signature %u\n", i, s->version + 1, s->log_id, t,
+		    strcmp(s->source, "certificate") == 0 ? "certificate" :
+		    "TLS extension", s->hash_alg, s->sig_alg);
+	}
+}
+
+static void
+print_findings(FILE *f, const struct report *r)
+{
+	if (r->n_findings == 0) {
+		fputs("Findings: none\n", f);
+		return;
+	}
+	fprintf(f, "Findings (%zu):\n", r->n_findings);
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const struct finding *x = &r->findings[i];
+
+		fprintf(f, "  %-7s %s: %s\n", report_severity_str(x->severity),
+		    x->id, x->text);
+	}
+}
+
+static void
+print_client_auth(FILE *f, const struct report *r)
+{
+	const struct client_auth_info *c = &r->client_auth;
+
+	if (!c->requested)
+		return;
+	fprintf(f, "Client certificate: requested by the server%s\n",
+	    c->post_handshake ? " after the handshake" : "");
+	if (c->n_ca_names == 0)
+		fputs("  Accepted CAs     any (the server named none)\n", f);
+	for (size_t i = 0; i < c->n_ca_names; i++)
+		fprintf(f, "  %-16s %s\n", i == 0 ? "Accepted CAs" : "", c->ca_names[i]);
+	if (c->sent_subject != NULL)
+		fprintf(f, "  Sent             %s\n", c->sent_subject);
+	else
+		fprintf(f, "  Not sent         %s\n", c->not_sent_reason ?
+		    c->not_sent_reason : "no certificate");
 }
 
 /* The failure in plain words: which certificate, what is wrong. */
@@ -189,6 +356,17 @@ explain(FILE *f, const struct report *r)
 
 	if (v->error_depth >= 0 && (size_t)v->error_depth < r->n_built)
 		l = &r->built[v->error_depth];
+	/* NSS reports a self-signed server certificate as an unknown issuer or
+	 * as an invalid CA, depending on its extensions: say what it is. */
+	if (r->n_built == 1 && r->built[0].cert.self_signed && !r->built[0].anchor &&
+	    v->error != SSL_ERROR_BAD_CERT_DOMAIN &&
+	    (v->error == SEC_ERROR_UNKNOWN_ISSUER || v->error == SEC_ERROR_CA_CERT_INVALID ||
+	    v->error == SEC_ERROR_UNTRUSTED_ISSUER)) {
+		fprintf(f, "the server's certificate \"%s\" is self-signed and not "
+		    "in any trust source (%s)", r->built[0].cert.subject,
+		    err_name(v->error));
+		return;
+	}
 	switch (v->error) {
 	case SSL_ERROR_BAD_CERT_DOMAIN:
 		fprintf(f, "the certificate is not valid for \"%s\"",
@@ -227,7 +405,7 @@ explain(FILE *f, const struct report *r)
 		if (l != NULL) {
 			fmt_date(l->cert.not_before, d1, sizeof(d1));
 			fmt_date(l->cert.not_after, d2, sizeof(d2));
-			if (l->cert.not_before > PR_Now())
+			if (l->cert.not_before > r->verify_time)
 				fprintf(f, "certificate [%d] \"%s\" is not valid yet "
 				    "(valid from %s)", v->error_depth, l->cert.subject, d1);
 			else
@@ -245,6 +423,10 @@ explain(FILE *f, const struct report *r)
 	case SEC_ERROR_INADEQUATE_CERT_TYPE:
 		fprintf(f, "certificate [%d] does not allow TLS server "
 		    "authentication (key usage)", v->error_depth);
+		break;
+	case SEC_ERROR_REVOKED_CERTIFICATE:
+		fprintf(f, "certificate [%d] \"%s\" is revoked", v->error_depth,
+		    l ? l->cert.subject : "?");
 		break;
 	case SEC_ERROR_BAD_SIGNATURE:
 		fprintf(f, "the signature on certificate [%d] does not verify",
@@ -264,6 +446,11 @@ print_verdict(FILE *f, const struct report *r)
 
 	if (!v->done)
 		return;
+	if (v->chain_ok && v->name_ok && !v->name_checked) {
+		fputs("Verification: OK (chain trusted; no name checked, use "
+		    "--verify-name)\n", f);
+		return;
+	}
 	if (v->chain_ok && v->name_ok) {
 		fprintf(f, "Verification: OK (chain trusted, name \"%s\" matches)\n",
 		    r->verify_name);
@@ -341,11 +528,21 @@ print_brief(FILE *f, const struct report *r)
 	if (r->n_sent > 0) {
 		char d[24];
 
+		long left = cert_days_left(r->sent[0].not_after);
+
 		fmt_date(r->sent[0].not_after, d, sizeof(d));
-		fprintf(f, "Certificate: %s (expires %s, %ld days left)\n",
-		    r->sent[0].subject, d, cert_days_left(r->sent[0].not_after));
+		if (left >= 0)
+			fprintf(f, "Certificate: %s (expires %s, %ld days left)\n",
+			    r->sent[0].subject, d, left);
+		else
+			fprintf(f, "Certificate: %s (EXPIRED %s, %ld days ago)\n",
+			    r->sent[0].subject, d, -left);
 	}
 	print_verdict(f, r);
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (r->findings[i].severity != SEV_NOTE)
+			fprintf(f, "%s: %s\n", report_severity_str(r->findings[i].severity),
+			    r->findings[i].text);
 	print_actions(f, r, true);
 }
 
@@ -360,13 +557,19 @@ out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 		return;
 	}
 	print_reach(f, r, o);
-	if (r->connected_index >= 0 || o->verbose > 0)
+	if (r->connected_index >= 0 || r->source_file != NULL || o->verbose > 0)
 		print_trust(f, r);
 	if (r->n_sent > 0) {
 		print_sent(f, r, o);
 		print_built(f, r, o);
 	}
+	if (r->verify.done) {
+		print_revocation(f, r, o);
+		print_scts(f, r);
+		print_findings(f, r);
+	}
 	print_verdict(f, r);
+	print_client_auth(f, r);
 	for (size_t i = 0; i < r->n_handshakes; i++)
 		print_handshake(f, &r->handshakes[i], i);
 	print_actions(f, r, false);
@@ -405,14 +608,36 @@ out_text_session_end(FILE *f, const struct report *r,
 }
 
 int
-out_text_pem_chain(FILE *f, const struct report *r)
+out_text_pem_chain(FILE *f, const struct report *r, bool built)
 {
-	for (size_t i = 0; i < r->n_sent; i++) {
-		fprintf(f, "# [%zu] %s\n", i, r->sent[i].subject);
-		if (cert_write_pem(f, r->sent[i].der, r->sent[i].der_len) != 0)
+	size_t n = built ? r->n_built : r->n_sent;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cert_info *c = built ? &r->built[i].cert : &r->sent[i];
+
+		fprintf(f, "# [%zu] %s\n", i, c->subject);
+		if (cert_write_pem(f, c->der, c->der_len) != 0)
 			return -1;
 	}
 	return fflush(f) == 0 ? 0 : -1;
+}
+
+int
+out_save_pem(const char *path, const struct report *r, bool built, int *err)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (f == NULL) {
+		*err = errno;
+		return -1;
+	}
+	rc = out_text_pem_chain(f, r, built);
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc != 0)
+		*err = errno;
+	return rc;
 }
 
 void

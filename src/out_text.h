@@ -7,6 +7,7 @@
 #ifndef NSSTLS_OUT_TEXT_H
 #define NSSTLS_OUT_TEXT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -23,8 +24,13 @@ void out_text_error(FILE *f, const struct report *r);
 void out_text_session_end(FILE *f, const struct report *r,
     const struct nsstls_opts *o);
 
-/* --showcerts: the chain the server sent, as PEM. */
-int out_text_pem_chain(FILE *f, const struct report *r);
+/* --showcerts: the chain the server sent (or, with built, the chain NSS
+ * built) as PEM. */
+int out_text_pem_chain(FILE *f, const struct report *r, bool built);
+
+/* --save-chain[-verified]: the same into a file.  Returns 0, or -1 with
+ * errno in *err. */
+int out_save_pem(const char *path, const struct report *r, bool built, int *err);
 
 /* --list-ciphers */
 void out_text_cipher_list(FILE *f);

@@ -17,6 +17,7 @@ report_init(struct report *r, const char *host, uint16_t port)
 	r->host = xstrdup(host != NULL ? host : "");
 	r->port = port;
 	r->connected_index = -1;
+	r->started_at = PR_Now();
 	r->verify.error_depth = -1;
 	r->phase = PHASE_SETUP;
 }
@@ -33,6 +34,8 @@ cert_info_free(struct cert_info *c)
 	free(c->key_type);
 	free(c->key_curve);
 	free(c->sig_alg);
+	free(c->aia_ca_issuers);
+	free(c->ocsp_url);
 	free(c->der);
 	memset(c, 0, sizeof(*c));
 }
@@ -53,6 +56,79 @@ report_clear_chains(struct report *r)
 	free(r->verify.missing_issuer);
 	memset(&r->verify, 0, sizeof(r->verify));
 	r->verify.error_depth = -1;
+	for (size_t i = 0; i < r->n_findings; i++)
+		free(r->findings[i].text);
+	free(r->findings);
+	r->findings = NULL;
+	r->n_findings = 0;
+	ocsp_result_free(&r->staple);
+	ocsp_result_free(&r->ocsp);
+	for (size_t i = 0; i < r->n_crls; i++) {
+		free(r->crls[i].file);
+		free(r->crls[i].issuer);
+		free(r->crls[i].problem);
+	}
+	free(r->crls);
+	r->crls = NULL;
+	r->n_crls = 0;
+	free(r->scts);
+	r->scts = NULL;
+	r->n_scts = 0;
+	free(r->aia.url);
+	cert_info_free(&r->aia.cert);
+	free(r->aia.problem);
+	memset(&r->aia, 0, sizeof(r->aia));
+}
+
+void
+ocsp_result_free(struct ocsp_result *o)
+{
+	free(o->url);
+	free(o->signer);
+	free(o->problem);
+	memset(o, 0, sizeof(*o));
+	o->revocation_reason = -1;
+}
+
+void
+report_add_finding(struct report *r, enum severity sev, const char *id,
+    int cert, int sent, const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+
+	r->findings = xrealloc(r->findings, (r->n_findings + 1) * sizeof(*f));
+	f = &r->findings[r->n_findings++];
+	f->severity = sev;
+	f->id = id;
+	f->cert = cert;
+	f->sent = sent;
+	va_start(ap, fmt);
+	if (vasprintf(&f->text, fmt, ap) < 0)
+		f->text = xstrdup(id);
+	va_end(ap);
+}
+
+struct sct_info *
+report_add_sct(struct report *r)
+{
+	struct sct_info *s;
+
+	r->scts = xrealloc(r->scts, (r->n_scts + 1) * sizeof(*s));
+	s = &r->scts[r->n_scts++];
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+const char *
+report_severity_str(enum severity s)
+{
+	switch (s) {
+	case SEV_NOTE: return "note";
+	case SEV_WARNING: return "warning";
+	case SEV_ERROR: return "error";
+	}
+	return "?";
 }
 
 void
@@ -69,7 +145,12 @@ report_free(struct report *r)
 	}
 	free(r->trust);
 	free(r->handshakes);
+	util_list_free(r->client_auth.ca_names);
+	free(r->client_auth.sent_subject);
+	free(r->client_auth.not_sent_reason);
 	free(r->message);
+	free(r->check_line);
+	util_list_free(r->check_problems);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -152,6 +233,7 @@ report_phase_str(enum phase p)
 	case PHASE_RENEGOTIATE: return "renegotiation";
 	case PHASE_KEY_UPDATE: return "key update";
 	case PHASE_DATA: return "data";
+	case PHASE_VERIFY: return "verify";
 	case PHASE_DONE: return "done";
 	}
 	return "?";

@@ -31,7 +31,17 @@ struct cert_info {
 	char *sig_alg;
 	char sha256[65];         /* lowercase hex */
 	bool is_ca;
+	int path_len;            /* basicConstraints pathLen; -1: none */
 	bool self_signed;        /* subject == issuer */
+	bool has_key_usage;
+	unsigned key_usage;      /* KU_* bits from NSS's certt.h */
+	bool has_eku;
+	bool eku_server_auth;    /* id-kp-serverAuth (or anyExtendedKeyUsage) */
+	bool eku_client_auth;
+	bool must_staple;        /* TLS feature extension: status_request */
+	char *aia_ca_issuers;    /* first caIssuers URL, or NULL */
+	char *ocsp_url;          /* first OCSP URL, or NULL */
+	const char *weak_hash;   /* "SHA-1" or "MD5" when the signature uses it */
 	unsigned char *der;      /* for PEM output */
 	size_t der_len;
 };
@@ -49,6 +59,83 @@ struct chain_link {
 	bool anchor;             /* trusted as a CA by a trust source */
 	int source;              /* index into report->trust, or -1 */
 	PRErrorCode error;       /* what verification said about it, or 0 */
+};
+
+enum severity {
+	SEV_NOTE,
+	SEV_WARNING,
+	SEV_ERROR,
+};
+
+/* One sentence of diagnosis about the chain (see diagnose.c for the ids). */
+struct finding {
+	enum severity severity;
+	const char *id;          /* stable identifier, e.g. "missing-intermediate" */
+	int cert;                /* index into the built chain, or -1 */
+	int sent;                /* index into the sent chain, or -1 */
+	char *text;
+};
+
+enum ocsp_status {
+	OCSP_STATUS_NONE = 0,    /* no usable answer */
+	OCSP_STATUS_GOOD,
+	OCSP_STATUS_REVOKED,
+	OCSP_STATUS_UNKNOWN,
+};
+
+/* A checked OCSP response, stapled or fetched. */
+struct ocsp_result {
+	bool present;            /* a response was received */
+	char *url;               /* responder asked (fetched only) */
+	enum ocsp_status status;
+	bool for_this_cert;      /* a SingleResponse names the leaf */
+	bool signature_ok;
+	char *signer;            /* subject of the signing certificate */
+	PRTime produced_at, this_update, next_update;  /* 0: absent */
+	PRTime revoked_at;
+	int revocation_reason;   /* CRLReason, -1: none given */
+	bool stale;              /* nextUpdate (or thisUpdate + 7 days) passed */
+	PRErrorCode error;       /* why it cannot be used, or 0 */
+	char *problem;           /* the same in words, or NULL */
+};
+
+struct crl_result {
+	char *file;
+	char *issuer;
+	bool signature_ok;
+	PRTime this_update, next_update;
+	int revoked_cert;        /* index into the built chain, or -1 */
+	PRTime revoked_at;
+	char *problem;           /* unusable CRL, or NULL */
+};
+
+/* A Signed Certificate Timestamp (RFC 6962). */
+struct sct_info {
+	const char *source;      /* "tls-extension" or "certificate" */
+	int version;             /* 0 = v1 */
+	char log_id[65];         /* lowercase hex */
+	PRTime timestamp;
+	unsigned hash_alg, sig_alg;  /* TLS HashAlgorithm / SignatureAlgorithm */
+};
+
+/* A missing intermediate fetched from the AIA caIssuers URL. */
+struct aia_result {
+	bool attempted;
+	char *url;
+	bool fetched;
+	struct cert_info cert;   /* valid when fetched */
+	bool would_verify;
+	PRErrorCode verify_error;
+	char *problem;
+};
+
+struct client_auth_info {
+	bool requested;          /* the server sent a CertificateRequest */
+	bool post_handshake;     /* ... after the handshake (TLS 1.3) */
+	char **ca_names;         /* the CA names it accepts; NULL-terminated */
+	size_t n_ca_names;
+	char *sent_subject;      /* the certificate we sent, or NULL */
+	char *not_sent_reason;   /* why none was sent, or NULL */
 };
 
 struct trust_source {
@@ -75,6 +162,7 @@ struct handshake_info {
 	char alpn[256];          /* empty: none negotiated */
 	bool resumed;
 	bool ems;
+	bool forward_secret;     /* key exchange is not static RSA */
 	int auth_bits, kea_bits;
 	int64_t duration_us;
 };
@@ -87,12 +175,14 @@ enum phase {
 	PHASE_RENEGOTIATE,
 	PHASE_KEY_UPDATE,
 	PHASE_DATA,
+	PHASE_VERIFY,            /* --print-cert */
 	PHASE_DONE,
 };
 
 struct verify_result {
 	bool done;               /* the auth hook ran */
 	bool chain_ok;
+	bool name_checked;       /* false: no name to check (--print-cert) */
 	bool name_ok;
 	PRErrorCode error;       /* first chain error, or BAD_CERT_DOMAIN */
 	int error_depth;         /* depth of the first chain error, or -1 */
@@ -111,6 +201,7 @@ struct report {
 	uint16_t port;
 	const char *servername;  /* borrowed from opts, NULL: no SNI */
 	const char *verify_name; /* borrowed from opts */
+	const char *source_file; /* --print-cert: the certificates' file */
 
 	/* reach */
 	struct addr_attempt *attempts;
@@ -128,6 +219,17 @@ struct report {
 	struct chain_link *built;
 	size_t n_built;
 	struct verify_result verify;
+	PRTime verify_time;      /* the moment verified at (now or --attime) */
+	struct finding *findings;
+	size_t n_findings;
+	struct ocsp_result staple;
+	struct ocsp_result ocsp;      /* --ocsp */
+	struct crl_result *crls;
+	size_t n_crls;
+	struct sct_info *scts;
+	size_t n_scts;
+	struct aia_result aia;
+	struct client_auth_info client_auth;
 
 	/* channel */
 	struct handshake_info *handshakes;
@@ -140,6 +242,9 @@ struct report {
 	size_t n_alerts;
 
 	/* data phase */
+	PRTime started_at;       /* wall clock at the start of the run */
+	int64_t handshake_done_us;   /* monotonic time of the first handshake */
+	int64_t first_byte_us;   /* handshake end to first byte received, or 0 */
 	uint64_t bytes_sent, bytes_received;
 	bool peer_closed;
 
@@ -148,6 +253,13 @@ struct report {
 	PRErrorCode error;       /* NSS/NSPR error, or 0 */
 	char *message;           /* plain-words explanation, or NULL */
 	enum nsstls_exit exit_code;
+
+	/* --check: the monitoring verdict (check.c), NULL otherwise */
+	const char *check_status; /* "OK", "WARNING", "CRITICAL", "UNKNOWN" */
+	char *check_line;
+	char **check_problems;   /* NULL-terminated */
+	size_t n_check_problems;
+	int check_warn_days, check_crit_days;
 };
 
 void report_init(struct report *r, const char *host, uint16_t port);
@@ -168,6 +280,13 @@ void report_fail(struct report *r, enum phase phase, PRErrorCode err,
     __attribute__((format(printf, 5, 6)));
 
 void cert_info_free(struct cert_info *c);
+
+void report_add_finding(struct report *r, enum severity sev, const char *id,
+    int cert, int sent, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+struct sct_info *report_add_sct(struct report *r);
+void ocsp_result_free(struct ocsp_result *o);
+const char *report_severity_str(enum severity s);
 
 const char *report_phase_str(enum phase p);
 

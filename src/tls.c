@@ -18,6 +18,7 @@
 #include <sslexp.h>
 #include <sslproto.h>
 
+#include "clientauth.h"
 #include "names.h"
 #include "util.h"
 
@@ -32,6 +33,8 @@ handshake_done(PRFileDesc *fd, void *arg)
 	unsigned len = 0;
 
 	h->duration_us = util_now_us() - t->hs_start_us;
+	if (t->handshakes_done == 0)
+		r->handshake_done_us = util_now_us();
 	t->handshakes_done++;
 	if (SSL_GetChannelInfo(fd, &ch, sizeof(ch)) != SECSuccess)
 		return;
@@ -42,6 +45,7 @@ handshake_done(PRFileDesc *fd, void *arg)
 	h->sig_scheme = ch.signatureScheme;
 	h->resumed = ch.resumed;
 	h->ems = ch.extendedMasterSecretUsed;
+	h->forward_secret = ch.keaType != ssl_kea_rsa;
 	h->auth_bits = (int)ch.authKeyBits;
 	h->kea_bits = (int)ch.keaKeyBits;
 	/*
@@ -173,7 +177,9 @@ tls_model_new(struct tls_ctx *t, struct verify_ctx *v)
 	    SSL_OptionSet(t->model, SSL_ENABLE_SIGNED_CERT_TIMESTAMPS, PR_TRUE) != SECSuccess ||
 	    SSL_OptionSet(t->model, SSL_ENABLE_EXTENDED_MASTER_SECRET, PR_TRUE) != SECSuccess ||
 	    SSL_OptionSet(t->model, SSL_ENABLE_RENEGOTIATION,
-		SSL_RENEGOTIATE_REQUIRES_XTN) != SECSuccess)
+		SSL_RENEGOTIATE_REQUIRES_XTN) != SECSuccess ||
+	    SSL_OptionSet(t->model, SSL_ENABLE_POST_HANDSHAKE_AUTH,
+		o->post_handshake_auth ? PR_TRUE : PR_FALSE) != SECSuccess)
 		goto fail;
 	what = "version range";
 	if (SSL_VersionRangeSet(t->model, &range) != SECSuccess)
@@ -196,6 +202,7 @@ tls_model_new(struct tls_ctx *t, struct verify_ctx *v)
 		goto fail;
 	what = "hooks";
 	if (verify_install(t->model, v) != 0 ||
+	    clientauth_install(t->model, t->cred, r) != 0 ||
 	    SSL_HandshakeCallback(t->model, handshake_done, t) != SECSuccess ||
 	    SSL_AlertReceivedCallback(t->model, alert_received, t) != SECSuccess ||
 	    SSL_AlertSentCallback(t->model, alert_sent, t) != SECSuccess)
@@ -377,7 +384,8 @@ tls_key_update(struct tls_ctx *t, bool request)
 
 	r->phase = PHASE_KEY_UPDATE;
 	if (last->version < SSL_LIBRARY_VERSION_TLS_1_3) {
-		report_fail(r, PHASE_KEY_UPDATE, 0, NSSTLS_EXIT_HANDSHAKE,
+		report_fail(r, PHASE_KEY_UPDATE,
+		    SSL_ERROR_FEATURE_NOT_SUPPORTED_FOR_VERSION, NSSTLS_EXIT_HANDSHAKE,
 		    "cannot send a KeyUpdate: the server chose %s, KeyUpdate is "
 		    "TLS 1.3 only (use --renegotiate)", names_version_str(last->version));
 		return -1;

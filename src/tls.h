@@ -19,6 +19,7 @@ struct tls_ctx {
 	const struct nsstls_opts *opts;
 	struct report *report;
 	struct nss_ctx *nss;
+	struct client_cred *cred;    /* client certificate, or NULL */
 	PRFileDesc *model;
 	PRFileDesc *fd;              /* the connection, after tls_import */
 	int64_t hs_start_us;

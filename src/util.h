@@ -41,6 +41,14 @@ int util_parse_duration_ms(const char *s, long *ms);
 char **util_split_list(const char *s, const char *seps, size_t *n);
 void util_list_free(char **list);
 
+/* "2025-06-30", "2025-06-30T12:00:00Z", "2025-06-30 12:00:00+02:00" →
+ * microseconds since the Unix epoch (a PRTime).  Returns 0 or -1. */
+int util_parse_time(const char *s, int64_t *out);
+
+/* Read a whole file, NUL-terminated (the NUL not counted in *len).
+ * Returns NULL with errno set. */
+unsigned char *util_read_file(const char *path, size_t *len);
+
 /* Monotonic clock in microseconds. */
 int64_t util_now_us(void);
 

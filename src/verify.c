@@ -1,5 +1,5 @@
 /*
- * verify: certificate hooks (see verify.h).
+ * verify: certificate hooks and chain verdict (see verify.h).
  *
  * Why our own hook instead of NSS's SSL_AuthCertificate: the default hook
  * checks the name given to SSL_SetURL, which is also the SNI, so "send SNI
@@ -12,20 +12,24 @@
 
 #include <string.h>
 
-#include <cert.h>
+#include <certdb.h>
 #include <secerr.h>
 #include <ssl.h>
 #include <sslerr.h>
 
 #include "certinfo.h"
+#include "crl.h"
+#include "diagnose.h"
+#include "http.h"
+#include "ocspcheck.h"
+#include "sct.h"
 #include "util.h"
 
 #define MAX_CHAIN 16
 
 static void
-record_sent(struct report *r, PRFileDesc *fd)
+record_sent(struct report *r, CERTCertList *list)
 {
-	CERTCertList *list = SSL_PeerCertificateChain(fd);
 	size_t n = 0;
 
 	if (list == NULL)
@@ -37,7 +41,6 @@ record_sent(struct report *r, PRFileDesc *fd)
 	for (CERTCertListNode *node = CERT_LIST_HEAD(list);
 	    !CERT_LIST_END(node, list); node = CERT_LIST_NEXT(node))
 		cert_info_from_nss(node->cert, &r->sent[r->n_sent++]);
-	CERT_DestroyCertList(list);
 }
 
 static int
@@ -55,12 +58,15 @@ sent_index_of(const struct report *r, CERTCertificate *c)
  * (CERT_FindCertIssuer looks in the temporary store, which holds what the
  * server sent, and in every trust source).  Stops at a self-signed
  * certificate, at a trusted anchor, or when an issuer cannot be found.
+ * certs[] receives a reference to each link (the caller releases them).
  */
-static void
-record_built(struct verify_ctx *v, CERTCertificate *leaf, PRTime when)
+static size_t
+record_built(struct verify_ctx *v, CERTCertificate *leaf, PRTime when,
+    CERTCertificate **certs)
 {
 	struct report *r = v->report;
 	CERTCertificate *c = CERT_DupCertificate(leaf);
+	size_t n = 0;
 
 	r->built = xcalloc(MAX_CHAIN, sizeof(*r->built));
 	while (c != NULL && r->n_built < MAX_CHAIN) {
@@ -68,30 +74,28 @@ record_built(struct verify_ctx *v, CERTCertificate *leaf, PRTime when)
 		bool anchor = false;
 		CERTCertificate *issuer;
 
+		certs[n++] = c;
 		cert_info_from_nss(c, &l->cert);
 		l->sent_index = sent_index_of(r, c);
 		l->origin = l->sent_index >= 0 ? ORIGIN_SERVER : ORIGIN_LOCAL;
 		l->source = nssinit_source_of(v->nss, c, &anchor);
 		l->anchor = anchor;
-		if (anchor || l->cert.self_signed) {
-			CERT_DestroyCertificate(c);
-			c = NULL;
+		if (anchor || l->cert.self_signed)
+			break;
+		issuer = CERT_FindCertIssuer(c, when, certUsageAnyCA);
+		if (issuer != NULL && r->n_built == MAX_CHAIN) {
+			CERT_DestroyCertificate(issuer);        /* a loop: stop */
 			break;
 		}
-		issuer = CERT_FindCertIssuer(c, when, certUsageAnyCA);
 		if (issuer == NULL || issuer == c) {
 			r->verify.missing_issuer = xstrdup(l->cert.issuer);
 			if (issuer != NULL)
 				CERT_DestroyCertificate(issuer);
-			CERT_DestroyCertificate(c);
-			c = NULL;
 			break;
 		}
-		CERT_DestroyCertificate(c);
 		c = issuer;
 	}
-	if (c != NULL)
-		CERT_DestroyCertificate(c);
+	return n;
 }
 
 /* Copy each log node's error onto the link at its depth; the node's
@@ -104,41 +108,145 @@ apply_log(struct report *r, CERTVerifyLog *log)
 	for (CERTVerifyLogNode *node = log->head; node != NULL; node = node->next) {
 		if (first == 0) {
 			first = node->error;
-			r->verify.error_depth = (int)node->depth;
+			r->verify.error_depth = node->depth < r->n_built ?
+			    (int)node->depth : (int)r->n_built - 1;
 		}
-		if (node->depth < r->n_built && r->built[node->depth].error == 0)
-			r->built[node->depth].error = node->error;
+		/* A depth past the built chain (a self-signed leaf checked as
+		 * its own issuer) belongs to the last link. */
+		size_t d = node->depth < r->n_built ? node->depth : r->n_built - 1;
+
+		if (r->n_built > 0 && r->built[d].error == 0)
+			r->built[d].error = node->error;
 		if (node->cert != NULL)
 			CERT_DestroyCertificate(node->cert);
 	}
 	return first;
 }
 
-static SECStatus
-auth_certificate(void *arg, PRFileDesc *fd, PRBool check_sig, PRBool is_server)
+/* Revocation evidence turns a good chain bad: record it at its depth. */
+static void
+mark_revoked(struct report *r, int depth)
 {
-	struct verify_ctx *v = arg;
+	if (depth >= 0 && (size_t)depth < r->n_built)
+		r->built[depth].error = SEC_ERROR_REVOKED_CERTIFICATE;
+	if (r->verify.chain_ok || r->verify.error_depth < 0 ||
+	    depth < r->verify.error_depth) {
+		r->verify.error = SEC_ERROR_REVOKED_CERTIFICATE;
+		r->verify.error_depth = depth;
+	}
+	r->verify.chain_ok = false;
+}
+
+static void
+check_revocation(struct verify_ctx *v, CERTCertificate **certs, size_t n,
+    const SECItem *staple, PRTime when, void *pwarg)
+{
 	struct report *r = v->report;
-	CERTCertificate *leaf = SSL_PeerCertificate(fd);
+	CERTCertificate *issuer = n > 1 ? certs[1] : NULL;
+
+	if (staple != NULL && staple->len > 0) {
+		ocsp_check(staple, certs[0], issuer, when, pwarg, &r->staple);
+		if (r->staple.status == OCSP_STATUS_REVOKED &&
+		    r->staple.signature_ok && r->staple.for_this_cert)
+			mark_revoked(r, 0);
+	}
+	if (v->opts->ocsp) {
+		ocsp_fetch(v->opts->ocsp_url, certs[0], issuer, when,
+		    v->opts->connect_timeout_ms, pwarg, &r->ocsp);
+		if (r->ocsp.status == OCSP_STATUS_REVOKED &&
+		    r->ocsp.signature_ok && r->ocsp.for_this_cert)
+			mark_revoked(r, 0);
+	}
+	if (v->opts->n_crl_files > 0)
+		r->crls = xcalloc(v->opts->n_crl_files, sizeof(*r->crls));
+	for (size_t i = 0; i < v->opts->n_crl_files; i++) {
+		struct crl_result *c = &r->crls[r->n_crls++];
+
+		(void)crl_check(v->opts->crl_files[i], certs, n, when, pwarg, c);
+		if (c->revoked_cert >= 0 && c->signature_ok)
+			mark_revoked(r, c->revoked_cert);
+	}
+}
+
+/*
+ * The chain stops short: fetch the missing issuer from the last
+ * certificate's AIA caIssuers URL and say whether the chain would verify
+ * with it.  Diagnosis only — the connection's verdict does not change,
+ * because a server that omits its intermediate is broken for many clients.
+ */
+static void
+try_aia(struct verify_ctx *v, CERTCertificate *leaf, PRTime when, void *pwarg)
+{
+	struct report *r = v->report;
+	const char *url = r->built[r->n_built - 1].cert.aia_ca_issuers;
+	unsigned char *body = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	CERTCertificate *fetched = NULL;
+	SECItem der;
+
+	r->aia.attempted = true;
+	if (url == NULL) {
+		r->aia.problem = xstrdup("the certificate has no AIA caIssuers URL");
+		return;
+	}
+	r->aia.url = xstrdup(url);
+	if (http_request(url, NULL, NULL, 0, v->opts->connect_timeout_ms, &body,
+	    &len, &err) != 0) {
+		r->aia.problem = err;
+		return;
+	}
+	der.type = siBuffer;
+	der.data = body;
+	der.len = (unsigned)len;
+	/* AIA URLs serve DER (RFC 5280 §4.2.2.1); PEM is accepted too. */
+	if (len > 0 && body[0] == 0x30)
+		fetched = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &der, NULL,
+		    PR_FALSE, PR_TRUE);
+	else
+		fetched = CERT_DecodeCertFromPackage((char *)body, (int)len);
+	if (fetched == NULL) {
+		r->aia.problem = xasprintf("%s did not serve a certificate", url);
+		goto out;
+	}
+	r->aia.fetched = true;
+	cert_info_from_nss(fetched, &r->aia.cert);
+	/* The fetched certificate sits in the temporary store while we hold
+	 * it, so chain building finds it. */
+	if (CERT_VerifyCertificate(CERT_GetDefaultCertDB(), leaf, PR_TRUE,
+	    certificateUsageSSLServer, when, pwarg, NULL, NULL) == SECSuccess)
+		r->aia.would_verify = true;
+	else
+		r->aia.verify_error = PR_GetError();
+out:
+	if (fetched != NULL)
+		CERT_DestroyCertificate(fetched);
+	free(body);
+}
+
+int
+verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
+    const SECItem *staple, const SECItem *tls_scts, void *pwarg)
+{
+	struct report *r = v->report;
+	const struct nsstls_opts *o = v->opts;
+	CERTCertificate *certs[MAX_CHAIN];
 	CERTVerifyLog log;
-	PRTime now = PR_Now();
+	PRTime when = o->attime ? (PRTime)o->attime : PR_Now();
+	size_t n;
 	SECStatus rv;
-	PRErrorCode err = 0;
+	PRErrorCode err;
 
 	report_clear_chains(r);
 	r->verify.done = true;
-	if (leaf == NULL) {
-		r->verify.error = SSL_ERROR_NO_CERTIFICATE;
-		PORT_SetError(SSL_ERROR_NO_CERTIFICATE);
-		return SECFailure;
-	}
-	record_sent(r, fd);
-	record_built(v, leaf, now);
+	r->verify_time = when;
+	record_sent(r, sent);
+	n = record_built(v, leaf, when, certs);
 
 	memset(&log, 0, sizeof(log));
 	log.arena = PORT_NewArena(512);
-	rv = CERT_VerifyCertificate(CERT_GetDefaultCertDB(), leaf, check_sig,
-	    certificateUsageSSLServer, now, SSL_RevealPinArg(fd), &log, NULL);
+	rv = CERT_VerifyCertificate(CERT_GetDefaultCertDB(), leaf, PR_TRUE,
+	    certificateUsageSSLServer, when, pwarg, &log, NULL);
 	/* With a log, PR_GetError() after the call is unreliable: the first
 	 * log node carries the real reason. */
 	err = apply_log(r, &log);
@@ -146,18 +254,55 @@ auth_certificate(void *arg, PRFileDesc *fd, PRBool check_sig, PRBool is_server)
 		err = PR_GetError();
 	PORT_FreeArena(log.arena, PR_FALSE);
 	r->verify.chain_ok = rv == SECSuccess;
-
-	r->verify.name_ok = v->opts->verify_name != NULL &&
-	    CERT_VerifyCertName(leaf, v->opts->verify_name) == SECSuccess;
-	if (r->verify.chain_ok && !r->verify.name_ok)
-		err = SSL_ERROR_BAD_CERT_DOMAIN;
-	CERT_DestroyCertificate(leaf);
-
 	r->verify.error = err;
-	if (r->verify.chain_ok && r->verify.name_ok)
+
+	r->verify.name_checked = o->verify_name != NULL;
+	r->verify.name_ok = !r->verify.name_checked ||
+	    CERT_VerifyCertName(leaf, o->verify_name) == SECSuccess;
+
+	check_revocation(v, certs, n, staple, when, pwarg);
+	if (tls_scts != NULL && tls_scts->len > 0)
+		(void)sct_parse_list(tls_scts->data, tls_scts->len, "tls-extension", r);
+	sct_from_cert(leaf, r);
+	if (r->verify.missing_issuer != NULL && o->aia_fetch)
+		try_aia(v, leaf, when, pwarg);
+
+	if (r->verify.chain_ok && !r->verify.name_ok)
+		r->verify.error = SSL_ERROR_BAD_CERT_DOMAIN;
+	diagnose_chain(r, o);
+	for (size_t i = 0; i < n; i++)
+		CERT_DestroyCertificate(certs[i]);
+	return r->verify.chain_ok && r->verify.name_ok ? 0 : -1;
+}
+
+static SECStatus
+auth_certificate(void *arg, PRFileDesc *fd, PRBool check_sig, PRBool is_server)
+{
+	struct verify_ctx *v = arg;
+	CERTCertificate *leaf = SSL_PeerCertificate(fd);
+	CERTCertList *sent;
+	const SECItemArray *staples;
+	int rc;
+
+	if (leaf == NULL) {
+		report_clear_chains(v->report);
+		v->report->verify.done = true;
+		v->report->verify.error = SSL_ERROR_NO_CERTIFICATE;
+		PORT_SetError(SSL_ERROR_NO_CERTIFICATE);
+		return SECFailure;
+	}
+	sent = SSL_PeerCertificateChain(fd);
+	staples = SSL_PeerStapledOCSPResponses(fd);
+	rc = verify_run(v, leaf, sent,
+	    staples != NULL && staples->len > 0 ? &staples->items[0] : NULL,
+	    SSL_PeerSignedCertTimestamps(fd), SSL_RevealPinArg(fd));
+	if (sent != NULL)
+		CERT_DestroyCertList(sent);
+	CERT_DestroyCertificate(leaf);
+	if (rc == 0)
 		return SECSuccess;
 	/* NSS derives the alert it sends from this error code. */
-	PORT_SetError(err);
+	PORT_SetError(v->report->verify.error);
 	return SECFailure;
 }
 

@@ -1,13 +1,16 @@
 /*
- * verify: the certificate hooks.  SSL_AuthCertificateHook verifies the
- * server's chain for TLS server use and the host name once, and records
- * the chain as sent, the chain NSS built (with where each certificate came
- * from), and each certificate's verdict in the report.  SSL_BadCertHook then
- * fails closed unless --insecure.
+ * verify: the certificate hooks and the chain verdict.  The auth hook
+ * verifies the server's chain once for TLS server use and the host name,
+ * and records in the report the chain as sent, the chain NSS built (with
+ * where each certificate came from), each certificate's verdict, the
+ * stapled OCSP response and SCTs, and the findings (diagnose.c).
+ * SSL_BadCertHook then fails closed unless --insecure.  --print-cert runs
+ * the same verification on certificates from a file.
  */
 #ifndef NSSTLS_VERIFY_H
 #define NSSTLS_VERIFY_H
 
+#include <cert.h>
 #include <prio.h>
 
 #include "cli.h"
@@ -22,5 +25,13 @@ struct verify_ctx {
 
 /* Install both hooks on the model socket (children inherit them). */
 int verify_install(PRFileDesc *model, struct verify_ctx *v);
+
+/* Verify leaf with the certificates in sent (the server's list, leaf
+ * first; findable in NSS's temporary store), the stapled OCSP response and
+ * the TLS SCT list (both may be NULL).  Records everything in the report.
+ * Returns 0 when the chain and name are good, -1 otherwise (the reason is
+ * in report->verify). */
+int verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
+    const SECItem *staple, const SECItem *tls_scts, void *pwarg);
 
 #endif

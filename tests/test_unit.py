@@ -8,7 +8,7 @@ import pytest
 
 from peers import nsstls_path
 
-UNIT_TESTS = ["test-util", "test-names", "test-cli"]
+UNIT_TESTS = ["test-util", "test-names", "test-cli", "test-der"]
 
 
 def unit_binary(name):

@@ -41,9 +41,25 @@ complete -c nsstls -l ca-file -r -F -d 'PEM bundle of trust anchors (repeatable)
 complete -c nsstls -l trust -x -a "(__fish_complete_list , 'printf \"%s\n\" builtin system')" -d 'Trust sources (default builtin)'
 complete -c nsstls -l no-builtin-roots -d "Do not load NSS's built-in roots"
 complete -c nsstls -l db -x -a '(__fish_complete_directories)' -d 'NSS database directory, opened read-only'
-complete -c nsstls -l pass-file -r -F -d 'File whose first line is the database password'
-complete -c nsstls -l pass -x -a 'env: file: pass:' -d 'Database password source'
+complete -c nsstls -l pass-file -r -F -d 'File whose first line is the password (database, key, PKCS#12)'
+complete -c nsstls -l pass -x -a 'env: file: pass:' -d 'Password source (database, key, PKCS#12)'
 complete -c nsstls -s k -l insecure -d 'Continue (exit 0) when verification fails'
+complete -c nsstls -l warn-days -x -d 'Warn when the certificate expires within N days (default 30)'
+complete -c nsstls -l attime -x -d 'Verify as of DATE (YYYY-MM-DD or RFC 3339)'
+complete -c nsstls -l aia-fetch -d 'Fetch a missing intermediate from its AIA URL over HTTP'
+complete -c nsstls -l ocsp -d "Also ask the certificate's OCSP responder over HTTP"
+complete -c nsstls -l ocsp-url -x -d 'OCSP responder URL to ask instead (implies --ocsp)'
+complete -c nsstls -l crl-file -r -F -d 'Check the chain against a CRL, PEM or DER (repeatable)'
+complete -c nsstls -l save-chain -r -F -d 'Write the chain the server sent to FILE as PEM'
+complete -c nsstls -l save-chain-verified -r -F -d 'Write the chain NSS built to FILE as PEM'
+complete -c nsstls -l print-cert -r -F -d 'Describe and verify the certificates in FILE, offline'
+
+# Client authentication
+complete -c nsstls -l cert -r -F -d 'Client certificate: nickname in --db, or PEM file'
+complete -c nsstls -l key -r -F -d 'Private key of the --cert file (PEM)'
+complete -c nsstls -l cert-chain -r -F -d 'Intermediates to send with the client certificate (PEM)'
+complete -c nsstls -l pkcs12 -r -F -d 'Client certificate and key from a PKCS#12 file'
+complete -c nsstls -l post-handshake-auth -d 'Allow TLS 1.3 post-handshake client authentication'
 
 # Session
 complete -c nsstls -l no-data -d 'Exit right after the handshake and the report'

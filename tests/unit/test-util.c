@@ -84,6 +84,23 @@ main(void)
 	util_hex((const unsigned char *)"\x01\xab", 2, '\0', hex);
 	ok(strcmp(hex, "01ab") == 0, "hex without separator: %s", hex);
 
+	{
+		int64_t t;
+
+		ok(util_parse_time("2025-06-30", &t) == 0 && t == 1751241600LL * 1000000,
+		    "date -> midnight UTC");
+		ok(util_parse_time("2025-06-30T12:00:00Z", &t) == 0 &&
+		    t == (1751241600LL + 43200) * 1000000, "RFC 3339 with Z");
+		ok(util_parse_time("2025-06-30T14:00:00+02:00", &t) == 0 &&
+		    t == (1751241600LL + 43200) * 1000000, "RFC 3339 with offset");
+		ok(util_parse_time("2025-06-30 12:00:00.5Z", &t) == 0, "fraction, space");
+		ok(util_parse_time("2025-02-30", &t) == -1, "30 February rejected");
+		ok(util_parse_time("2025-06-30T12:00", &t) == -1, "no seconds rejected");
+		ok(util_parse_time("yesterday", &t) == -1, "words rejected");
+		ok(util_parse_time("2025-06-30T12:00:00", &t) == -1,
+		    "time without zone rejected");
+	}
+
 	ok(util_is_ip_literal("10.0.0.1") && util_is_ip_literal("fe80::1") &&
 	    !util_is_ip_literal("localhost") && !util_is_ip_literal("1.2.3"),
 	    "IP literal detection");

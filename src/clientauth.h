@@ -1,0 +1,33 @@
+/*
+ * clientauth: client certificates.  Loads the credential the options name
+ * (a nickname in --db, PEM certificate and key files, or a PKCS#12 file)
+ * before any connection, and answers the server's CertificateRequest from
+ * SSL_GetClientAuthDataHook, recording in the report that a certificate
+ * was asked for, the CA names the server accepts, and what was sent.
+ */
+#ifndef NSSTLS_CLIENTAUTH_H
+#define NSSTLS_CLIENTAUTH_H
+
+#include <prio.h>
+
+#include "cli.h"
+#include "nssinit.h"
+#include "report.h"
+
+struct client_cred;
+
+/* Load the credential named by the options.  *out is NULL when no client
+ * certificate was asked for.  Returns 0, or -1 after report_fail() with
+ * the setup exit code (unreadable file, wrong password, key not matching
+ * the certificate). */
+int clientauth_load(const struct nsstls_opts *o, struct nss_ctx *nss,
+    struct report *r, struct client_cred **out);
+
+/* Install the hook on the model socket; cred may be NULL (the request is
+ * still recorded, and no certificate is sent). */
+int clientauth_install(PRFileDesc *model, struct client_cred *cred,
+    struct report *r);
+
+void clientauth_free(struct client_cred *cred);
+
+#endif

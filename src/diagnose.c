@@ -1,0 +1,325 @@
+/*
+ * diagnose: chain findings (see diagnose.h).
+ */
+#include "diagnose.h"
+
+#include <string.h>
+
+#include <certt.h>
+#include <prtime.h>
+#include <secerr.h>
+
+#include "certinfo.h"
+#include "ocspcheck.h"
+#include "util.h"
+
+#define DAY ((PRTime)86400 * PR_USEC_PER_SEC)
+
+/* CA/Browser Forum Baseline Requirements 6.3.2: at most 398 days for
+ * certificates issued since 2020-09-01. */
+#define CABF_MAX_DAYS 398
+#define CABF_SINCE ((PRTime)1598918400 * PR_USEC_PER_SEC)   /* 2020-09-01 */
+
+static void
+date(PRTime t, char *buf, size_t len)
+{
+	PRExplodedTime e;
+
+	PR_ExplodeTime(t, PR_GMTParameters, &e);
+	PR_FormatTime(buf, (int)len, "%Y-%m-%d", &e);
+}
+
+static long
+days_between(PRTime from, PRTime to)
+{
+	return (long)((to - from) / DAY);
+}
+
+static void
+name_findings(struct report *r, const struct nsstls_opts *o)
+{
+	char names[512] = "";
+	size_t used = 0;
+
+	if (!r->verify.name_checked || r->verify.name_ok || r->n_built == 0)
+		return;
+	for (size_t i = 0; i < r->built[0].cert.n_sans && used < sizeof(names); i++)
+		used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+		    i ? ", " : "", r->built[0].cert.sans[i]);
+	report_add_finding(r, SEV_ERROR, "name-mismatch", 0, r->built[0].sent_index,
+	    "the certificate is not valid for \"%s\"; it names %s%s%s%s",
+	    o->verify_name, names[0] ? names : "no DNS or IP names (subject only: ",
+	    names[0] ? "" : r->built[0].cert.subject, names[0] ? "" : ")",
+	    o->servername != NULL && strcmp(o->servername, o->verify_name) != 0 ?
+	    " (the SNI sent was a different name)" : "");
+}
+
+static void
+chain_end_findings(struct report *r)
+{
+	size_t last = r->n_built - 1;
+	const struct chain_link *l = &r->built[last];
+
+	if (r->verify.missing_issuer != NULL) {
+		const char *id = last == 0 || !l->cert.is_ca ? "missing-intermediate" :
+		    "unknown-issuer";
+		char aia[1024] = "";
+
+		if (l->cert.aia_ca_issuers != NULL)
+			snprintf(aia, sizeof(aia), " (its AIA caIssuers URL: %s)",
+			    l->cert.aia_ca_issuers);
+		if (strcmp(id, "missing-intermediate") == 0)
+			report_add_finding(r, SEV_ERROR, id, (int)last, l->sent_index,
+			    "the server did not send the intermediate certificate "
+			    "\"%s\" that issued [%zu], and no trust source has it%s",
+			    r->verify.missing_issuer, last, aia);
+		else
+			report_add_finding(r, SEV_ERROR, id, (int)last, l->sent_index,
+			    "the chain ends at \"%s\", whose issuer \"%s\" is in no "
+			    "trust source: an untrusted root, or a missing "
+			    "intermediate%s", l->cert.subject, r->verify.missing_issuer, aia);
+		if (r->aia.attempted) {
+			if (!r->aia.fetched)
+				report_add_finding(r, SEV_NOTE, "aia-fetch", (int)last, -1,
+				    "--aia-fetch: %s", r->aia.problem);
+			else if (r->aia.would_verify)
+				report_add_finding(r, SEV_NOTE, "aia-fetch", (int)last, -1,
+				    "--aia-fetch: fetched \"%s\" from %s; with it the chain "
+				    "would verify, so the server should send it",
+				    r->aia.cert.subject, r->aia.url);
+			else
+				report_add_finding(r, SEV_NOTE, "aia-fetch", (int)last, -1,
+				    "--aia-fetch: fetched \"%s\" from %s, but the chain "
+				    "would still not verify (%s)", r->aia.cert.subject,
+				    r->aia.url, PR_ErrorToName(r->aia.verify_error) ?
+				    PR_ErrorToName(r->aia.verify_error) : "error");
+		}
+		return;
+	}
+	if (l->anchor)
+		return;
+	if (last == 0 && l->cert.self_signed)
+		report_add_finding(r, SEV_ERROR, "self-signed", 0, l->sent_index,
+		    "the server's certificate is self-signed and no trust source "
+		    "trusts it");
+	else if (l->cert.self_signed)
+		report_add_finding(r, SEV_ERROR, "untrusted-root", (int)last,
+		    l->sent_index, "the chain ends at the root \"%s\", which no "
+		    "trust source trusts", l->cert.subject);
+}
+
+static void
+sent_list_findings(struct report *r)
+{
+	for (size_t i = 1; i < r->n_sent; i++) {
+		const struct cert_info *prev = &r->sent[i - 1], *c = &r->sent[i];
+		bool in_path = false;
+
+		if (!prev->self_signed && strcmp(prev->issuer, c->subject) != 0) {
+			for (size_t j = i + 1; j < r->n_sent; j++) {
+				if (strcmp(r->sent[j].subject, prev->issuer) == 0) {
+					report_add_finding(r, SEV_WARNING, "wrong-order", -1,
+					    (int)j, "the server sent its certificates out of "
+					    "order: the issuer of [%zu] comes at [%zu], not "
+					    "right after it", i - 1, j);
+					break;
+				}
+			}
+		}
+		if (c->self_signed && c->is_ca)
+			report_add_finding(r, SEV_NOTE, "root-sent", -1, (int)i,
+			    "the server sends the root \"%s\" [%zu]; clients must "
+			    "already have it, so it only costs bytes", c->subject, i);
+		for (size_t k = 0; k < r->n_built; k++)
+			if (r->built[k].sent_index == (int)i)
+				in_path = true;
+		if (!in_path && !(c->self_signed && c->is_ca))
+			report_add_finding(r, SEV_WARNING, "unused-certificate", -1,
+			    (int)i, "the server sent \"%s\" [%zu], which is not part "
+			    "of the chain to the anchor", c->subject, i);
+	}
+}
+
+/* Does the chain end at an anchor of a public trust store? */
+static bool
+publicly_trusted(const struct report *r)
+{
+	const struct chain_link *l = &r->built[r->n_built - 1];
+
+	if (!l->anchor || l->source < 0)
+		return false;
+	return strcmp(r->trust[l->source].name, "builtin") == 0 ||
+	    strcmp(r->trust[l->source].name, "system") == 0;
+}
+
+static void
+validity_findings(struct report *r, const struct nsstls_opts *o)
+{
+	PRTime when = r->verify_time;
+	char d[24];
+
+	for (size_t i = 0; i < r->n_built; i++) {
+		const struct cert_info *c = &r->built[i].cert;
+
+		if (c->not_after < when) {
+			date(c->not_after, d, sizeof(d));
+			report_add_finding(r, SEV_ERROR, "expired", (int)i,
+			    r->built[i].sent_index, "certificate [%zu] \"%s\" expired on "
+			    "%s, %ld days ago", i, c->subject, d,
+			    days_between(c->not_after, when));
+		} else if (c->not_before > when) {
+			date(c->not_before, d, sizeof(d));
+			report_add_finding(r, SEV_ERROR, "not-yet-valid", (int)i,
+			    r->built[i].sent_index, "certificate [%zu] \"%s\" is not "
+			    "valid before %s, in %ld days", i, c->subject, d,
+			    days_between(when, c->not_before) + 1);
+		}
+	}
+	if (r->n_built > 0) {
+		const struct cert_info *leaf = &r->built[0].cert;
+		long left = days_between(when, leaf->not_after);
+
+		if (leaf->not_after >= when && left < o->warn_days) {
+			date(leaf->not_after, d, sizeof(d));
+			report_add_finding(r, SEV_WARNING, "expires-soon", 0,
+			    r->built[0].sent_index, "the certificate expires on %s, in "
+			    "%ld days (--warn-days %d)", d, left, o->warn_days);
+		}
+		/* The limit binds publicly trusted CAs; for a private CA it is
+		 * only worth a note. */
+		if (leaf->not_before >= CABF_SINCE &&
+		    days_between(leaf->not_before, leaf->not_after) > CABF_MAX_DAYS)
+			report_add_finding(r, publicly_trusted(r) ? SEV_WARNING : SEV_NOTE,
+			    "long-validity", 0, r->built[0].sent_index, "the certificate "
+			    "is valid for %ld days; publicly trusted certificates may "
+			    "last %d at most", days_between(leaf->not_before,
+			    leaf->not_after), CABF_MAX_DAYS);
+	}
+}
+
+static void
+ca_findings(struct report *r)
+{
+	for (size_t i = 1; i < r->n_built; i++) {
+		const struct cert_info *c = &r->built[i].cert;
+
+		if (!c->is_ca)
+			report_add_finding(r, SEV_ERROR, "not-a-ca", (int)i,
+			    r->built[i].sent_index, "\"%s\" [%zu] issued [%zu] but is "
+			    "not a CA certificate (basic constraints)", c->subject, i,
+			    i - 1);
+		/* pathLen counts the intermediates below this CA, the leaf
+		 * excluded: links 1 .. i-1. */
+		else if (c->path_len >= 0 && (long)i - 1 > c->path_len)
+			report_add_finding(r, SEV_ERROR, "path-length", (int)i,
+			    r->built[i].sent_index, "\"%s\" [%zu] allows %d "
+			    "intermediate%s below it, the chain has %zu", c->subject,
+			    i, c->path_len, c->path_len == 1 ? "" : "s", i - 1);
+	}
+}
+
+static void
+strength_findings(struct report *r)
+{
+	for (size_t i = 0; i < r->n_built; i++) {
+		const struct chain_link *l = &r->built[i];
+		const struct cert_info *c = &l->cert;
+
+		if ((strcmp(c->key_type, "RSA") == 0 || strcmp(c->key_type, "RSA-PSS") == 0 ||
+		    strcmp(c->key_type, "DSA") == 0) && c->key_bits < 2048)
+			report_add_finding(r, SEV_ERROR, "weak-key", (int)i, l->sent_index,
+			    "certificate [%zu] has a %d-bit %s key; 2048 bits is the "
+			    "minimum", i, c->key_bits, c->key_type);
+		else if (strcmp(c->key_type, "EC") == 0 && c->key_bits < 256)
+			report_add_finding(r, SEV_ERROR, "weak-key", (int)i, l->sent_index,
+			    "certificate [%zu] has a %d-bit EC key; P-256 is the minimum",
+			    i, c->key_bits);
+		/* An anchor's self-signature is never checked: it does not
+		 * matter what it uses. */
+		if (c->weak_hash != NULL && !(l->anchor && c->self_signed))
+			report_add_finding(r, SEV_ERROR, "weak-signature", (int)i,
+			    l->sent_index, "certificate [%zu] \"%s\" is signed with %s "
+			    "(%s)", i, c->subject, c->weak_hash, c->sig_alg);
+	}
+}
+
+static void
+usage_findings(struct report *r)
+{
+	const struct cert_info *leaf = &r->built[0].cert;
+
+	if (leaf->has_key_usage && !(leaf->key_usage &
+	    (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)))
+		report_add_finding(r, SEV_ERROR, "key-usage", 0, r->built[0].sent_index,
+		    "the certificate's key usage allows neither digitalSignature nor "
+		    "keyEncipherment: it cannot authenticate a TLS server");
+	if (leaf->has_eku && !leaf->eku_server_auth)
+		report_add_finding(r, SEV_ERROR, "extended-key-usage", 0,
+		    r->built[0].sent_index, "the certificate's extended key usage "
+		    "does not include serverAuth (TLS server authentication)");
+}
+
+static void
+ocsp_findings(struct report *r, const struct ocsp_result *o, const char *what)
+{
+	char d[24];
+
+	if (!o->present && o->problem == NULL)
+		return;
+	if (o->status == OCSP_STATUS_REVOKED && o->signature_ok && o->for_this_cert) {
+		date(o->revoked_at, d, sizeof(d));
+		report_add_finding(r, SEV_ERROR, "ocsp-revoked", 0, 0, "%s says the "
+		    "certificate was revoked on %s (reason: %s)", what, d,
+		    ocsp_reason_str(o->revocation_reason));
+	} else if (o->problem != NULL) {
+		report_add_finding(r, SEV_WARNING, "ocsp-unusable", 0, 0,
+		    "%s cannot be relied on: %s", what, o->problem);
+	} else if (o->status == OCSP_STATUS_UNKNOWN) {
+		report_add_finding(r, SEV_WARNING, "ocsp-unknown", 0, 0,
+		    "%s answers \"unknown\": the responder does not know the "
+		    "certificate", what);
+	}
+}
+
+static void
+revocation_findings(struct report *r)
+{
+	char d[24];
+
+	/* Offline (--print-cert) there is no staple to expect. */
+	if (r->source_file == NULL && r->n_built > 0 &&
+	    r->built[0].cert.must_staple && !r->staple.present)
+		report_add_finding(r, SEV_ERROR, "must-staple-missing", 0,
+		    r->built[0].sent_index, "the certificate requires an OCSP staple "
+		    "(TLS feature extension) and the server sent none");
+	ocsp_findings(r, &r->staple, "the stapled OCSP response");
+	ocsp_findings(r, &r->ocsp, "the OCSP responder");
+	for (size_t i = 0; i < r->n_crls; i++) {
+		const struct crl_result *c = &r->crls[i];
+
+		if (c->revoked_cert >= 0 && c->signature_ok) {
+			date(c->revoked_at, d, sizeof(d));
+			report_add_finding(r, SEV_ERROR, "crl-revoked", c->revoked_cert,
+			    -1, "the CRL %s lists certificate [%d] as revoked on %s",
+			    c->file, c->revoked_cert, d);
+		} else if (c->problem != NULL) {
+			report_add_finding(r, SEV_WARNING, "crl-unusable", -1, -1,
+			    "the CRL %s cannot be relied on: %s", c->file, c->problem);
+		}
+	}
+}
+
+void
+diagnose_chain(struct report *r, const struct nsstls_opts *o)
+{
+	if (r->n_built == 0)
+		return;
+	name_findings(r, o);
+	chain_end_findings(r);
+	sent_list_findings(r);
+	validity_findings(r, o);
+	ca_findings(r);
+	strength_findings(r);
+	usage_findings(r);
+	revocation_findings(r);
+}

@@ -1,0 +1,19 @@
+/*
+ * out: the one place that decides how a finished run is shown — the text
+ * report on stderr, one JSON document on stdout, or the --check status
+ * line — and what the exit status is.  Renderers live in out_text.c,
+ * out_json.c and check.c.
+ */
+#ifndef NSSTLS_OUT_H
+#define NSSTLS_OUT_H
+
+#include <stdbool.h>
+
+#include "cli.h"
+#include "report.h"
+
+/* Render the outcome of a run.  text_done: the text report was already
+ * printed (before the data phase).  Returns the process exit status. */
+int out_finish(struct report *r, const struct nsstls_opts *o, bool text_done);
+
+#endif
