@@ -61,6 +61,8 @@ enum {
 	OPT_MIN_TLS,
 	OPT_EXPECT_ALPN,
 	OPT_FORBID,
+	OPT_TARGETS,
+	OPT_JOBS,
 	OPT_USAGE,
 };
 
@@ -68,10 +70,8 @@ enum {
 struct raw {
 	const char *tls_min, *tls_max;
 	int only12, only13;
-	int no_sni;
 	int no_builtin;
 	char *trust;
-	uint16_t port;
 	char *connect;          /* -connect HOST:PORT (s_client) */
 	char *stolen;           /* positional popt took as an optional value */
 	bool reneg_value;       /* "--renegotiate=N" spelled with '=' */
@@ -196,6 +196,17 @@ static struct poptOption output_table[] = {
 	POPT_TABLEEND
 };
 
+static struct poptOption many_table[] = {
+	{ "targets", '\0', POPT_ARG_STRING, NULL, OPT_TARGETS,
+	  "read targets from FILE, HOST[:PORT] per line, # comments (- for stdin)",
+	  "FILE" },
+	{ "jobs", 'j', POPT_ARG_STRING, NULL, OPT_JOBS,
+	  "check up to N targets at once (default 8)", "N" },
+	{ "unordered", '\0', POPT_ARG_NONE, NULL, 0,
+	  "print each target's result as it finishes, not in input order", NULL },
+	POPT_TABLEEND
+};
+
 static struct poptOption check_table[] = {
 	{ "check", '\0', POPT_ARG_NONE, NULL, 0,
 	  "health check: one status line and performance data, exit 0 OK, 1 "
@@ -251,6 +262,7 @@ static struct poptOption main_table[] = {
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, session_table, 0, "Session:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, output_table, 0, "Output:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, check_table, 0, "Health checks:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, many_table, 0, "Many targets:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, alias_table, 0, NULL, NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, help_table, 0, "Help:", NULL },
 	POPT_TABLEEND
@@ -299,6 +311,7 @@ bind_flags(struct nsstls_opts *o)
 	bind_flag("ocsp", &o->ocsp);
 	bind_flag("post-handshake-auth", &o->post_handshake_auth);
 	bind_flag("check", &o->check);
+	bind_flag("unordered", &o->unordered);
 	bind_flag("require-ocsp-staple", &o->require_staple);
 }
 
@@ -486,7 +499,7 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 
 	switch (rc) {
 	case OPT_PORT:
-		if (util_parse_port(arg, &r->port) != 0) {
+		if (util_parse_port(arg, &o->port_opt) != 0) {
 			usage_error("--port: '%s' is not a port from 1 to 65535", arg);
 			ret = -1;
 		}
@@ -538,14 +551,14 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		ret = parse_alpn(arg, o);
 		break;
 	case OPT_SERVERNAME:
-		replace(&o->servername, arg);
+		replace(&o->servername_opt, arg);
 		arg = NULL;
 		break;
 	case OPT_NO_SNI:
-		r->no_sni = 1;
+		o->no_sni = 1;
 		break;
 	case OPT_VERIFY_NAME:
-		replace(&o->verify_name, arg);
+		replace(&o->verify_name_opt, arg);
 		arg = NULL;
 		break;
 	case OPT_CA_FILE:
@@ -727,6 +740,21 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		}
 		o->forbid_weak = 1;
 		break;
+	case OPT_TARGETS:
+		replace(&o->targets_file, arg);
+		arg = NULL;
+		break;
+	case OPT_JOBS: {
+		char *end;
+		long n = strtol(arg, &end, 10);
+
+		if (*arg == '\0' || *end != '\0' || n < 1 || n > 256) {
+			usage_error("-j: '%s' is not a number from 1 to 256", arg);
+			ret = -1;
+		}
+		o->jobs = (int)n;
+		break;
+	}
 	case OPT_STATUS:
 		/* s_client -status: stapling is always requested; the flag
 		 * is accepted for habit's sake. */
@@ -736,9 +764,61 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 	return ret;
 }
 
+static void
+add_target(struct nsstls_opts *o, const char *arg)
+{
+	o->targets = xrealloc(o->targets, (o->n_targets + 2) * sizeof(char *));
+	o->targets[o->n_targets++] = xstrdup(arg);
+	o->targets[o->n_targets] = NULL;
+}
+
+/* Derive target, port, SNI and the verified name from one HOST[:PORT]. */
+static int
+set_target(struct nsstls_opts *o, const char *arg, const char **err)
+{
+	if (util_parse_target(arg, &o->target, err) != 0) {
+		fprintf(stderr, "nsstls: bad target '%s': %s\n", arg, *err);
+		return -1;
+	}
+	o->port = o->port_opt ? o->port_opt : o->target.port ? o->target.port : 443;
+	/* SNI names a host, never an address (RFC 6066 §3). */
+	if (o->servername_opt != NULL)
+		o->servername = xstrdup(o->servername_opt);
+	else if (!o->no_sni && !o->target.ip_literal)
+		o->servername = xstrdup(o->target.host);
+	else
+		o->servername = NULL;
+	o->verify_name = xstrdup(o->verify_name_opt != NULL ? o->verify_name_opt :
+	    o->target.host);
+	return 0;
+}
+
+int
+cli_target_opts(const struct nsstls_opts *base, const char *arg,
+    struct nsstls_opts *out, const char **err)
+{
+	*out = *base;
+	memset(&out->target, 0, sizeof(out->target));
+	out->servername = NULL;
+	out->verify_name = NULL;
+	if (util_parse_target(arg, &out->target, err) != 0)
+		return -1;
+	util_target_free(&out->target);
+	return set_target(out, arg, err);
+}
+
+void
+cli_target_free(struct nsstls_opts *t)
+{
+	util_target_free(&t->target);
+	free(t->servername);
+	free(t->verify_name);
+	t->servername = t->verify_name = NULL;
+}
+
 /* Every rule between options, each with its own message (nc's style). */
 static int
-validate(struct nsstls_opts *o, struct raw *r, const char *target_arg)
+validate(struct nsstls_opts *o, struct raw *r)
 {
 	const char *err;
 
@@ -764,7 +844,7 @@ validate(struct nsstls_opts *o, struct raw *r, const char *target_arg)
 		    names_version_str(o->tls_min), names_version_str(o->tls_max));
 		return -1;
 	}
-	if (r->no_sni && o->servername != NULL) {
+	if (o->no_sni && o->servername_opt != NULL) {
 		usage_error("--no-sni and --servername exclude each other%s", "");
 		return -1;
 	}
@@ -848,42 +928,55 @@ validate(struct nsstls_opts *o, struct raw *r, const char *target_arg)
 		return -1;
 	}
 	if (o->print_cert != NULL) {
-		if (target_arg != NULL || r->connect != NULL) {
+		if (o->n_targets > 0 || r->connect != NULL) {
 			usage_error("--print-cert works offline and takes no target%s", "");
 			return -1;
 		}
 		return 0;
 	}
 	if (o->list_ciphers || o->version) {
-		if (target_arg != NULL || r->connect != NULL) {
+		if (o->n_targets > 0 || r->connect != NULL) {
 			usage_error("%s takes no target", o->version ? "--version" :
 			    "--list-ciphers");
 			return -1;
 		}
 		return 0;
 	}
-	if (target_arg != NULL && r->connect != NULL) {
+	if (o->n_targets > 0 && r->connect != NULL) {
 		usage_error("give the target once: either HOST[:PORT] or -connect%s", "");
 		return -1;
 	}
-	if (target_arg == NULL)
-		target_arg = r->connect;
-	if (target_arg == NULL) {
-		usage_error("no target given: nsstls [OPTIONS] HOST[:PORT]%s", "");
+	if (r->connect != NULL)
+		add_target(o, r->connect);
+	if (o->n_targets == 0 && o->targets_file == NULL) {
+		usage_error("no target given: nsstls [OPTIONS] HOST[:PORT] ... or "
+		    "--targets FILE%s", "");
 		return -1;
 	}
-	if (util_parse_target(target_arg, &o->target, &err) != 0) {
-		fprintf(stderr, "nsstls: bad target '%s': %s\n", target_arg, err);
-		return -1;
-	}
-	o->port = r->port ? r->port : o->target.port ? o->target.port : 443;
+	/* Check every target's syntax now: a typo is a usage error, before
+	 * anything connects. */
+	for (size_t i = 0; i < o->n_targets; i++) {
+		struct target t;
 
-	/* SNI names a host, never an address (RFC 6066 §3). */
-	if (o->servername == NULL && !r->no_sni && !o->target.ip_literal)
-		o->servername = xstrdup(o->target.host);
-	if (o->verify_name == NULL)
-		o->verify_name = xstrdup(o->target.host);
-	return 0;
+		if (util_parse_target(o->targets[i], &t, &err) != 0) {
+			fprintf(stderr, "nsstls: bad target '%s': %s\n",
+			    o->targets[i], err);
+			return -1;
+		}
+		util_target_free(&t);
+	}
+	o->multi = o->n_targets > 1 || o->targets_file != NULL;
+	if (o->multi && o->renegotiate + (o->key_update != KEY_UPDATE_NONE) > 0) {
+		usage_error("--renegotiate and --key-update work on one target%s", "");
+		return -1;
+	}
+	if (o->multi && (o->showcerts || o->save_chain || o->save_chain_verified)) {
+		usage_error("--showcerts and --save-chain work on one target%s", "");
+		return -1;
+	}
+	if (o->multi)
+		return 0;
+	return set_target(o, o->targets[0], &err) == 0 ? 0 : -1;
 }
 
 static void
@@ -897,6 +990,7 @@ opts_init(struct nsstls_opts *o)
 	o->trust_builtin = true;
 	o->warn_days = 30;
 	o->crit_days = 7;
+	o->jobs = 8;
 }
 
 enum cli_result
@@ -906,7 +1000,6 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 	poptContext ctx;
 	enum cli_result result = CLI_USAGE_ERROR;
 	const char *target_arg = NULL;
-	char *target_copy = NULL;
 	int rc;
 
 	opts_init(o);
@@ -940,27 +1033,14 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 		fputs("Try 'nsstls --help' for more information.\n", stderr);
 		goto out;
 	}
-	target_arg = poptGetArg(ctx);
-	if (r.stolen != NULL) {
-		if (target_arg != NULL) {
-			usage_error("one target at a time; unexpected '%s'", target_arg);
-			goto out;
-		}
-		target_arg = r.stolen;
-	}
-	if (target_arg != NULL) {
-		target_copy = xstrdup(target_arg);
-		if (poptPeekArg(ctx) != NULL) {
-			usage_error("one target at a time; unexpected '%s'",
-			    poptPeekArg(ctx));
-			goto out;
-		}
-	}
-	if (validate(o, &r, target_copy) != 0)
+	if (r.stolen != NULL)
+		add_target(o, r.stolen);
+	while ((target_arg = poptGetArg(ctx)) != NULL)
+		add_target(o, target_arg);
+	if (validate(o, &r) != 0)
 		goto out;
 	result = CLI_RUN;
 out:
-	free(target_copy);
 	free(r.trust);
 	free(r.connect);
 	free(r.stolen);
@@ -980,6 +1060,10 @@ cli_free(struct nsstls_opts *o)
 	util_list_free(o->alpn);
 	free(o->servername);
 	free(o->verify_name);
+	free(o->servername_opt);
+	free(o->verify_name_opt);
+	util_list_free(o->targets);
+	free(o->targets_file);
 	util_list_free(o->ca_files);
 	free(o->db);
 	free(o->pass_file);

@@ -39,8 +39,12 @@ struct nsstls_opts {
 	size_t n_sigalgs;
 	char **alpn;                    /* NULL-terminated, or NULL */
 	size_t n_alpn;
-	char *servername;               /* SNI sent; NULL: none */
-	char *verify_name;              /* name checked against the certificate */
+	char *servername;               /* SNI sent; NULL: none (derived) */
+	char *verify_name;              /* name checked (derived) */
+	char *servername_opt;           /* --servername as given */
+	char *verify_name_opt;          /* --verify-name as given */
+	int no_sni;
+	uint16_t port_opt;              /* --port as given, 0: none */
 
 	/* Verification and trust */
 	char **ca_files;                /* NULL-terminated */
@@ -91,6 +95,14 @@ struct nsstls_opts {
 	int require_staple;
 	int forbid_weak;
 
+	/* Many targets */
+	char **targets;                 /* HOST[:PORT] arguments; NULL-terminated */
+	size_t n_targets;
+	char *targets_file;             /* --targets FILE ("-": stdin) */
+	int jobs;                       /* -j N */
+	int unordered;
+	bool multi;                     /* more than one target: no data phase */
+
 	/* One-shot actions */
 	int list_ciphers;
 	int version;
@@ -106,5 +118,13 @@ enum cli_result {
  * to stderr.  Free with cli_free() whatever the result. */
 enum cli_result cli_parse(int argc, const char **argv, struct nsstls_opts *opts);
 void cli_free(struct nsstls_opts *opts);
+
+/* For one target of a multi-target run: *out becomes a copy of *base
+ * whose target, port, SNI and verified name are those of arg.  Free with
+ * cli_target_free (which frees only what this allocated).  Returns 0, or
+ * -1 with a static message in *err. */
+int cli_target_opts(const struct nsstls_opts *base, const char *arg,
+    struct nsstls_opts *out, const char **err);
+void cli_target_free(struct nsstls_opts *t);
 
 #endif

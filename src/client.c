@@ -54,7 +54,8 @@ write_chains(const struct nsstls_opts *o, struct report *r)
 }
 
 int
-client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r)
+client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
+    FILE *out, FILE *err)
 {
 	struct verify_ctx v = { o, nss, r };
 	struct tls_ctx t = { 0 };
@@ -82,23 +83,24 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r)
 		goto out;
 
 	if (!o->json && !o->check) {
-		out_text_report(stderr, r, o);
+		out_text_report(err, r, o);
 		reported = true;
 	}
 	if (write_chains(o, r) != 0)
 		goto out;
-	/* --json and --check report on the connection: no data phase. */
-	if (o->no_data || o->json || o->check) {
+	/* --json and --check report on the connection, and a multi-target
+	 * run has no stdin to give each: no data phase. */
+	if (o->no_data || o->json || o->check || o->multi) {
 		r->phase = PHASE_DONE;
 		goto out;
 	}
 	if (io_run(&t) == 0)
-		out_text_session_end(stderr, r, o);
+		out_text_session_end(err, r, o);
 out:
 	/* A failed verification is when the chain is most wanted. */
 	if (r->exit_code != NSSTLS_EXIT_OK && r->n_sent > 0)
 		(void)write_chains(o, r);
 	tls_close(&t);
 	clientauth_free(t.cred);
-	return out_finish(r, o, reported);
+	return out_finish(r, o, reported, out, err);
 }

@@ -6,12 +6,14 @@
 #ifndef NSSTLS_CLIENT_H
 #define NSSTLS_CLIENT_H
 
+#include <stdio.h>
+
 #include "cli.h"
 #include "nssinit.h"
 #include "report.h"
 
 /* Returns the process exit status (the check code with --check). */
 int client_run(const struct nsstls_opts *o, struct nss_ctx *nss,
-    struct report *r);
+    struct report *r, FILE *out, FILE *err);
 
 #endif

@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,47 +24,72 @@
 
 #include "util.h"
 
-/* getaddrinfo_a keeps using the request after a timeout until its worker
- * thread finishes, so the request lives in static storage, not on the
- * stack.  One resolution per process. */
-static struct gaicb resolve_req;
-static struct addrinfo resolve_hints;
+/* A request getaddrinfo_a is still working on when we give up.  Its
+ * worker thread keeps writing into it, so it can never be freed; kept
+ * reachable here, it is not a leak to LeakSanitizer either. */
+struct resolve_job {
+	struct gaicb req;
+	struct addrinfo hints;
+	char *name;
+	struct resolve_job *next;
+};
+
+static struct resolve_job *abandoned;
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+abandon(struct resolve_job *job)
+{
+	pthread_mutex_lock(&abandoned_lock);
+	job->next = abandoned;
+	abandoned = job;
+	pthread_mutex_unlock(&abandoned_lock);
+}
 
 static int
 resolve(const struct nsstls_opts *o, struct addrinfo **res, struct report *r)
 {
-	struct gaicb *list[1] = { &resolve_req };
+	struct resolve_job *job = xcalloc(1, sizeof(*job));
+	struct gaicb *list[1] = { &job->req };
 	int64_t start = util_now_us();
 	int64_t deadline = start + (int64_t)o->connect_timeout_ms * 1000;
 	int rc;
 
-	memset(&resolve_hints, 0, sizeof(resolve_hints));
-	resolve_hints.ai_family = o->ipv4_only ? AF_INET :
+	job->hints.ai_family = o->ipv4_only ? AF_INET :
 	    o->ipv6_only ? AF_INET6 : AF_UNSPEC;
-	resolve_hints.ai_socktype = SOCK_STREAM;
-	resolve_hints.ai_protocol = IPPROTO_TCP;
+	job->hints.ai_socktype = SOCK_STREAM;
+	job->hints.ai_protocol = IPPROTO_TCP;
 	if (o->target.ip_literal) {
 		/* No resolver involved: answer at once. */
-		resolve_hints.ai_flags = AI_NUMERICHOST;
-		rc = getaddrinfo(o->target.host, NULL, &resolve_hints, res);
+		job->hints.ai_flags = AI_NUMERICHOST;
+		rc = getaddrinfo(o->target.host, NULL, &job->hints, res);
 		r->resolve_us = util_now_us() - start;
+		free(job);
 		goto done;
 	}
-	memset(&resolve_req, 0, sizeof(resolve_req));
-	resolve_req.ar_name = o->target.host;
-	resolve_req.ar_request = &resolve_hints;
+	job->name = xstrdup(o->target.host);
+	job->req.ar_name = job->name;
+	job->req.ar_request = &job->hints;
 	rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
-	if (rc != 0)
+	if (rc != 0) {
+		free(job->name);
+		free(job);
 		goto done;
+	}
 	for (;;) {
 		int64_t left = deadline - util_now_us();
 		struct timespec ts;
 
-		rc = gai_error(&resolve_req);
+		rc = gai_error(&job->req);
 		if (rc != EAI_INPROGRESS)
 			break;
 		if (left <= 0) {
-			(void)gai_cancel(&resolve_req);
+			if (gai_cancel(&job->req) == EAI_CANCELED) {
+				free(job->name);
+				free(job);
+			} else {
+				abandon(job);
+			}
 			r->resolve_us = util_now_us() - start;
 			report_fail(r, PHASE_RESOLVE, PR_IO_TIMEOUT_ERROR,
 			    NSSTLS_EXIT_REACH, "cannot resolve %s: no answer within "
@@ -73,8 +100,10 @@ resolve(const struct nsstls_opts *o, struct addrinfo **res, struct report *r)
 		ts.tv_nsec = (left % 1000000) * 1000;
 		(void)gai_suspend((const struct gaicb *const *)list, 1, &ts);
 	}
-	*res = resolve_req.ar_result;
+	*res = job->req.ar_result;
 	r->resolve_us = util_now_us() - start;
+	free(job->name);
+	free(job);
 done:
 	if (rc != 0) {
 		report_fail(r, PHASE_RESOLVE, PR_DIRECTORY_LOOKUP_ERROR,

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "exitcodes.h"
 #include "nssinit.h"
+#include "multi.h"
 #include "out.h"
 #include "out_text.h"
 #include "printcert.h"
@@ -77,15 +78,17 @@ main(int argc, char **argv)
 		return finish(&nss, NSSTLS_EXIT_OK);
 	}
 
-	report_init(&report, opts.target.host, opts.port);
+	report_init(&report, opts.multi ? "" : opts.target.host, opts.port);
 	report.verify_name = opts.verify_name;
 	report.servername = opts.servername;
 	if (nssinit_setup(&opts, &nss, &report) != 0) {
-		code = out_finish(&report, &opts, false);
+		code = out_finish(&report, &opts, false, stdout, stderr);
+	} else if (opts.multi) {
+		code = multi_run(&opts, &nss, &report);
 	} else if (opts.print_cert != NULL) {
 		code = printcert_run(&opts, &nss, &report);
 	} else {
-		code = client_run(&opts, &nss, &report);
+		code = client_run(&opts, &nss, &report, stdout, stderr);
 	}
 	report_free(&report);
 	cli_free(&opts);

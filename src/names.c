@@ -39,7 +39,7 @@ names_version_parse(const char *s, uint16_t *v)
 const char *
 names_version_str(uint16_t v)
 {
-	static char buf[16];
+	static _Thread_local char buf[24];
 
 	switch (v) {
 	case SSL_LIBRARY_VERSION_3_0: return "SSLv3";
@@ -186,7 +186,7 @@ names_group_parse(const char *s, SSLNamedGroup *g)
 const char *
 names_group_str(SSLNamedGroup g)
 {
-	static char buf[16];
+	static _Thread_local char buf[24];
 
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if (groups[i].g == g)
@@ -257,7 +257,7 @@ names_sigalg_parse(const char *s, SSLSignatureScheme *sig)
 const char *
 names_sigalg_str(SSLSignatureScheme sig)
 {
-	static char buf[16];
+	static _Thread_local char buf[24];
 
 	for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++)
 		if (sigalgs[i].sig == sig)
@@ -284,7 +284,7 @@ names_print_sigalgs(FILE *f)
 const char *
 names_alert_str(unsigned desc)
 {
-	static char buf[24];
+	static _Thread_local char buf[24];
 
 	switch (desc) {
 	case 0: return "close_notify";

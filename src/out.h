@@ -8,12 +8,15 @@
 #define NSSTLS_OUT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "cli.h"
 #include "report.h"
 
-/* Render the outcome of a run.  text_done: the text report was already
- * printed (before the data phase).  Returns the process exit status. */
-int out_finish(struct report *r, const struct nsstls_opts *o, bool text_done);
+/* Render the outcome of a run on out (JSON, check line) and err (text
+ * report, error line).  text_done: the text report was already printed
+ * (before the data phase).  Returns the process exit status. */
+int out_finish(struct report *r, const struct nsstls_opts *o, bool text_done,
+    FILE *out, FILE *err);
 
 #endif

@@ -79,5 +79,5 @@ out:
 		CERT_DestroyCertList(list);
 	cert_ders_free(ders, n);
 	free(buf);
-	return out_finish(r, o, false);
+	return out_finish(r, o, false, stdout, stderr);
 }

@@ -107,3 +107,37 @@ def closed_port():
     """A port on 127.0.0.1 where connections are refused."""
     yield peers.closed_port()
     peers.release_closed_ports()
+
+
+# ---- issue 3: test-time certificates, HTTP/OCSP servers, client databases --
+
+@pytest.fixture
+def make_leaf(tmp_path):
+    """Factory: make_leaf(cn="localhost", issuer="int-rsa", days=90,
+    not_before=None, extensions="", key="rsa2048", sans=(...), serial=None,
+    md="sha256", name=None) -> peers.Leaf(cert, key, chain), files in tmp_path
+    (see peers.make_leaf)."""
+    return lambda *a, **kw: peers.make_leaf(tmp_path, *a, **kw)
+
+
+@pytest.fixture
+def http_server(_server_stack):
+    """Factory: http_server(files={"/int-rsa.der": bytes, ...}) -> started
+    peers.HTTPFileServer (.url, .url_for(path), .requests, .paths())."""
+    return lambda files=None: _server_stack(peers.http_server(files))
+
+
+@pytest.fixture
+def ocsp_responder(_server_stack):
+    """Factory: ocsp_responder(index="int-rsa-index.txt", rsigner="ocsp-rsa.crt",
+    rkey="ocsp-rsa.key", ca="int-rsa.crt", args=()) -> started openssl ocsp
+    (.url, .port, .request_lines()); see peers.write_ocsp_index."""
+    return lambda *a, **kw: _server_stack(peers.ocsp_responder(*a, **kw))
+
+
+@pytest.fixture
+def nss_client_db(tmp_path):
+    """Factory: nss_client_db(p12="client-rsa.p12", password=None,
+    nickname="client", trust_roots=()) -> directory of an NSS database in
+    tmp_path holding the client certificate and key under "client"."""
+    return lambda *a, **kw: peers.nss_client_db(tmp_path, *a, **kw)

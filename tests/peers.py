@@ -640,6 +640,33 @@ def half_hello_server() -> contextlib.AbstractContextManager[PyPeer]:
     return _py_peer("half-hello server", handler)
 
 
+def tls_echo_server(chain: str = "server-rsa-chain.pem",
+                    key: str = "server-rsa.key") -> contextlib.AbstractContextManager[PyPeer]:
+    """A Python ssl server that sends back every byte it receives, unchanged
+    (gnutls-serv --echo rewrites line ends), until the client closes; then
+    it sends close_notify and closes.  .received holds what it got."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(fixture(chain), fixture(key))
+
+    def handler(peer, conn):
+        conn.settimeout(10)
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            peer._note(f"handshake done: {tls.version()}")
+            while True:
+                data = tls.recv(65536)
+                if not data:
+                    break
+                with peer._lock:
+                    peer.received.append(data)
+                peer._note(f"echo {len(data)} bytes")
+                tls.sendall(data)
+            peer._note("client closed")
+            with contextlib.suppress(OSError):
+                tls.unwrap()
+    return _py_peer("python TLS echo server", handler)
+
+
 # Sockets that keep "closed" ports reserved for the life of the process.
 _reserved_ports: list[socket.socket] = []
 
@@ -659,3 +686,557 @@ def closed_port() -> int:
 def release_closed_ports() -> None:
     while _reserved_ports:
         _reserved_ports.pop().close()
+
+
+# --------------------------------------------------------------------------
+# Helpers for the integration tests: bounded runs and reading the report
+
+ROOTS = fixture("roots.pem")   # the trust anchors the client is given
+# Every integration run is bounded: handshake/read and connect timeouts.
+BOUNDED = ("--timeout", "2", "--connect-timeout", "2")
+
+
+def run_nsstls_stdin_open(*args, timeout: float = 30,
+                          env: Optional[dict] = None) -> subprocess.CompletedProcess:
+    """Like run_nsstls, but stdin is a pipe that stays open (no EOF) until
+    nsstls exits; nsstls is killed after `timeout` and TimeoutExpired raised."""
+    full_env = dict(os.environ)
+    for k, v in (env or {}).items():
+        if v is None:
+            full_env.pop(k, None)
+        else:
+            full_env[k] = str(v)
+    argv = nsstls_command() + [str(a) for a in args]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out,
+                                stderr=err, env=full_env)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+        out.seek(0)
+        err.seek(0)
+        raw_out, raw_err = out.read(), err.read()
+    done = subprocess.CompletedProcess(
+        argv, proc.returncode, raw_out.decode("utf-8", errors="replace"),
+        raw_err.decode("utf-8", errors="replace"))
+    done.stdout_bytes = raw_out
+    done.stderr_bytes = raw_err
+    return done
+
+
+def wait_for_log(srv: Server, needle: str, timeout: float = 5.0) -> str:
+    """Poll srv.log() until it contains needle; returns the log.  Raises
+    TimeoutError (with the log) after timeout."""
+    try:
+        _poll(lambda: needle in srv.log(), timeout, f"{needle!r} in the {srv.name} log")
+    except TimeoutError as e:
+        raise TimeoutError(f"{e}; log:\n{srv.log()}") from None
+    return srv.log()
+
+
+# --------------------------------------------------------------------------
+# Issue 3: certificates made at test time, an HTTP file server (AIA
+# caIssuers), an OCSP responder, and NSS databases holding a client key.
+# (Imports kept here, with the code that needs them.)
+
+import datetime as _dt
+import http.server as _http_server
+import secrets as _secrets
+from typing import NamedTuple as _NamedTuple
+
+# Intermediates sent after a leaf signed by each CA fixture (roots: none).
+CA_CHAINS = {
+    "root-rsa": (), "root-ec": (), "unknown-root": (),
+    "int-rsa": ("int-rsa",), "int-ec": ("int-ec",), "unknown-int": ("unknown-int",),
+    "int-pathlen0": ("int-pathlen0",), "sub-int": ("sub-int", "int-pathlen0"),
+    "notca-int": ("notca-int",),
+}
+
+# s_server args that let it load weak-rsa, sha1 and md5 (the default security
+# level 2 refuses them: "error setting certificate"); fine for TLS 1.3 too.
+SECLEVEL0 = ("-cipher", "DEFAULT:@SECLEVEL=0")
+
+# make_leaf key names -> openssl genpkey arguments.
+LEAF_KEYS = {
+    "rsa2048": ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+    "rsa1024": ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"],
+    "rsa3072": ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"],
+    "ec256": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    "ec384": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    "ec521": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"],
+    "ec224": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-224"],
+}
+
+
+class Leaf(_NamedTuple):
+    """What make_leaf returns: unpacks as (cert, key, chain)."""
+    cert: str       # the certificate alone, PEM
+    key: str        # its private key, PKCS#8 PEM, unencrypted
+    chain: str      # leaf + intermediates, the order a server sends
+
+    @property
+    def serial(self) -> int:
+        return cert_serial(self.cert)
+
+
+def _openssl_out(*args: str, what: str = "openssl") -> str:
+    return _run_tool([_require("openssl"), *args], what)
+
+
+def cert_serial(cert: str) -> int:
+    """Serial number of a PEM certificate (fixture name or path)."""
+    out = _openssl_out("x509", "-in", fixture(cert), "-noout", "-serial")
+    return int(out.strip().split("=", 1)[1], 16)
+
+
+def _utc(t: _dt.datetime) -> _dt.datetime:
+    return t.replace(tzinfo=_dt.timezone.utc) if t.tzinfo is None else t.astimezone(_dt.timezone.utc)
+
+
+def _ca_time(t: _dt.datetime) -> str:
+    return _utc(t).strftime("%Y%m%d%H%M%SZ")
+
+
+def _ca_files(issuer: str) -> tuple[str, str]:
+    """(cert, key) of a CA given as a fixture name ("int-rsa") or a path
+    without extension."""
+    return fixture(f"{issuer}.crt"), fixture(f"{issuer}.key")
+
+
+def _is_self_signed(cert: str) -> bool:
+    out = _openssl_out("x509", "-in", cert, "-noout", "-subject", "-issuer",
+                       "-nameopt", "RFC2253")
+    subj = re.search(r"^subject=(.*)$", out, re.M).group(1)
+    iss = re.search(r"^issuer=(.*)$", out, re.M).group(1)
+    return subj == iss
+
+
+def make_leaf(tmpdir, cn: str = "localhost", issuer: str = "int-rsa", days: float = 90,
+              not_before=None, extensions: str = "", key: str = "rsa2048",
+              sans: Sequence[str] = ("DNS:localhost", "IP:127.0.0.1"), *,
+              serial: Optional[int] = None, md: str = "sha256",
+              name: Optional[str] = None) -> Leaf:
+    """Make a certificate now (openssl CLI), signed by a committed CA key.
+
+    tmpdir      where the files go (created if needed)
+    cn          subject is O=nsstls tests, CN=<cn> (no CN if cn is empty)
+    issuer      CA fixture that signs: int-rsa (default), int-ec, unknown-int,
+                sub-int, int-pathlen0, notca-int, a root; or "self" for a
+                self-signed leaf; or the path of a CA without .crt/.key
+    days        validity length: notAfter = notBefore + days (float allowed)
+    not_before  None: now minus 5 minutes (valid at once, so days=10 expires
+                in just under 10 days); a datetime (naive = UTC); or a number
+                of seconds relative to now (negative = in the past)
+    extensions  extra openssl x509v3 config lines for the extension section,
+                e.g. "authorityInfoAccess = caIssuers;URI:http://127.0.0.1:PORT/int.der".
+                A line "NAME = VALUE" replaces the default NAME; "NAME ="
+                (empty value) removes it.  Lines from the first "[section]"
+                header on are appended to the config as they are (for @refs).
+                Defaults: basicConstraints critical CA:FALSE; keyUsage critical
+                digitalSignature(+keyEncipherment for RSA); extendedKeyUsage
+                serverAuth; subjectAltName from sans; SKI; AKI.
+    key         rsa2048 (default), ec256, or rsa1024/rsa3072/ec224/ec384/ec521
+    sans        subjectAltName entries; empty: no SAN extension
+    serial      the serial number (default: random 63-bit)
+    md          signature digest (sha256; sha1, md5, sha384 ...)
+    name        file stem (default leaf-<serial hex>)
+
+    Returns Leaf(cert, key, chain) (a 3-tuple; .serial reads the serial):
+    <name>.crt, <name>.key (PKCS#8 PEM) and <name>-chain.pem (leaf + the
+    issuer's intermediates, see CA_CHAINS; the leaf alone under a root or
+    when self-signed).
+    """
+    openssl = _require("openssl")
+    if key not in LEAF_KEYS:
+        raise ValueError(f"make_leaf: key must be one of {sorted(LEAF_KEYS)}, not {key!r}")
+    tmpdir = Path(tmpdir)
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    if serial is None:
+        serial = _secrets.randbits(62) | (1 << 62)
+    name = name or f"leaf-{serial:x}"
+    cert_path, key_path = tmpdir / f"{name}.crt", tmpdir / f"{name}.key"
+    chain_path = tmpdir / f"{name}-chain.pem"
+
+    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    if not_before is None:
+        start = now - _dt.timedelta(minutes=5)
+    elif isinstance(not_before, _dt.datetime):
+        start = _utc(not_before)
+    else:
+        start = now + _dt.timedelta(seconds=float(not_before))
+    end = start + _dt.timedelta(days=days)
+
+    ext = {
+        "basicConstraints": "critical, CA:FALSE",
+        "keyUsage": "critical, digitalSignature"
+                    + (", keyEncipherment" if key.startswith("rsa") else ""),
+        "extendedKeyUsage": "serverAuth",
+        "subjectAltName": ", ".join(sans),
+        "subjectKeyIdentifier": "hash",
+        "authorityKeyIdentifier": "keyid:always",
+    }
+    if not sans:
+        del ext["subjectAltName"]
+    if issuer == "self":
+        ext["authorityKeyIdentifier"] = "none"
+    extra_sections: list[str] = []
+    for line in extensions.splitlines():
+        if extra_sections or line.strip().startswith("["):
+            extra_sections.append(line)
+            continue
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        k, sep, v = line.partition("=")
+        if not sep:
+            raise ValueError(f"make_leaf: extension line without '=': {line!r}")
+        k, v = k.strip(), v.strip()
+        if v:
+            ext[k] = v
+        elif k in ("subjectKeyIdentifier", "authorityKeyIdentifier"):
+            ext[k] = "none"         # openssl 3 adds these unless told "none"
+        else:
+            ext.pop(k, None)
+
+    work = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=tmpdir))
+    try:
+        (work / "index.txt").write_text("")
+        (work / "serial").write_text(f"{serial:X}".rjust(2 * ((len(f'{serial:X}') + 1) // 2), "0") + "\n")
+        (work / "new").mkdir()
+        cnf = [
+            "[ ca ]", "default_ca = leafca", "",
+            "[ leafca ]", f"dir = {work}", "database = $dir/index.txt",
+            "serial = $dir/serial", "new_certs_dir = $dir/new",
+            f"default_md = {md}", "policy = policy_any", "preserve = yes",
+            "unique_subject = no", "email_in_dn = no", "copy_extensions = none", "",
+            "[ policy_any ]", "organizationName = optional",
+            "organizationalUnitName = optional", "commonName = optional", "",
+            "[ req ]", "distinguished_name = req_dn", "prompt = no",
+            "[ req_dn ]", "",
+            "[ ext_leaf ]", *(f"{k} = {v}" for k, v in ext.items()), "",
+            *extra_sections, "",
+        ]
+        (work / "ca.cnf").write_text("\n".join(cnf))
+        _run_tool([openssl, "genpkey", *LEAF_KEYS[key], "-out", str(key_path)],
+                  "openssl genpkey")
+        subj = "/O=nsstls tests" + (f"/CN={cn}" if cn else "")
+        _run_tool([openssl, "req", "-new", "-config", str(work / "ca.cnf"),
+                   "-key", str(key_path), "-subj", subj, "-out", str(work / "leaf.csr")],
+                  "openssl req")
+        if issuer == "self":
+            signer = ["-selfsign", "-keyfile", str(key_path)]
+            inters: Sequence[str] = ()
+        else:
+            ca_cert, ca_key = _ca_files(issuer)
+            signer = ["-cert", ca_cert, "-keyfile", ca_key]
+            if issuer in CA_CHAINS:
+                inters = [fixture(f"{n}.crt") for n in CA_CHAINS[issuer]]
+            else:
+                inters = () if _is_self_signed(ca_cert) else [ca_cert]
+        _run_tool([openssl, "ca", "-batch", "-notext", "-config", str(work / "ca.cnf"),
+                   *signer, "-md", md, "-extensions", "ext_leaf",
+                   "-startdate", _ca_time(start), "-enddate", _ca_time(end),
+                   "-in", str(work / "leaf.csr"), "-out", str(cert_path)],
+                  "openssl ca")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    chain_path.write_text("".join(Path(p).read_text() for p in [cert_path, *inters]))
+    return Leaf(str(cert_path), str(key_path), str(chain_path))
+
+
+# --------------------------------------------------------------------------
+# A tiny HTTP/1.0 file server (AIA caIssuers fetches, CRL downloads)
+
+class HTTPRequest(_NamedTuple):
+    method: str
+    path: str           # as sent, with any query string
+    headers: dict
+    body: bytes
+
+
+_CONTENT_TYPES = {".crt": "application/pkix-cert", ".cer": "application/pkix-cert",
+                  ".der": "application/pkix-cert", ".p7c": "application/pkcs7-mime",
+                  ".crl": "application/pkix-crl", ".pem": "application/x-pem-file"}
+
+
+class HTTPFileServer(Server):
+    """What http_server yields.
+
+    url        "http://127.0.0.1:PORT" (no trailing slash); url_for("/x.der")
+    files      the dict given to http_server (path -> content); the test may
+               add entries after start (e.g. once it knows the port)
+    requests   HTTPRequest(method, path, headers, body) per request, in order
+    paths()    the paths requested, in order
+    log()      a line per event
+    """
+
+    def __init__(self, files: dict):
+        super().__init__("http server")
+        self.files = files
+        self.requests: list[HTTPRequest] = []
+        self._t0 = time.monotonic()
+        self._lock = threading.Lock()
+        self._events: list[str] = []
+        peer = self
+
+        class Handler(_http_server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+            server_version = "nsstls-test-http"
+            sys_version = ""
+
+            def _answer(self, send_body: bool):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with peer._lock:
+                    peer.requests.append(HTTPRequest(self.command, self.path,
+                                                     dict(self.headers.items()), body))
+                status, ctype, data = peer._lookup(self.path)
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if send_body:
+                    self.wfile.write(data)
+
+            def do_GET(self):
+                self._answer(True)
+
+            def do_POST(self):
+                self._answer(True)
+
+            def do_HEAD(self):
+                self._answer(False)
+
+            def log_message(self, fmt, *args):
+                peer._note(f"{self.client_address[0]}:{self.client_address[1]} {fmt % args}")
+
+        self._httpd = _http_server.ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self._httpd.daemon_threads = True
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
+                                        daemon=True, name="http-server")
+        self._thread.start()
+        self._note(f"listening on {self.address}")
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def url_for(self, path: str) -> str:
+        return self.url + (path if path.startswith("/") else "/" + path)
+
+    def paths(self) -> list[str]:
+        with self._lock:
+            return [r.path for r in self.requests]
+
+    def _lookup(self, path: str) -> tuple[int, str, bytes]:
+        candidates = [path, path.split("?", 1)[0]]
+        for p in candidates:
+            for key in (p, p.lstrip("/")):
+                if key in self.files:
+                    value = self.files[key]
+                    if isinstance(value, int):
+                        return value, "text/plain", b""
+                    if isinstance(value, tuple):
+                        return 200, value[0], bytes(value[1])
+                    if isinstance(value, str):
+                        value = value.encode()
+                    ctype = _CONTENT_TYPES.get(os.path.splitext(p)[1],
+                                               "application/octet-stream")
+                    return 200, ctype, bytes(value)
+        return 404, "text/plain", b"not found\n"
+
+    def _note(self, what: str) -> None:
+        with self._lock:
+            self._events.append(f"+{time.monotonic() - self._t0:.3f}s {what}")
+
+    def log(self) -> str:
+        with self._lock:
+            return "\n".join(self._events) + "\n"
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=STOP_TIMEOUT)
+        self._note("stopped")
+
+
+@contextlib.contextmanager
+def http_server(files: Optional[dict] = None) -> Iterator[HTTPFileServer]:
+    """A threaded HTTP/1.0 server on 127.0.0.1 (kernel-chosen port) serving
+    `files`: {"/int-rsa.der": bytes, ...}.  Keys may omit the leading "/".
+    A value is bytes (or str), sent as 200 with a Content-Type from the
+    extension (.crt/.cer/.der application/pkix-cert, .p7c application/pkcs7-mime,
+    .crl application/pkix-crl); a (content_type, bytes) tuple; or an int
+    status code (empty body).  Anything else gets 404.  GET, HEAD and POST are
+    answered; every request is recorded in .requests.  The dict is used live:
+    entries added after start are served.
+    """
+    srv = HTTPFileServer(files if files is not None else {})
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def der_of(cert: str) -> bytes:
+    """DER bytes of a PEM certificate (fixture name or path), e.g. to serve
+    int-rsa as AIA caIssuers: http_server({"/int-rsa.der": der_of("int-rsa.crt")})."""
+    r = subprocess.run([_require("openssl"), "x509", "-in", fixture(cert), "-outform", "DER"],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=True)
+    return r.stdout
+
+
+# --------------------------------------------------------------------------
+# openssl ocsp as an HTTP responder
+
+def _index_time(t: _dt.datetime) -> str:
+    return _utc(t).strftime("%y%m%d%H%M%SZ")
+
+
+def write_ocsp_index(path, good: Sequence = (), revoked: Sequence = (),
+                     base: Optional[str] = None, reason: str = "keyCompromise",
+                     revoked_at: Optional[_dt.datetime] = None) -> str:
+    """Write an openssl CA database (index.txt) for ocsp_responder.
+
+    good / revoked: certificates (fixture names or paths) or int serials.
+    base: an index whose lines come first (e.g. "int-rsa-index.txt", the
+    committed database of int-rsa).  Serials not listed get "unknown".  Also
+    writes PATH.attr with unique_subject = no (test leaves share subjects).
+    Returns str(path).
+    """
+    lines = []
+    if base is not None:
+        lines += [l for l in Path(fixture(base)).read_text().splitlines() if l.strip()]
+    rev_at = _index_time(revoked_at or _dt.datetime(2024, 6, 1))
+
+    def entry(item):
+        if isinstance(item, int):
+            return f"{item:X}".rjust(2 * ((len(f'{item:X}') + 1) // 2), "0"), \
+                "491231235959Z", f"/O=nsstls tests/CN=serial {item:X}"
+        out = _openssl_out("x509", "-in", fixture(item), "-noout", "-serial", "-enddate",
+                           "-subject", "-nameopt", "compat", "-dateopt", "iso_8601")
+        serial = re.search(r"^serial=(\S+)", out, re.M).group(1)
+        end = re.search(r"^notAfter=(.*)$", out, re.M).group(1).strip()
+        end_dt = _dt.datetime.strptime(end, "%Y-%m-%d %H:%M:%SZ")
+        subj = re.search(r"^subject=(.*)$", out, re.M).group(1)
+        return serial, _index_time(end_dt), subj
+
+    for item in good:
+        serial, end, subj = entry(item)
+        lines.append(f"V\t{end}\t\t{serial}\tunknown\t{subj}")
+    for item in revoked:
+        serial, end, subj = entry(item)
+        lines.append(f"R\t{end}\t{rev_at},{reason}\t{serial}\tunknown\t{subj}")
+    Path(path).write_text("".join(l + "\n" for l in lines))
+    Path(f"{path}.attr").write_text("unique_subject = no\n")
+    return str(path)
+
+
+@contextlib.contextmanager
+def ocsp_responder(index: str = "int-rsa-index.txt", rsigner: str = "ocsp-rsa.crt",
+                   rkey: str = "ocsp-rsa.key", ca: str = "int-rsa.crt",
+                   args: Sequence[str] = ()) -> Iterator[ProcessServer]:
+    """`openssl ocsp` answering OCSP requests over HTTP (GET and POST).
+
+    index: openssl CA database (default: the committed int-rsa-index.txt;
+    see write_ocsp_index for test-time ones); rsigner/rkey: the certificate
+    and key that sign responses (default: the delegated responder ocsp-rsa);
+    ca: the issuer(s) whose certificates it answers for (CertIDs of other
+    issuers get "unknown").  args go to openssl ocsp as they are; the default
+    nextUpdate is -ndays 1 unless args has -ndays or -nmin.
+
+    openssl ocsp -port 0 binds [::]:<kernel port> (dual stack) and prints
+    "ACCEPT [::]:PORT"; the port is read from that line.  -ignore_err keeps
+    it alive after a malformed request (openssl 3.0 exits otherwise).  The
+    index is read at start: write it completely first (openssl notices a
+    changed index only before the request after the next one).  Requests are
+    logged as "ocsp: Received request, 1st line: ..." (see .request_lines()).
+
+    Yields a ProcessServer with .url ("http://127.0.0.1:PORT/") and .index.
+    """
+    openssl = _require("openssl")
+    index = fixture(index)
+    with _process_server("openssl ocsp") as srv:
+        argv = [openssl, "ocsp", "-index", index, "-port", "0",
+                "-rsigner", fixture(rsigner), "-rkey", fixture(rkey), "-CA", fixture(ca),
+                "-ignore_err"]
+        if "-ndays" not in args and "-nmin" not in args:
+            argv += ["-ndays", "1"]
+        argv += list(args)
+        srv.start(argv)
+
+        def ready():
+            log = srv.log()
+            m = re.search(r"^ACCEPT .*:(\d+)", log, re.M)
+            if m and "waiting for OCSP client connections" in log:
+                return int(m.group(1))
+            if srv.exited():
+                raise srv.startup_error("exited before listening")
+            return None
+        try:
+            srv.port = _poll(ready, START_TIMEOUT, "openssl ocsp to listen")
+        except TimeoutError as e:
+            raise srv.startup_error(str(e)) from None
+        srv.index = index
+        srv.url = f"http://{LOOPBACK}:{srv.port}/"
+        srv.request_lines = lambda: re.findall(r"Received request, 1st line: (.*)$",
+                                               srv.log(), re.M)
+        yield srv
+
+
+# --------------------------------------------------------------------------
+# NSS databases holding a client certificate
+
+def nss_client_db(tmpdir, p12: str = "client-rsa.p12", password: Optional[str] = None,
+                  *, nickname: str = "client", trust_roots: Sequence[str] = ()) -> str:
+    """Make an NSS sql: database in a new directory under tmpdir holding the
+    certificate and key of the PKCS#12 fixture `p12` (password P12_PASSWORD)
+    under `nickname` ("client"; the key's label too), plus the intermediates
+    of the PKCS#12.  With `password` the database is protected by it
+    (otherwise it has an empty password).  trust_roots: CA files added as
+    trusted for SSL ("CT,C,C").  Returns the directory (for --db DIR,
+    tstclnt -d sql:DIR -n client [-w PASSWORD]).
+    """
+    openssl = _require("openssl")
+    certutil, pk12util = _require("certutil"), _require("pk12util")
+    Path(tmpdir).mkdir(parents=True, exist_ok=True)
+    dbdir = tempfile.mkdtemp(prefix="nssdb-", dir=tmpdir)
+    work = tempfile.mkdtemp(prefix="p12-", dir=tmpdir)
+    try:
+        # Re-export under the wanted friendly name: pk12util takes the
+        # nickname (and the key label) from it.
+        pem = os.path.join(work, "all.pem")
+        _run_tool([openssl, "pkcs12", "-in", fixture(p12), "-passin", f"pass:{P12_PASSWORD}",
+                   "-nodes", "-out", pem], "openssl pkcs12 -in")
+        renamed = os.path.join(work, "renamed.p12")
+        _run_tool([openssl, "pkcs12", "-export", "-in", pem, "-name", nickname,
+                   "-passout", f"pass:{P12_PASSWORD}", "-out", renamed],
+                  "openssl pkcs12 -export")
+        pwfile = os.path.join(work, "pw")
+        Path(pwfile).write_text((password or "") + "\n")
+        if password:
+            _run_tool([certutil, "-N", "-d", f"sql:{dbdir}", "-f", pwfile], "certutil -N")
+            keyarg = ["-k", pwfile]
+            dbpw = ["-f", pwfile]
+        else:
+            _run_tool([certutil, "-N", "-d", f"sql:{dbdir}", "--empty-password"],
+                      "certutil -N")
+            keyarg = ["-K", ""]
+            dbpw = []
+        _run_tool([pk12util, "-i", renamed, "-d", f"sql:{dbdir}", "-W", P12_PASSWORD,
+                   *keyarg], "pk12util -i")
+        for i, root in enumerate(trust_roots):
+            _run_tool([certutil, "-A", "-d", f"sql:{dbdir}", *dbpw, "-n",
+                       Path(root).stem or f"root{i}", "-t", "CT,C,C",
+                       "-a", "-i", fixture(root)], "certutil -A")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return dbdir

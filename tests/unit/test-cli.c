@@ -105,7 +105,30 @@ main(void)
 	cli_free(&o);
 
 	EXPECT(CLI_USAGE_ERROR, "no target", "-v");
-	EXPECT(CLI_USAGE_ERROR, "two targets", "a", "b");
+	a = ARGV("a", "b:8443", "[::1]");
+	ok(parse(4, a, &o) == CLI_RUN && o.multi && o.n_targets == 3 &&
+	    strcmp(o.targets[1], "b:8443") == 0, "several targets: a multi run");
+	cli_free(&o);
+	a = ARGV("--targets", "-", "-j", "4");
+	ok(parse(5, a, &o) == CLI_RUN && o.multi && o.jobs == 4 &&
+	    strcmp(o.targets_file, "-") == 0, "--targets - and -j 4");
+	cli_free(&o);
+	{
+		struct nsstls_opts base, one;
+		const char *err;
+
+		a = ARGV("--verify-name", "v.example", "x", "y");
+		ok(parse(5, a, &base) == CLI_RUN, "base options");
+		ok(cli_target_opts(&base, "host.example:8443", &one, &err) == 0 &&
+		    one.port == 8443 && strcmp(one.servername, "host.example") == 0 &&
+		    strcmp(one.verify_name, "v.example") == 0,
+		    "per-target options: port and SNI from the target, --verify-name kept");
+		cli_target_free(&one);
+		cli_free(&base);
+	}
+	EXPECT(CLI_USAGE_ERROR, "bad target among several", "a", "b:0");
+	EXPECT(CLI_USAGE_ERROR, "--renegotiate with several targets", "--renegotiate", "a", "b");
+	EXPECT(CLI_USAGE_ERROR, "-j 0", "-j", "0", "a");
 	EXPECT(CLI_USAGE_ERROR, "target and -connect", "a", "-connect", "b");
 	EXPECT(CLI_USAGE_ERROR, "unknown option", "--bogus", "h");
 	EXPECT(CLI_USAGE_ERROR, "-4 with -6", "-4", "-6", "h");

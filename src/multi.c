@@ -1,0 +1,236 @@
+/*
+ * multi: concurrent targets (see multi.h).
+ *
+ * NSS is thread-safe for independent sockets; each target gets its own
+ * model socket, hooks arguments and report, so workers share nothing but
+ * the NSS trust store, which they only read.  Each worker writes its
+ * output into memory (open_memstream) and the main thread copies it out,
+ * so results never interleave.
+ */
+#include "multi.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "client.h"
+#include "util.h"
+
+struct job {
+	char *arg;
+	char *out, *err;        /* rendered output */
+	size_t out_len, err_len;
+	int code;
+	bool done, printed;
+};
+
+struct pool {
+	const struct nsstls_opts *opts;
+	struct nss_ctx *nss;
+	const struct report *setup;
+	struct job *jobs;
+	size_t n, next, finished;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static void
+add_job(struct job **jobs, size_t *n, const char *arg)
+{
+	*jobs = xrealloc(*jobs, (*n + 1) * sizeof(**jobs));
+	memset(&(*jobs)[*n], 0, sizeof(**jobs));
+	(*jobs)[(*n)++].arg = xstrdup(arg);
+}
+
+/* --targets FILE: HOST[:PORT] per line; blank lines and # comments
+ * skipped.  Returns 0, or -1 after printing the problem. */
+static int
+read_targets(const char *path, struct job **jobs, size_t *n)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	int rc = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "nsstls: cannot read --targets %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		char *p = line, *end;
+		struct target t;
+		const char *err;
+
+		lineno++;
+		p[strcspn(p, "#")] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strlen(p);
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t' ||
+		    end[-1] == '\r' || end[-1] == '\n'))
+			*--end = '\0';
+		if (*p == '\0')
+			continue;
+		if (util_parse_target(p, &t, &err) != 0) {
+			fprintf(stderr, "nsstls: %s line %zu: bad target '%s': %s\n",
+			    path, lineno, p, err);
+			rc = -1;
+			break;
+		}
+		util_target_free(&t);
+		add_job(jobs, n, p);
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+static void
+run_one(struct pool *p, struct job *j)
+{
+	struct nsstls_opts o;
+	struct report r;
+	const char *err;
+	FILE *out = open_memstream(&j->out, &j->out_len);
+	FILE *errf = open_memstream(&j->err, &j->err_len);
+
+	if (out == NULL || errf == NULL)
+		abort();        /* out of memory */
+	if (cli_target_opts(p->opts, j->arg, &o, &err) != 0) {
+		/* Checked before the run started; cannot happen. */
+		fprintf(errf, "nsstls: bad target '%s': %s\n", j->arg, err);
+		j->code = NSSTLS_EXIT_USAGE;
+		goto out;
+	}
+	report_init(&r, o.target.host, o.port);
+	/* The trust sources were loaded once; every report names them, in
+	 * the same order, so the indices in the chain links match. */
+	for (size_t i = 0; i < p->setup->n_trust; i++)
+		report_add_trust(&r, p->setup->trust[i].name,
+		    p->setup->trust[i].detail, p->setup->trust[i].anchors);
+	if (!o.json && !o.check)
+		fprintf(errf, "== %s\n", j->arg);
+	j->code = client_run(&o, p->nss, &r, out, errf);
+	report_free(&r);
+	cli_target_free(&o);
+out:
+	fclose(out);
+	fclose(errf);
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->lock);
+		i = p->next < p->n ? p->next++ : p->n;
+		pthread_mutex_unlock(&p->lock);
+		if (i == p->n)
+			return NULL;
+		run_one(p, &p->jobs[i]);
+		pthread_mutex_lock(&p->lock);
+		p->jobs[i].done = true;
+		p->finished++;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+/* Worst of two exit statuses.  For --check: CRITICAL > WARNING > UNKNOWN
+ * > OK; otherwise the higher code (the later the phase that failed). */
+static int
+worse(int a, int b, bool check)
+{
+	static const int rank[] = { 0, 2, 3, 1 };     /* by check code */
+
+	if (check)
+		return rank[b & 3] > rank[a & 3] ? b : a;
+	return b > a ? b : a;
+}
+
+int
+multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
+    const struct report *setup)
+{
+	struct pool p;
+	pthread_t *threads;
+	size_t nthreads, printed = 0, in_order = 0;
+	bool progress = isatty(STDERR_FILENO) && !o->quiet;
+	int code = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.opts = o;
+	p.nss = nss;
+	p.setup = setup;
+	for (size_t i = 0; i < o->n_targets; i++)
+		add_job(&p.jobs, &p.n, o->targets[i]);
+	if (o->targets_file != NULL && read_targets(o->targets_file, &p.jobs, &p.n) != 0) {
+		code = o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
+		goto out;
+	}
+	if (p.n == 0) {
+		fprintf(stderr, "nsstls: no targets in %s\n", o->targets_file);
+		code = o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
+		goto out;
+	}
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	nthreads = (size_t)o->jobs < p.n ? (size_t)o->jobs : p.n;
+	threads = xcalloc(nthreads, sizeof(*threads));
+	for (size_t i = 0; i < nthreads; i++)
+		if (pthread_create(&threads[i], NULL, worker, &p) != 0)
+			abort();
+
+	pthread_mutex_lock(&p.lock);
+	while (printed < p.n) {
+		struct job *j = NULL;
+
+		if (o->unordered) {
+			for (size_t i = 0; i < p.n && j == NULL; i++)
+				if (p.jobs[i].done && !p.jobs[i].printed)
+					j = &p.jobs[i];
+		} else if (p.jobs[in_order].done) {
+			j = &p.jobs[in_order++];
+		}
+		if (j == NULL) {
+			pthread_cond_wait(&p.cond, &p.lock);
+			continue;
+		}
+		pthread_mutex_unlock(&p.lock);
+		if (progress)
+			fputs("\r\033[K", stderr);
+		fwrite(j->err, 1, j->err_len, stderr);
+		fwrite(j->out, 1, j->out_len, stdout);
+		fflush(stdout);
+		code = worse(code, j->code, o->check);
+		free(j->out);
+		free(j->err);
+		j->out = j->err = NULL;
+		printed++;
+		pthread_mutex_lock(&p.lock);
+		j->printed = true;
+		if (progress && printed < p.n)
+			fprintf(stderr, "nsstls: %zu of %zu targets done", p.finished, p.n);
+	}
+	pthread_mutex_unlock(&p.lock);
+	for (size_t i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	pthread_cond_destroy(&p.cond);
+	pthread_mutex_destroy(&p.lock);
+out:
+	for (size_t i = 0; i < p.n; i++)
+		free(p.jobs[i].arg);
+	free(p.jobs);
+	return code;
+}
