@@ -330,97 +330,77 @@ usage_error(const char *fmt, ...)
 	fputs("\nTry 'nsstls --help' for more information.\n", stderr);
 }
 
-static int
-parse_ciphers(const char *arg, struct nsstls_opts *o)
-{
-	size_t n;
-	char **list = util_split_list(arg, ",: ", &n);
-	int rc = 0;
+/* One kind of name list (--ciphers, --groups, --sigalgs): how to look a
+ * name up, and how to list the valid ones in the error message. */
+struct name_kind {
+	const char *option;
+	const char *what;
+	size_t size;                             /* of one parsed value */
+	int (*parse)(const char *name, void *value);   /* 0, -1 unknown,
+	                                                  -2 not implemented */
+	void (*print_valid)(FILE *f);
+	const char *note;                        /* after the list, or "" */
+};
 
-	free(o->ciphers);
-	o->ciphers = xcalloc(n, sizeof(*o->ciphers));
-	o->n_ciphers = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (names_cipher_parse(list[i], &o->ciphers[o->n_ciphers]) != 0) {
-			fprintf(stderr, "nsstls: unknown cipher suite '%s'; this NSS "
-			    "implements: ", list[i]);
-			names_print_ciphers(stderr);
-			fputs("\n", stderr);
-			rc = -1;
-			break;
-		}
-		o->n_ciphers++;
-	}
-	if (rc == 0 && o->n_ciphers == 0) {
-		usage_error("--ciphers needs at least one suite%s", "");
-		rc = -1;
-	}
-	util_list_free(list);
-	return rc;
+static int
+cipher_parse(const char *name, void *v)
+{
+	return names_cipher_parse(name, v);
 }
 
 static int
-parse_groups(const char *arg, struct nsstls_opts *o)
+group_parse(const char *name, void *v)
 {
-	size_t n;
-	char **list = util_split_list(arg, ",: ", &n);
-	int rc = 0;
-
-	free(o->groups);
-	o->groups = xcalloc(n, sizeof(*o->groups));
-	o->n_groups = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (names_group_parse(list[i], &o->groups[o->n_groups]) != 0) {
-			fprintf(stderr, "nsstls: unknown group '%s'; valid groups: ",
-			    list[i]);
-			names_print_groups(stderr);
-			fputs(" (NSS 3.87 has no post-quantum groups)\n", stderr);
-			rc = -1;
-			break;
-		}
-		o->n_groups++;
-	}
-	if (rc == 0 && o->n_groups == 0) {
-		usage_error("--groups needs at least one group%s", "");
-		rc = -1;
-	}
-	util_list_free(list);
-	return rc;
+	return names_group_parse(name, v);
 }
 
 static int
-parse_sigalgs(const char *arg, struct nsstls_opts *o)
+sigalg_parse(const char *name, void *v)
 {
-	size_t n;
-	char **list = util_split_list(arg, ",: ", &n);
+	return names_sigalg_parse(name, v);
+}
+
+static const struct name_kind cipher_kind = { "--ciphers", "cipher suite",
+	sizeof(uint16_t), cipher_parse, names_print_ciphers, "" };
+static const struct name_kind group_kind = { "--groups", "group",
+	sizeof(SSLNamedGroup), group_parse, names_print_groups,
+	" (NSS 3.87 has no post-quantum groups)" };
+static const struct name_kind sigalg_kind = { "--sigalgs", "signature scheme",
+	sizeof(SSLSignatureScheme), sigalg_parse, names_print_sigalgs, "" };
+
+/* Parse a comma/colon list into a new array of values (replacing *out).
+ * Unknown names are usage errors that list the valid ones. */
+static int
+parse_names(const struct name_kind *k, const char *arg, void **out, size_t *n)
+{
+	size_t count;
+	char **list = util_split_list(arg, ",: ", &count);
+	unsigned char *values = xcalloc(count, k->size);
 	int rc = 0;
 
-	free(o->sigalgs);
-	o->sigalgs = xcalloc(n, sizeof(*o->sigalgs));
-	o->n_sigalgs = 0;
-	for (size_t i = 0; i < n; i++) {
-		int r = names_sigalg_parse(list[i], &o->sigalgs[o->n_sigalgs]);
+	for (size_t i = 0; i < count && rc == 0; i++) {
+		int r = k->parse(list[i], values + i * k->size);
 
-		if (r == -2) {
-			fprintf(stderr, "nsstls: signature scheme '%s' is not "
-			    "implemented by NSS %s; valid schemes: ", list[i], "3.87");
-		} else if (r != 0) {
-			fprintf(stderr, "nsstls: unknown signature scheme '%s'; "
-			    "valid schemes: ", list[i]);
-		}
-		if (r != 0) {
-			names_print_sigalgs(stderr);
-			fputs("\n", stderr);
-			rc = -1;
-			break;
-		}
-		o->n_sigalgs++;
+		if (r == 0)
+			continue;
+		if (r == -2)
+			fprintf(stderr, "nsstls: %s '%s' is not implemented by NSS 3.87; "
+			    "valid names: ", k->what, list[i]);
+		else
+			fprintf(stderr, "nsstls: unknown %s '%s'; valid names: ",
+			    k->what, list[i]);
+		k->print_valid(stderr);
+		fprintf(stderr, "%s\n", k->note);
+		rc = -1;
 	}
-	if (rc == 0 && o->n_sigalgs == 0) {
-		usage_error("--sigalgs needs at least one scheme%s", "");
+	if (rc == 0 && count == 0) {
+		usage_error("%s needs at least one %s", k->option, k->what);
 		rc = -1;
 	}
 	util_list_free(list);
+	free(*out);
+	*out = values;
+	*n = rc == 0 ? count : 0;
 	return rc;
 }
 
@@ -539,13 +519,13 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		r->only13 = 1;
 		break;
 	case OPT_CIPHERS:
-		ret = parse_ciphers(arg, o);
+		ret = parse_names(&cipher_kind, arg, (void **)&o->ciphers, &o->n_ciphers);
 		break;
 	case OPT_GROUPS:
-		ret = parse_groups(arg, o);
+		ret = parse_names(&group_kind, arg, (void **)&o->groups, &o->n_groups);
 		break;
 	case OPT_SIGALGS:
-		ret = parse_sigalgs(arg, o);
+		ret = parse_names(&sigalg_kind, arg, (void **)&o->sigalgs, &o->n_sigalgs);
 		break;
 	case OPT_ALPN:
 		ret = parse_alpn(arg, o);

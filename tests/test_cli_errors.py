@@ -27,7 +27,6 @@ def one_error(stderr):
     (["--bogus", TARGET], "--bogus"),
     (["-Z", TARGET], "-Z"),
     ([], "target"),
-    (["a.example:443", "b.example:443"], "b.example:443"),
     (["-4", "-6", TARGET], "-6"),
     (["--tls1.2", "--tls1.3", TARGET], "--tls1.3"),
     (["localhost:99999"], "99999"),
