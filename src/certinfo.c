@@ -355,6 +355,15 @@ cert_key_usage_names(unsigned ku, const char *names[8])
 	return n;
 }
 
+void
+cert_format_time(PRTime t, bool clock, char *buf, size_t len)
+{
+	PRExplodedTime e;
+
+	PR_ExplodeTime(t, PR_GMTParameters, &e);
+	PR_FormatTime(buf, (int)len, clock ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d", &e);
+}
+
 long
 cert_days_left(PRTime t)
 {

@@ -6,6 +6,7 @@
 #ifndef NSSTLS_CERTINFO_H
 #define NSSTLS_CERTINFO_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <cert.h>
@@ -27,6 +28,9 @@ void cert_ders_free(SECItem *ders, size_t n);
 /* Names of the key usage bits set in ku ("digitalSignature", ...);
  * returns how many were written to names (at most 8). */
 size_t cert_key_usage_names(unsigned ku, const char *names[8]);
+
+/* t as "YYYY-MM-DD" or, with clock, "YYYY-MM-DD HH:MM:SS UTC". */
+void cert_format_time(PRTime t, bool clock, char *buf, size_t len);
 
 /* Days from now until t (negative when past), rounded down. */
 long cert_days_left(PRTime t);

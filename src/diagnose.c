@@ -23,10 +23,7 @@
 static void
 date(PRTime t, char *buf, size_t len)
 {
-	PRExplodedTime e;
-
-	PR_ExplodeTime(t, PR_GMTParameters, &e);
-	PR_FormatTime(buf, (int)len, "%Y-%m-%d", &e);
+	cert_format_time(t, false, buf, len);
 }
 
 static long

@@ -28,19 +28,13 @@ err_name(PRErrorCode err)
 static void
 fmt_time(PRTime t, char *buf, size_t len)
 {
-	PRExplodedTime e;
-
-	PR_ExplodeTime(t, PR_GMTParameters, &e);
-	PR_FormatTime(buf, (int)len, "%Y-%m-%d %H:%M:%S UTC", &e);
+	cert_format_time(t, true, buf, len);
 }
 
 static void
 fmt_date(PRTime t, char *buf, size_t len)
 {
-	PRExplodedTime e;
-
-	PR_ExplodeTime(t, PR_GMTParameters, &e);
-	PR_FormatTime(buf, (int)len, "%Y-%m-%d", &e);
+	cert_format_time(t, false, buf, len);
 }
 
 static double
