@@ -1240,3 +1240,143 @@ def nss_client_db(tmpdir, p12: str = "client-rsa.p12", password: Optional[str] =
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dbdir
+
+
+# --------------------------------------------------------------------------
+# Issue 4: JSON reports, --check, many targets.  The schema is
+# schema/nsstls-report.schema.json; every test that reads a JSON document
+# validates it with validate_json.
+
+import json as _json
+
+SCHEMA_PATH = REPO_DIR / "schema" / "nsstls-report.schema.json"
+_validator = None
+
+
+def report_schema() -> dict:
+    """The JSON Schema of the nsstls report (loaded once)."""
+    return _json.loads(SCHEMA_PATH.read_text())
+
+
+def validate_json(doc) -> dict:
+    """Validate one parsed nsstls JSON document against the schema file
+    (jsonschema.validate semantics: raises jsonschema.ValidationError with
+    the path of the first problem).  Returns doc, for chaining."""
+    global _validator
+    try:
+        import jsonschema
+    except ImportError:
+        pytest.skip("no python3-jsonschema")
+    if _validator is None:
+        schema = report_schema()
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        _validator = cls(schema)
+    _validator.validate(doc)
+    return doc
+
+
+def json_documents(raw: bytes) -> list[dict]:
+    """Parse nsstls --json output: JSON Lines (compact, one document a
+    line), or a single pretty document.  Decodes strictly as UTF-8 (a
+    UnicodeDecodeError is a failure: certificate strings must be made valid
+    UTF-8 before they go in) and validates every document."""
+    text = raw.decode("utf-8", errors="strict")
+    assert text.endswith("\n"), f"JSON output does not end with a newline: {text[-80:]!r}"
+    if text.startswith("{\n"):             # --json=pretty: one document
+        return [validate_json(_json.loads(text))]
+    docs = []
+    for n, line in enumerate(text.splitlines(), 1):
+        assert line.strip(), f"empty line {n} in JSON Lines output"
+        docs.append(validate_json(_json.loads(line)))
+    return docs
+
+
+def json_document(r: subprocess.CompletedProcess) -> dict:
+    """The one JSON document on r's stdout (validated)."""
+    docs = json_documents(r.stdout_bytes)
+    assert len(docs) == 1, f"expected one JSON document, got {len(docs)}:\n{r.stdout}"
+    return docs[0]
+
+
+def openssl_sha256(cert: str) -> str:
+    """SHA-256 fingerprint of a PEM certificate as `openssl x509
+    -fingerprint -sha256` prints it, made lowercase hex without colons."""
+    out = _run_tool([_require("openssl"), "x509", "-in", fixture(cert), "-noout",
+                     "-fingerprint", "-sha256"], "openssl x509 -fingerprint")
+    value = out.strip().split("=", 1)[1]
+    return value.replace(":", "").lower()
+
+
+class Sampled(_NamedTuple):
+    """What run_nsstls_sampled returns."""
+    returncode: int
+    stdout: str
+    stderr: str
+    stdout_bytes: bytes
+    max_sockets: int        # most socket fds open at once
+    max_fds: int            # most fds of any kind open at once
+    max_threads: int        # most threads at once (/proc/PID/status Threads)
+    samples: int
+
+
+def _count_fds(pid: int) -> tuple[int, int]:
+    sockets = total = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        total += 1
+        if target.startswith("socket:"):
+            sockets += 1
+    return sockets, total
+
+
+def _count_threads(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        m = re.search(r"^Threads:\s+(\d+)$", f.read(), re.M)
+    return int(m.group(1)) if m else 0
+
+
+def run_nsstls_sampled(*args, input: bytes | str = b"", timeout: float = 60,
+                       interval: float = 0.02) -> Sampled:
+    """Run nsstls (no wrapper: /proc must show nsstls itself) and sample
+    /proc/PID/fd and /proc/PID/status every `interval` seconds while it
+    runs.  stdin gets `input`; stdout/stderr go to temporary files."""
+    if isinstance(input, str):
+        input = input.encode()
+    argv = [str(nsstls_path())] + [str(a) for a in args]
+    max_sockets = max_fds = max_threads = samples = 0
+    with tempfile.TemporaryFile() as inp, tempfile.TemporaryFile() as out, \
+            tempfile.TemporaryFile() as err:
+        inp.write(input)
+        inp.seek(0)
+        proc = subprocess.Popen(argv, stdin=inp, stdout=out, stderr=err)
+        deadline = time.monotonic() + timeout
+        try:
+            while proc.poll() is None:
+                try:
+                    s, t = _count_fds(proc.pid)
+                    th = _count_threads(proc.pid)
+                except OSError:         # exited between poll() and now
+                    break
+                if proc.poll() is not None:     # a zombie's /proc is empty
+                    break
+                max_sockets, max_fds = max(max_sockets, s), max(max_fds, t)
+                max_threads = max(max_threads, th)
+                samples += 1
+                if time.monotonic() > deadline:
+                    raise subprocess.TimeoutExpired(argv, timeout)
+                time.sleep(interval)
+            proc.wait()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        out.seek(0)
+        err.seek(0)
+        raw_out, raw_err = out.read(), err.read()
+    return Sampled(proc.returncode, raw_out.decode("utf-8", errors="replace"),
+                   raw_err.decode("utf-8", errors="replace"), raw_out,
+                   max_sockets, max_fds, max_threads, samples)
