@@ -156,8 +156,8 @@ static struct poptOption trust_table[] = {
 
 static struct poptOption client_table[] = {
 	{ "cert", '\0', POPT_ARG_STRING, NULL, OPT_CERT,
-	  "client certificate: a nickname in --db, or a PEM file (with --key)",
-	  "NICKNAME|FILE" },
+	  "client certificate: a nickname in --db, or a PEM file (its key in "
+	  "--key or in the same file)", "NICKNAME|FILE" },
 	{ "key", '\0', POPT_ARG_STRING, NULL, OPT_KEY,
 	  "private key of --cert FILE (PEM: PKCS#8, traditional, encrypted)", "FILE" },
 	{ "cert-chain", '\0', POPT_ARG_STRING, NULL, OPT_CERT_CHAIN,
@@ -900,11 +900,6 @@ validate(struct nsstls_opts *o, struct raw *r)
 	}
 	if (o->cert_chain != NULL && o->cert == NULL && o->pkcs12 == NULL) {
 		usage_error("--cert-chain needs --cert or --pkcs12%s", "");
-		return -1;
-	}
-	if (o->cert != NULL && o->key == NULL && o->db == NULL) {
-		usage_error("--cert %s: give its --key FILE, or --db DIR to find "
-		    "the nickname in", o->cert);
 		return -1;
 	}
 	if (o->print_cert != NULL) {

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clientauth.h"
 #include "conn.h"
 #include "io.h"
 #include "out.h"
@@ -68,16 +67,15 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 	r->servername = o->servername;
 	r->verify_name = o->verify_name;
 
-	/* Credentials are loaded before connecting, so a wrong password or a
-	 * mismatched key is a setup error, not a handshake failure. */
-	if (clientauth_load(o, nss, r, &t.cred) != 0)
-		goto out;
+	t.client_auth.cred = nss->cred;
+	t.client_auth.report = r;
 	if (tls_model_new(&t, &v) != 0)
 		goto out;
 	tcp = conn_open(o, r);
 	if (tcp == NULL)
 		goto out;
-	if (tls_import(&t, tcp) != 0 || tls_handshake(&t) != 0)
+	if (tls_import(&t, tcp) != 0 || tls_handshake(&t) != 0 ||
+	    tls_await_client_verdict(&t) != 0)
 		goto out;
 	if (post_handshake(&t) != 0)
 		goto out;
@@ -101,6 +99,5 @@ out:
 	if (r->exit_code != NSSTLS_EXIT_OK && r->n_sent > 0)
 		(void)write_chains(o, r);
 	tls_close(&t);
-	clientauth_free(t.cred);
 	return out_finish(r, o, reported, out, err);
 }

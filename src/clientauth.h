@@ -23,10 +23,16 @@ struct client_cred;
 int clientauth_load(const struct nsstls_opts *o, struct nss_ctx *nss,
     struct report *r, struct client_cred **out);
 
-/* Install the hook on the model socket; cred may be NULL (the request is
- * still recorded, and no certificate is sent). */
-int clientauth_install(PRFileDesc *model, struct client_cred *cred,
-    struct report *r);
+/* What the hook needs for one connection: the credential (shared, read
+ * only; may be NULL: the request is still recorded and nothing is sent)
+ * and that connection's report. */
+struct clientauth_hook {
+	struct client_cred *cred;
+	struct report *report;
+};
+
+/* Install the hook on a model socket; hook must outlive its sockets. */
+int clientauth_install(PRFileDesc *model, struct clientauth_hook *hook);
 
 void clientauth_free(struct client_cred *cred);
 

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "cli.h"
 #include "client.h"
+#include "clientauth.h"
 #include "config.h"
 #include "exitcodes.h"
 #include "nssinit.h"
@@ -81,7 +82,11 @@ main(int argc, char **argv)
 	report_init(&report, opts.multi ? "" : opts.target.host, opts.port);
 	report.verify_name = opts.verify_name;
 	report.servername = opts.servername;
-	if (nssinit_setup(&opts, &nss, &report) != 0) {
+	/* Credentials are loaded once, before any connection: a wrong
+	 * password or a mismatched key is a setup error (exit 2), not a
+	 * handshake failure. */
+	if (nssinit_setup(&opts, &nss, &report) != 0 ||
+	    clientauth_load(&opts, &nss, &report, &nss.cred) != 0) {
 		code = out_finish(&report, &opts, false, stdout, stderr);
 	} else if (opts.multi) {
 		code = multi_run(&opts, &nss, &report);
@@ -92,5 +97,7 @@ main(int argc, char **argv)
 	}
 	report_free(&report);
 	cli_free(&opts);
+	clientauth_free(nss.cred);
+	nss.cred = NULL;
 	return finish(&nss, code);
 }

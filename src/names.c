@@ -231,12 +231,15 @@ static const struct {
 	{ "ed448", ssl_sig_ed448, false },
 };
 
-/* NSS's default list less DSA, which no browser offers any more. */
+/* NSS's default list less DSA, which no browser offers any more, plus
+ * RSA-PSS keys (rsa_pss_pss_*), without which a client certificate with an
+ * RSA-PSS key cannot be used. */
 const SSLSignatureScheme names_default_sigalgs[] = {
 	ssl_sig_ecdsa_secp256r1_sha256, ssl_sig_ecdsa_secp384r1_sha384,
 	ssl_sig_ecdsa_secp521r1_sha512, ssl_sig_rsa_pss_rsae_sha256,
 	ssl_sig_rsa_pss_rsae_sha384, ssl_sig_rsa_pss_rsae_sha512,
-	ssl_sig_rsa_pkcs1_sha256, ssl_sig_rsa_pkcs1_sha384,
+	ssl_sig_rsa_pss_pss_sha256, ssl_sig_rsa_pss_pss_sha384,
+	ssl_sig_rsa_pss_pss_sha512, ssl_sig_rsa_pkcs1_sha256, ssl_sig_rsa_pkcs1_sha384,
 	ssl_sig_rsa_pkcs1_sha512, ssl_sig_ecdsa_sha1, ssl_sig_rsa_pkcs1_sha1,
 };
 const size_t names_default_sigalgs_len =

@@ -15,6 +15,8 @@
 #include "cli.h"
 #include "report.h"
 
+struct client_cred;
+
 struct anchor {
 	CERTCertificate *cert;
 	size_t source;           /* index into report->trust */
@@ -30,6 +32,7 @@ struct nss_ctx {
 	size_t n_anchors;
 	char *password;          /* resolved --pass / --pass-file, or NULL */
 	char *scratch_db;        /* temporary read-write database, or NULL */
+	struct client_cred *cred;    /* --cert/--pkcs12, loaded once; or NULL */
 	struct report *report;
 };
 

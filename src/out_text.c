@@ -593,6 +593,9 @@ out_text_session_end(FILE *f, const struct report *r,
 		return;
 	if (r->peer_key_update_seen)
 		fputs("The server updated its keys (KeyUpdate received)\n", f);
+	/* A TLS 1.3 request after the handshake comes after the report. */
+	if (r->client_auth.post_handshake)
+		print_client_auth(f, r);
 	if (o->verbose > 0)
 		fprintf(f, "Connection closed %s: %llu bytes sent, %llu bytes "
 		    "received\n", r->peer_closed ? "by the server" : "by nsstls",

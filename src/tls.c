@@ -202,7 +202,7 @@ tls_model_new(struct tls_ctx *t, struct verify_ctx *v)
 		goto fail;
 	what = "hooks";
 	if (verify_install(t->model, v) != 0 ||
-	    clientauth_install(t->model, t->cred, r) != 0 ||
+	    clientauth_install(t->model, &t->client_auth) != 0 ||
 	    SSL_HandshakeCallback(t->model, handshake_done, t) != SECSuccess ||
 	    SSL_AlertReceivedCallback(t->model, alert_received, t) != SECSuccess ||
 	    SSL_AlertSentCallback(t->model, alert_sent, t) != SECSuccess)
@@ -310,6 +310,78 @@ handshake_words(PRErrorCode err)
 	}
 }
 
+/* A rejection of our client certificate (or of its absence), in words;
+ * NULL when err is not one. */
+static const char *
+client_auth_words(const struct report *r, PRErrorCode err)
+{
+	if (!r->client_auth.requested)
+		return NULL;
+	switch (err) {
+	case SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT:
+		return "the server requires a client certificate and none was sent "
+		    "(certificate_required alert)";
+	case SSL_ERROR_BAD_CERT_ALERT:
+	case SSL_ERROR_UNSUPPORTED_CERT_ALERT:
+	case SSL_ERROR_REVOKED_CERT_ALERT:
+	case SSL_ERROR_EXPIRED_CERT_ALERT:
+	case SSL_ERROR_CERTIFICATE_UNKNOWN_ALERT:
+	case SSL_ERROR_UNKNOWN_CA_ALERT:
+	case SSL_ERROR_ACCESS_DENIED_ALERT:
+	case SSL_ERROR_DECRYPT_ERROR_ALERT:
+	case SSL_ERROR_HANDSHAKE_FAILURE_ALERT:
+		return r->client_auth.sent_subject != NULL ?
+		    "the server rejected the client certificate" :
+		    "the server asked for a client certificate, none was sent, and "
+		    "it refused the handshake";
+	default:
+		return NULL;
+	}
+}
+
+int
+tls_await_client_verdict(struct tls_ctx *t)
+{
+	struct report *r = t->report;
+	long wait_ms = t->opts->timeout_ms < 1000 ? t->opts->timeout_ms : 1000;
+	int64_t deadline = util_now_us() + (int64_t)wait_ms * 1000;
+	bool polled = false;
+
+	if (!r->client_auth.requested || r->n_handshakes == 0 ||
+	    r->handshakes[0].version < SSL_LIBRARY_VERSION_TLS_1_3)
+		return 0;
+	for (;;) {
+		char c;
+		PRPollDesc pd = { t->fd, PR_POLL_READ, 0 };
+		int64_t left;
+		/* Peek: application data stays for the data phase. */
+		PRInt32 n = PR_Recv(t->fd, &c, 1, PR_MSG_PEEK, PR_INTERVAL_NO_WAIT);
+		PRErrorCode err;
+
+		if (n >= 0)
+			return 0;       /* data, or a close the data phase will see */
+		err = PR_GetError();
+		if (err != PR_WOULD_BLOCK_ERROR) {
+			const char *words = client_auth_words(r, err);
+
+			report_fail(r, PHASE_HANDSHAKE, err, NSSTLS_EXIT_HANDSHAKE, "%s",
+			    words ? words : handshake_words(err));
+			return -1;
+		}
+		/* Readable, yet nothing to read: a NewSessionTicket was
+		 * processed, which the server sends only once it accepted us. */
+		if (polled)
+			return 0;
+		left = deadline - util_now_us();
+		if (left <= 0)
+			return 0;
+		if (PR_Poll(&pd, 1, PR_MillisecondsToInterval(
+		    (PRUint32)((left + 999) / 1000))) <= 0)
+			return 0;
+		polled = true;
+	}
+}
+
 int
 tls_handshake(struct tls_ctx *t)
 {
@@ -330,6 +402,9 @@ tls_handshake(struct tls_ctx *t)
 	if (err == PR_IO_TIMEOUT_ERROR)
 		report_fail(r, PHASE_HANDSHAKE, err, NSSTLS_EXIT_HANDSHAKE,
 		    "%s (%ld ms)", handshake_words(err), t->opts->timeout_ms);
+	else if (client_auth_words(r, err) != NULL)
+		report_fail(r, PHASE_HANDSHAKE, err, NSSTLS_EXIT_HANDSHAKE,
+		    "%s", client_auth_words(r, err));
 	else
 		report_fail(r, PHASE_HANDSHAKE, err, NSSTLS_EXIT_HANDSHAKE,
 		    "%s", handshake_words(err));

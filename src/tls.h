@@ -12,6 +12,7 @@
 #include <prio.h>
 
 #include "cli.h"
+#include "clientauth.h"
 #include "report.h"
 #include "verify.h"
 
@@ -19,7 +20,7 @@ struct tls_ctx {
 	const struct nsstls_opts *opts;
 	struct report *report;
 	struct nss_ctx *nss;
-	struct client_cred *cred;    /* client certificate, or NULL */
+	struct clientauth_hook client_auth;  /* the client-auth hook's argument */
 	PRFileDesc *model;
 	PRFileDesc *fd;              /* the connection, after tls_import */
 	int64_t hs_start_us;
@@ -40,6 +41,12 @@ int tls_import(struct tls_ctx *t, PRFileDesc *tcp);
 /* Drive the handshake until done or o->timeout_ms.  Returns 0, or -1
  * after report_fail() with exit 5 (handshake) or 6 (verification). */
 int tls_handshake(struct tls_ctx *t);
+
+/* TLS 1.3 lets the client finish its handshake before the server has
+ * judged the client certificate; when the server asked for one, wait
+ * (briefly, bounded) for its verdict: a ticket or data means accepted, an
+ * alert means rejected.  Returns 0, or -1 after report_fail() (exit 5). */
+int tls_await_client_verdict(struct tls_ctx *t);
 
 /* One renegotiation (TLS 1.2).  Returns 0 or -1 after report_fail(). */
 int tls_renegotiate(struct tls_ctx *t);

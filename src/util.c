@@ -294,6 +294,7 @@ util_read_file(const char *path, size_t *len)
 
 	if (f == NULL)
 		return NULL;
+	errno = 0;
 	do {
 		if (cap - n < 65536) {
 			cap = cap ? cap * 2 : 65536;
@@ -302,7 +303,8 @@ util_read_file(const char *path, size_t *len)
 		got = fread(buf + n, 1, cap - n, f);
 		n += got;
 	} while (got > 0);
-	err = ferror(f) ? EIO : 0;
+	/* fread leaves errno set (EISDIR for a directory). */
+	err = ferror(f) ? (errno != 0 ? errno : EIO) : 0;
 	fclose(f);
 	if (err) {
 		free(buf);

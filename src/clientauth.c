@@ -1,0 +1,1379 @@
+/*
+ * clientauth: client credentials and the client-auth hook (see
+ * clientauth.h).
+ *
+ * Where the credential comes from decides how NSS gets to hold it:
+ *
+ *  - a nickname in --db: certificate and key already live in the
+ *    database.  NSS finds the key through the certificate's CKA_ID and,
+ *    when the database has a password, logs in through the password
+ *    callback of nssinit.c (the pin argument is our nss_ctx).
+ *  - PEM files: NSS has no PEM reader (the nss-pem module is not part of
+ *    NSS), so we split the PEM ourselves.  Certificates become temporary
+ *    certificates, the key a session object on the internal crypto slot:
+ *    nothing is written anywhere, and no database is needed.
+ *  - PKCS#12: NSS's decoder imports into a token as permanent objects
+ *    only, so nssinit runs NSS on a scratch read-write database for it.
+ *
+ * Every NSS object made here belongs to struct client_cred and is released
+ * by clientauth_free(), so NSS_Shutdown can succeed.
+ */
+#include "clientauth.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cert.h>
+#include <certdb.h>
+#include <ciferfam.h>
+#include <keyhi.h>
+#include <nssb64.h>
+#include <p12.h>
+#include <p12plcy.h>
+#include <pk11pub.h>
+#include <secasn1.h>
+#include <secerr.h>
+#include <secoid.h>
+#include <ssl.h>
+
+#include "util.h"
+
+struct client_cred {
+	CERTCertificate *cert;   /* the certificate we present */
+	SECKEYPrivateKey *key;   /* its private key */
+	/* Intermediates from the PEM files or the PKCS#12 file.  They are
+	 * only referenced, never used directly: when the hook returns the
+	 * leaf, NSS builds the chain it sends (CERT_CertChainFromCert) from
+	 * the certificates it can find, and a temporary certificate can only
+	 * be found while someone holds a reference to it. */
+	CERTCertList *extra;
+	struct report *report;
+};
+
+
+/* ------------------------------------------------------------------ */
+/* Files and PEM                                                       */
+
+
+static void
+wipe_free(unsigned char *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	memset(buf, 0, len);
+	free(buf);
+}
+
+struct pem_block {
+	char *label;             /* "CERTIFICATE", "RSA PRIVATE KEY", ... */
+	bool encrypted;          /* Proc-Type: 4,ENCRYPTED (traditional) */
+	char *dek_info;          /* its DEK-Info value, or NULL */
+	SECItem der;             /* the decoded body */
+};
+
+static void
+pem_block_free(struct pem_block *b)
+{
+	free(b->label);
+	free(b->dek_info);
+	if (b->der.data != NULL)
+		SECITEM_ZfreeItem(&b->der, PR_FALSE);
+	memset(b, 0, sizeof(*b));
+}
+
+/* The value of header name (e.g. "DEK-Info") in the header lines of a PEM
+ * body [p, end), or NULL. */
+static char *
+pem_header(const char *p, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *v;
+
+		if (eol == NULL)
+			eol = end;
+		if ((size_t)(eol - p) > n && strncasecmp(p, name, n) == 0 &&
+		    p[n] == ':') {
+			v = p + n + 1;
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			while (eol > v && (eol[-1] == '\r' || eol[-1] == ' '))
+				eol--;
+			return xstrndup(v, (size_t)(eol - v));
+		}
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Find the next PEM block at or after *cursor and decode it into b.
+ * Returns 1 (found; *cursor moves past it), 0 (no more blocks) or -1
+ * (a BEGIN line without its END, or a body that is not base64).
+ */
+static int
+pem_next(const char **cursor, struct pem_block *b)
+{
+	static const char begin[] = "-----BEGIN ";
+	const char *p, *label, *label_end, *body, *end, *data;
+	char *end_line;
+
+	memset(b, 0, sizeof(*b));
+	p = strstr(*cursor, begin);
+	if (p == NULL)
+		return 0;
+	label = p + sizeof(begin) - 1;
+	label_end = strstr(label, "-----");
+	if (label_end == NULL ||
+	    memchr(label, '\n', (size_t)(label_end - label)) != NULL)
+		return -1;
+	b->label = xstrndup(label, (size_t)(label_end - label));
+	body = strchr(label_end, '\n');
+	if (body == NULL)
+		return -1;
+	body++;
+	end_line = xasprintf("-----END %s-----", b->label);
+	end = strstr(body, end_line);
+	free(end_line);
+	if (end == NULL)
+		return -1;
+	*cursor = end + strlen(b->label) + 14;
+
+	/* RFC 1421 headers (traditional encrypted keys) end at a blank line. */
+	data = body;
+	if (memchr(body, ':', (size_t)(end - body)) != NULL) {
+		const char *blank = strstr(body, "\n\n");
+		const char *blank_crlf = strstr(body, "\r\n\r\n");
+
+		if (blank_crlf != NULL && (blank == NULL || blank_crlf < blank))
+			blank = blank_crlf;
+		if (blank != NULL && blank < end) {
+			char *proc = pem_header(body, blank, "Proc-Type");
+
+			b->encrypted = proc != NULL &&
+			    strstr(proc, "ENCRYPTED") != NULL;
+			free(proc);
+			b->dek_info = pem_header(body, blank, "DEK-Info");
+			data = blank + (blank == blank_crlf ? 4 : 2);
+		}
+	}
+	if (NSSBase64_DecodeBuffer(NULL, &b->der, data,
+	    (PRUint32)(end - data)) == NULL || b->der.len == 0)
+		return -1;
+	return 1;
+}
+
+/* A DER file rather than PEM: it starts with a SEQUENCE tag. */
+static bool
+looks_like_der(const unsigned char *text, size_t len)
+{
+	return len > 2 && text[0] == 0x30;
+}
+
+/* ------------------------------------------------------------------ */
+/* Certificates                                                        */
+
+/*
+ * Import every certificate of a PEM file (or the one certificate of a DER
+ * file) as a temporary certificate and append it to *list (created when
+ * NULL), in file order.  kind names the option in messages.  Returns the
+ * number of certificates added, or -1 after report_fail().
+ */
+static int
+load_cert_file(const char *path, const char *kind, CERTCertList **list,
+    struct report *r)
+{
+	unsigned char *text;
+	const char *cursor;
+	size_t len = 0;
+	int n = 0, index = 0, rc = -1;
+
+	text = util_read_file(path, &len);
+	if (text == NULL) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "cannot read %s %s: %s", kind, path, strerror(errno));
+		return -1;
+	}
+	if (*list == NULL)
+		*list = CERT_NewCertList();
+	if (*list == NULL) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "cannot allocate a certificate list");
+		goto out;
+	}
+	if (looks_like_der(text, len)) {
+		SECItem der = { siBuffer, text, (unsigned)len };
+		CERTCertificate *c = CERT_NewTempCertificate(
+		    CERT_GetDefaultCertDB(), &der, NULL, PR_FALSE, PR_TRUE);
+
+		if (c == NULL) {
+			report_fail(r, PHASE_SETUP, PR_GetError(),
+			    NSSTLS_EXIT_SETUP, "%s %s: the DER certificate "
+			    "cannot be decoded", kind, path);
+			goto out;
+		}
+		if (CERT_AddCertToListTail(*list, c) != SECSuccess) {
+			CERT_DestroyCertificate(c);
+			goto out;
+		}
+		rc = 1;
+		goto out;
+	}
+	cursor = (const char *)text;
+	for (;;) {
+		struct pem_block b;
+		CERTCertificate *c;
+		int found = pem_next(&cursor, &b);
+
+		if (found == 0)
+			break;
+		if (found < 0) {
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+			    "%s %s: malformed PEM block%s%s", kind, path,
+			    b.label ? " " : "", b.label ? b.label : "");
+			pem_block_free(&b);
+			goto out;
+		}
+		if (strcmp(b.label, "CERTIFICATE") != 0 &&
+		    strcmp(b.label, "X509 CERTIFICATE") != 0) {
+			pem_block_free(&b);
+			continue;
+		}
+		index++;
+		/* Temporary: in memory only, even on a database. */
+		c = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &b.der,
+		    NULL, PR_FALSE, PR_TRUE);
+		pem_block_free(&b);
+		if (c == NULL) {
+			report_fail(r, PHASE_SETUP, PR_GetError(),
+			    NSSTLS_EXIT_SETUP, "%s %s: certificate %d cannot "
+			    "be decoded", kind, path, index);
+			goto out;
+		}
+		if (CERT_AddCertToListTail(*list, c) != SECSuccess) {
+			CERT_DestroyCertificate(c);
+			report_fail(r, PHASE_SETUP, PR_GetError(),
+			    NSSTLS_EXIT_SETUP, "cannot keep the certificates "
+			    "of %s", path);
+			goto out;
+		}
+		n++;
+	}
+	if (n == 0) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "%s %s holds no certificate (expected a PEM "
+		    "'BEGIN CERTIFICATE' block)", kind, path);
+		goto out;
+	}
+	rc = n;
+out:
+	free(text);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Private keys                                                        */
+
+/* The password for an encrypted file: --pass / --pass-file, else asked
+ * on the terminal (and kept for later files), else NULL. */
+static const char *
+file_password(struct nss_ctx *nss, const char *path)
+{
+	char prompt[256];
+	char *pw;
+
+	if (nss->password != NULL)
+		return nss->password;
+	if (!isatty(STDIN_FILENO))
+		return NULL;
+	snprintf(prompt, sizeof(prompt), "Password for %s: ", path);
+	pw = getpass(prompt);
+	if (pw == NULL)
+		return NULL;
+	nss->password = xstrdup(pw);
+	memset(pw, 0, strlen(pw));
+	return nss->password;
+}
+
+/* The public value NSS wants next to an imported private key (the RSA
+ * modulus or the EC point): NSS derives the key's CKA_ID from it, the
+ * attribute that links a key to its certificate. */
+static SECItem *
+public_value(SECKEYPublicKey *pub)
+{
+	switch (pub->keyType) {
+	case rsaKey:
+	case rsaPssKey:
+		return &pub->u.rsa.modulus;
+	case ecKey:
+		return &pub->u.ec.publicValue;
+	default:
+		return NULL;
+	}
+}
+
+static const char *
+key_type_name(KeyType t)
+{
+	switch (t) {
+	case rsaKey: return "RSA";
+	case rsaPssKey: return "RSA-PSS";
+	case ecKey: return "EC";
+	case dsaKey: return "DSA";
+	default: return "unknown";
+	}
+}
+
+/* The parts of the traditional (PKCS#1 / SEC 1) key structures we look at,
+ * decoded with NSS's ASN.1 decoder. */
+struct rsa_private_key {
+	SECItem version;
+	SECItem modulus;
+};
+
+static const SEC_ASN1Template rsa_private_key_template[] = {
+	{ SEC_ASN1_SEQUENCE, 0, NULL, sizeof(struct rsa_private_key) },
+	{ SEC_ASN1_INTEGER, offsetof(struct rsa_private_key, version),
+	    NULL, 0 },
+	{ SEC_ASN1_INTEGER, offsetof(struct rsa_private_key, modulus),
+	    NULL, 0 },
+	{ SEC_ASN1_SKIP_REST, 0, NULL, 0 },
+	{ 0, 0, NULL, 0 }
+};
+
+struct ec_private_key {
+	SECItem version;
+	SECItem private_value;
+	SECItem curve;           /* DER OID (tag and length included) */
+};
+
+static const SEC_ASN1Template ec_private_key_template[] = {
+	{ SEC_ASN1_SEQUENCE, 0, NULL, sizeof(struct ec_private_key) },
+	{ SEC_ASN1_INTEGER, offsetof(struct ec_private_key, version), NULL, 0 },
+	{ SEC_ASN1_OCTET_STRING, offsetof(struct ec_private_key, private_value),
+	    NULL, 0 },
+	{ SEC_ASN1_OPTIONAL | SEC_ASN1_CONSTRUCTED | SEC_ASN1_EXPLICIT |
+	    SEC_ASN1_CONTEXT_SPECIFIC | SEC_ASN1_XTRN | 0,
+	    offsetof(struct ec_private_key, curve),
+	    SEC_ASN1_SUB(SEC_AnyTemplate), 0 },
+	{ SEC_ASN1_SKIP_REST, 0, NULL, 0 },
+	{ 0, 0, NULL, 0 }
+};
+
+enum trad_kind { TRAD_RSA, TRAD_EC };
+
+/*
+ * Import a traditional key (the DER of an RSAPrivateKey or ECPrivateKey,
+ * i.e. "BEGIN RSA/EC PRIVATE KEY").  NSS only imports PKCS#8, but a
+ * PKCS#8 PrivateKeyInfo is just the algorithm identifier plus that same
+ * DER as its privateKey field, so we fill a SECKEYPrivateKeyInfo and let
+ * NSS's own ASN.1 code take it from there (PK11_ImportDERPrivateKeyInfo
+ * does exactly this after decoding).  The EC curve comes from the key's
+ * parameters, or from the certificate when the key omits them.
+ * Returns the key, or NULL with the NSS error set (SEC_ERROR_BAD_DER when
+ * der is not such a structure).
+ */
+static SECKEYPrivateKey *
+import_traditional(PK11SlotInfo *slot, enum trad_kind kind, SECItem *der,
+    SECKEYPublicKey *pub, void *pin_arg)
+{
+	PLArenaPool *arena;
+	SECKEYPrivateKeyInfo pki;
+	SECKEYPrivateKey *key = NULL;
+	unsigned char version = 0;
+	SECStatus rv;
+
+	arena = PORT_NewArena(DER_DEFAULT_CHUNKSIZE);
+	if (arena == NULL)
+		return NULL;
+	memset(&pki, 0, sizeof(pki));
+	pki.version.type = siUnsignedInteger;
+	pki.version.data = &version;
+	pki.version.len = 1;
+	if (kind == TRAD_RSA) {
+		struct rsa_private_key rsa;
+
+		memset(&rsa, 0, sizeof(rsa));
+		if (SEC_QuickDERDecodeItem(arena, &rsa,
+		    rsa_private_key_template, der) != SECSuccess)
+			goto out;
+		rv = SECOID_SetAlgorithmID(arena, &pki.algorithm,
+		    SEC_OID_PKCS1_RSA_ENCRYPTION, NULL);
+	} else {
+		struct ec_private_key ec;
+		SECItem *curve;
+
+		memset(&ec, 0, sizeof(ec));
+		if (SEC_QuickDERDecodeItem(arena, &ec, ec_private_key_template,
+		    der) != SECSuccess)
+			goto out;
+		curve = ec.curve.len > 0 ? &ec.curve :
+		    &pub->u.ec.DEREncodedParams;
+		if (ec.curve.len == 0 && pub->keyType != ecKey) {
+			PORT_SetError(SEC_ERROR_BAD_KEY);
+			goto out;
+		}
+		rv = SECOID_SetAlgorithmID(arena, &pki.algorithm,
+		    SEC_OID_ANSIX962_EC_PUBLIC_KEY, curve);
+	}
+	if (rv != SECSuccess)
+		goto out;
+	pki.privateKey = *der;
+	if (PK11_ImportPrivateKeyInfoAndReturnKey(slot, &pki, NULL,
+	    public_value(pub), PR_FALSE /* session object */,
+	    PR_TRUE /* private, sensitive */, KU_ALL, &key, pin_arg) !=
+	    SECSuccess)
+		key = NULL;
+out:
+	PORT_FreeArena(arena, PR_TRUE);
+	return key;
+}
+
+/* The PKCS#12 password-based schemes (and the PKCS#5 v1.5 ones NSS treats
+ * alike) derive keys from a BMPString password; PBES2 uses the password's
+ * bytes as they are.  The same split as NSS's p12 decoder. */
+static bool
+is_pkcs12_pbe(SECOidTag tag)
+{
+	switch (tag) {
+	case SEC_OID_PKCS12_V2_PBE_WITH_SHA1_AND_3KEY_TRIPLE_DES_CBC:
+	case SEC_OID_PKCS12_V2_PBE_WITH_SHA1_AND_2KEY_TRIPLE_DES_CBC:
+	case SEC_OID_PKCS12_PBE_WITH_SHA1_AND_TRIPLE_DES_CBC:
+	case SEC_OID_PKCS12_PBE_WITH_SHA1_AND_40_BIT_RC2_CBC:
+	case SEC_OID_PKCS12_PBE_WITH_SHA1_AND_128_BIT_RC2_CBC:
+	case SEC_OID_PKCS12_V2_PBE_WITH_SHA1_AND_128_BIT_RC2_CBC:
+	case SEC_OID_PKCS12_V2_PBE_WITH_SHA1_AND_40_BIT_RC2_CBC:
+	case SEC_OID_PKCS12_PBE_WITH_SHA1_AND_40_BIT_RC4:
+	case SEC_OID_PKCS12_PBE_WITH_SHA1_AND_128_BIT_RC4:
+	case SEC_OID_PKCS12_V2_PBE_WITH_SHA1_AND_128_BIT_RC4:
+	case SEC_OID_PKCS12_V2_PBE_WITH_SHA1_AND_40_BIT_RC4:
+	case SEC_OID_PKCS5_PBE_WITH_MD2_AND_DES_CBC:
+	case SEC_OID_PKCS5_PBE_WITH_SHA1_AND_DES_CBC:
+	case SEC_OID_PKCS5_PBE_WITH_MD5_AND_DES_CBC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A UTF-8 password as the BMPString PKCS#12 wants: UCS-2 big-endian
+ * (PORT_UCS2_UTF8Conversion writes network order) followed by two zero
+ * bytes.  Free with SECITEM_ZfreeItem(out, PR_FALSE).  Returns 0, or -1
+ * when pw is not valid UTF-8.
+ */
+static int
+bmp_password(const char *pw, SECItem *out)
+{
+	unsigned int in_len = (unsigned int)strlen(pw), n = 0;
+	unsigned int max = in_len * 2 + 2;
+
+	if (SECITEM_AllocItem(NULL, out, max) == NULL)
+		return -1;
+	if (!PORT_UCS2_UTF8Conversion(PR_TRUE, (unsigned char *)pw, in_len,
+	    out->data, max - 2, &n)) {
+		SECITEM_ZfreeItem(out, PR_FALSE);
+		return -1;
+	}
+	out->data[n] = out->data[n + 1] = 0;
+	out->len = n + 2;
+	return 0;
+}
+
+enum key_result {
+	KEY_OK = 0,
+	KEY_BAD_PASSWORD = -1,   /* decryption failed */
+	KEY_ERROR = -2,          /* anything else; PR_GetError() says why */
+};
+
+/*
+ * An encrypted PKCS#8 key ("BEGIN ENCRYPTED PRIVATE KEY"; openssl 3
+ * writes PBES2 with PBKDF2 and AES-256-CBC).  NSS decrypts and imports in
+ * one call, as the key type we name: we name the certificate's, and if
+ * that fails try the others, so that a key of another type is reported as
+ * a mismatch, not as a wrong password.
+ */
+static enum key_result
+import_encrypted_pkcs8(PK11SlotInfo *slot, SECItem *der, const char *password,
+    SECKEYPublicKey *pub, void *pin_arg, SECKEYPrivateKey **out,
+    const char **why)
+{
+	static const KeyType types[] = { rsaKey, ecKey };
+	PLArenaPool *arena;
+	SECKEYEncryptedPrivateKeyInfo epki;
+	SECItem pw = { siBuffer, NULL, 0 };
+	PK11SymKey *sym;
+	enum key_result res = KEY_ERROR;
+	KeyType first = pub->keyType == ecKey ? ecKey : rsaKey;
+
+	*out = NULL;
+	arena = PORT_NewArena(DER_DEFAULT_CHUNKSIZE);
+	if (arena == NULL)
+		return KEY_ERROR;
+	memset(&epki, 0, sizeof(epki));
+	if (SEC_QuickDERDecodeItem(arena, &epki,
+	    SEC_ASN1_GET(SECKEY_EncryptedPrivateKeyInfoTemplate), der) !=
+	    SECSuccess)
+		goto out;
+	if (is_pkcs12_pbe(SECOID_GetAlgorithmTag(&epki.algorithm))) {
+		if (bmp_password(password, &pw) != 0)
+			goto out;
+	} else {
+		if (SECITEM_AllocItem(NULL, &pw,
+		    (unsigned int)strlen(password) + 1) == NULL)
+			goto out;
+		pw.len = (unsigned int)strlen(password);
+		memcpy(pw.data, password, pw.len);
+	}
+	/* Any password derives some key; failing to derive one means a
+	 * scheme NSS does not know (openssl pkcs8 -scrypt, say), which
+	 * must not be reported as a wrong password. */
+	sym = PK11_PBEKeyGen(slot, &epki.algorithm, &pw, PR_FALSE, pin_arg);
+	if (sym == NULL) {
+		*why = "NSS does not support its encryption scheme "
+		    "(PBES2 with PBKDF2 is supported)";
+		goto out;
+	}
+	PK11_FreeSymKey(sym);
+	res = KEY_BAD_PASSWORD;
+	if (PK11_ImportEncryptedPrivateKeyInfoAndReturnKey(slot, &epki, &pw,
+	    NULL, public_value(pub), PR_FALSE, PR_TRUE, first, KU_ALL, out,
+	    pin_arg) == SECSuccess) {
+		res = KEY_OK;
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (types[i] == first)
+			continue;
+		if (PK11_ImportEncryptedPrivateKeyInfoAndReturnKey(slot, &epki,
+		    &pw, NULL, NULL, PR_FALSE, PR_TRUE, types[i], KU_ALL, out,
+		    pin_arg) == SECSuccess) {
+			res = KEY_OK;   /* the caller sees the types differ */
+			break;
+		}
+	}
+	if (res != KEY_OK)
+		PORT_SetError(SEC_ERROR_BAD_PASSWORD);
+out:
+	if (pw.data != NULL)
+		SECITEM_ZfreeItem(&pw, PR_FALSE);
+	PORT_FreeArena(arena, PR_TRUE);
+	return res;
+}
+
+/* The ciphers of traditional encrypted PEM ("DEK-Info: NAME,IV") that
+ * OpenSSL writes. */
+static const struct pem_cipher {
+	const char *name;
+	CK_MECHANISM_TYPE mech;  /* the _PAD variant: PEM uses PKCS#7 padding */
+	unsigned int key_len;
+	unsigned int iv_len;
+} pem_ciphers[] = {
+	{ "AES-128-CBC", CKM_AES_CBC_PAD, 16, 16 },
+	{ "AES-192-CBC", CKM_AES_CBC_PAD, 24, 16 },
+	{ "AES-256-CBC", CKM_AES_CBC_PAD, 32, 16 },
+	{ "DES-EDE3-CBC", CKM_DES3_CBC_PAD, 24, 8 },
+	{ "DES-CBC", CKM_DES_CBC_PAD, 8, 8 },
+};
+
+static int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * OpenSSL's EVP_BytesToKey with MD5 and one iteration, which is how
+ * traditional PEM encryption turns a password into a key: D1 = MD5(pw ||
+ * salt), Di = MD5(Di-1 || pw || salt), key = D1 || D2 ...; the salt is
+ * the first 8 bytes of the IV.  Hashing through PK11 keeps it in NSS.
+ */
+static int
+bytes_to_key(const char *pw, const unsigned char *salt, unsigned char *key,
+    unsigned int key_len)
+{
+	unsigned char d[16];
+	unsigned int d_len = 0, have = 0;
+
+	while (have < key_len) {
+		PK11Context *md5 = PK11_CreateDigestContext(SEC_OID_MD5);
+		unsigned int take;
+		SECStatus rv;
+
+		if (md5 == NULL)
+			return -1;
+		rv = PK11_DigestBegin(md5);
+		if (rv == SECSuccess && d_len > 0)
+			rv = PK11_DigestOp(md5, d, d_len);
+		if (rv == SECSuccess)
+			rv = PK11_DigestOp(md5, (const unsigned char *)pw,
+			    (unsigned int)strlen(pw));
+		if (rv == SECSuccess)
+			rv = PK11_DigestOp(md5, salt, 8);
+		if (rv == SECSuccess)
+			rv = PK11_DigestFinal(md5, d, &d_len, sizeof(d));
+		PK11_DestroyContext(md5, PR_TRUE);
+		if (rv != SECSuccess || d_len != sizeof(d))
+			return -1;
+		take = key_len - have < d_len ? key_len - have : d_len;
+		memcpy(key + have, d, take);
+		have += take;
+	}
+	memset(d, 0, sizeof(d));
+	return 0;
+}
+
+/*
+ * Decrypt a traditional encrypted PEM body ("Proc-Type: 4,ENCRYPTED").
+ * On success *plain holds the DER of the RSA/EC private key (free with
+ * SECITEM_ZfreeItem(plain, PR_FALSE)).  A wrong password shows as bad
+ * padding, or (1 time in 256) as a result that is not the key structure,
+ * which the caller's decoding catches.  *why is set for KEY_ERROR.
+ */
+static enum key_result
+decrypt_traditional(PK11SlotInfo *slot, const struct pem_block *b,
+    const char *password, void *pin_arg, SECItem *plain, const char **why)
+{
+	const struct pem_cipher *c = NULL;
+	unsigned char iv[16], key[32];
+	SECItem key_item = { siBuffer, key, 0 };
+	SECItem iv_item = { siBuffer, iv, 0 };
+	PK11SymKey *sym = NULL;
+	const char *hex;
+	unsigned int n = 0, out_len = 0;
+	enum key_result res = KEY_ERROR;
+
+	plain->data = NULL;
+	plain->len = 0;
+	*why = "its DEK-Info header is missing or malformed";
+	if (b->dek_info == NULL || (hex = strchr(b->dek_info, ',')) == NULL)
+		return KEY_ERROR;
+	for (size_t i = 0; i < sizeof(pem_ciphers) / sizeof(pem_ciphers[0]);
+	    i++)
+		if (strncasecmp(b->dek_info, pem_ciphers[i].name,
+		    (size_t)(hex - b->dek_info)) == 0 &&
+		    pem_ciphers[i].name[hex - b->dek_info] == '\0')
+			c = &pem_ciphers[i];
+	if (c == NULL) {
+		*why = "its cipher is not supported "
+		    "(use AES-*-CBC or DES-EDE3-CBC)";
+		return KEY_ERROR;
+	}
+	for (hex++; hex[0] != '\0' && hex[1] != '\0' && n < sizeof(iv);
+	    hex += 2) {
+		int hi = hex_value(hex[0]), lo = hex_value(hex[1]);
+
+		if (hi < 0 || lo < 0)
+			return KEY_ERROR;
+		iv[n++] = (unsigned char)(hi << 4 | lo);
+	}
+	if (n != c->iv_len || *hex != '\0')
+		return KEY_ERROR;
+	iv_item.len = n;
+	*why = "NSS could not derive the decryption key";
+	if (bytes_to_key(password, iv, key, c->key_len) != 0)
+		goto out;
+	key_item.len = c->key_len;
+	sym = PK11_ImportSymKey(slot, c->mech, PK11_OriginUnwrap, CKA_DECRYPT,
+	    &key_item, pin_arg);
+	if (sym == NULL)
+		goto out;
+	if (SECITEM_AllocItem(NULL, plain, b->der.len) == NULL)
+		goto out;
+	if (PK11_Decrypt(sym, c->mech, &iv_item, plain->data, &out_len,
+	    plain->len, b->der.data, b->der.len) != SECSuccess ||
+	    out_len == 0) {
+		SECITEM_ZfreeItem(plain, PR_FALSE);
+		res = KEY_BAD_PASSWORD;
+		goto out;
+	}
+	plain->len = out_len;
+	res = KEY_OK;
+out:
+	if (sym != NULL)
+		PK11_FreeSymKey(sym);
+	memset(key, 0, sizeof(key));
+	return res;
+}
+
+/* An RSA modulus without the leading zero bytes DER may add. */
+static void
+strip_zeros(SECItem *it)
+{
+	while (it->len > 1 && it->data[0] == 0) {
+		it->data++;
+		it->len--;
+	}
+}
+
+/* Compare the modulus of an RSA private key object with the public key's. */
+static int
+modulus_matches(SECKEYPrivateKey *key, SECKEYPublicKey *pub)
+{
+	SECItem mod = { siBuffer, NULL, 0 };
+	SECItem a, b = pub->u.rsa.modulus;
+	int rc = -1;
+
+	if (PK11_ReadRawAttribute(PK11_TypePrivKey, key, CKA_MODULUS, &mod) !=
+	    SECSuccess)
+		return -1;
+	a = mod;
+	strip_zeros(&a);
+	strip_zeros(&b);
+	if (SECITEM_ItemsAreEqual(&a, &b))
+		rc = 0;
+	SECITEM_FreeItem(&mod, PR_FALSE);
+	return rc;
+}
+
+/*
+ * Prove that key belongs to cert: sign a fixed digest with the key and
+ * verify it with the certificate's public key.  The CKA_ID NSS gives an
+ * imported key may come from the certificate's public value we pass
+ * along, so finding the key "by certificate" proves nothing; a signature
+ * does.  Returns 0 when they match.
+ */
+static int
+key_matches_cert(SECKEYPrivateKey *key, SECKEYPublicKey *pub, void *pin_arg)
+{
+	unsigned char digest[32];
+	SECItem data = { siBuffer, digest, sizeof(digest) };
+	SECItem sig = { siBuffer, NULL, 0 };
+	KeyType kt = SECKEY_GetPrivateKeyType(key);
+	int len, rc = -1;
+
+	/* An RSA-PSS certificate (id-RSASSA-PSS key) takes an ordinary RSA
+	 * key, but PK11_Verify would want PSS parameters for it: compare the
+	 * modulus instead. */
+	if (kt == rsaKey && pub->keyType == rsaPssKey)
+		return modulus_matches(key, pub);
+	if (kt != pub->keyType)
+		return -1;
+	for (size_t i = 0; i < sizeof(digest); i++)
+		digest[i] = (unsigned char)(0xa5 ^ i);
+	len = PK11_SignatureLen(key);
+	if (len <= 0 || SECITEM_AllocItem(NULL, &sig, (unsigned)len) == NULL)
+		return -1;
+	if (PK11_Sign(key, &sig, &data) == SECSuccess &&
+	    PK11_Verify(pub, &sig, &data, pin_arg) == SECSuccess)
+		rc = 0;
+	SECITEM_FreeItem(&sig, PR_FALSE);
+	return rc;
+}
+
+/* Does a PEM label name a private key? ("PRIVATE KEY", "RSA PRIVATE KEY",
+ * "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY", ...) */
+static bool
+is_key_label(const char *label)
+{
+	size_t n = strlen(label);
+
+	return n >= 11 && strcmp(label + n - 11, "PRIVATE KEY") == 0;
+}
+
+/*
+ * Import the key of PEM block b (a "... PRIVATE KEY" block of path): plain
+ * or encrypted PKCS#8, traditional RSA or EC, plain or encrypted.  Returns
+ * the key, or NULL after report_fail().
+ */
+static SECKEYPrivateKey *
+import_pem_key(PK11SlotInfo *slot, struct pem_block *b,
+    const char *path, SECKEYPublicKey *pub, struct nss_ctx *nss,
+    struct report *r)
+{
+	SECKEYPrivateKey *key = NULL;
+	SECItem plain = { siBuffer, NULL, 0 };
+	const char *password, *why = NULL;
+	enum trad_kind kind = TRAD_RSA;
+	enum key_result res;
+	bool pkcs8 = false;
+
+	if (strcmp(b->label, "PRIVATE KEY") == 0) {
+		if (PK11_ImportDERPrivateKeyInfoAndReturnKey(slot,
+		    &b->der, NULL, public_value(pub), PR_FALSE,
+		    PR_TRUE, KU_ALL, &key, nss) != SECSuccess) {
+			report_fail(r, PHASE_SETUP, PR_GetError(),
+			    NSSTLS_EXIT_SETUP, "%s: the PKCS#8 private key "
+			    "cannot be imported", path);
+			return NULL;
+		}
+		return key;
+	}
+	if (strcmp(b->label, "ENCRYPTED PRIVATE KEY") == 0)
+		pkcs8 = true;
+	else if (strcmp(b->label, "EC PRIVATE KEY") == 0)
+		kind = TRAD_EC;
+	else if (strcmp(b->label, "RSA PRIVATE KEY") != 0) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "%s: unsupported key format 'BEGIN %s' (convert it with "
+		    "openssl pkcs8 -topk8)", path, b->label);
+		return NULL;
+	}
+	if (!pkcs8 && !b->encrypted) {
+		key = import_traditional(slot, kind, &b->der, pub, nss);
+		if (key == NULL)
+			report_fail(r, PHASE_SETUP, PR_GetError(),
+			    NSSTLS_EXIT_SETUP, "%s: the %s block cannot be "
+			    "imported", path, b->label);
+		return key;
+	}
+
+	password = file_password(nss, path);
+	if (password == NULL) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "%s is encrypted and no password was given "
+		    "(use --pass or --pass-file)", path);
+		return NULL;
+	}
+	if (pkcs8) {
+		res = import_encrypted_pkcs8(slot, &b->der, password,
+		    pub, nss, &key, &why);
+	} else {
+		res = decrypt_traditional(slot, b, password, nss, &plain, &why);
+		if (res == KEY_OK) {
+			key = import_traditional(slot, kind, &plain, pub, nss);
+			/* Valid padding but not a key structure: the
+			 * password was wrong after all. */
+			if (key == NULL)
+				res = KEY_BAD_PASSWORD;
+			SECITEM_ZfreeItem(&plain, PR_FALSE);
+		}
+	}
+	if (res == KEY_BAD_PASSWORD)
+		report_fail(r, PHASE_SETUP, SEC_ERROR_BAD_PASSWORD,
+		    NSSTLS_EXIT_SETUP, "wrong password for %s", path);
+	else if (res == KEY_ERROR)
+		report_fail(r, PHASE_SETUP, why ? 0 : PR_GetError(),
+		    NSSTLS_EXIT_SETUP, "%s: the encrypted key cannot be "
+		    "read%s%s", path, why ? ": " : "", why ? why : "");
+	return res == KEY_OK ? key : NULL;
+}
+
+/* A DER key file: PKCS#8 first, then the traditional forms. */
+static SECKEYPrivateKey *
+import_der_key(PK11SlotInfo *slot, unsigned char *data, size_t len,
+    const char *path, SECKEYPublicKey *pub, struct nss_ctx *nss,
+    struct report *r)
+{
+	SECItem der = { siBuffer, data, (unsigned int)len };
+	SECKEYPrivateKey *key = NULL;
+
+	if (PK11_ImportDERPrivateKeyInfoAndReturnKey(slot, &der, NULL,
+	    public_value(pub), PR_FALSE, PR_TRUE, KU_ALL, &key, nss) ==
+	    SECSuccess)
+		return key;
+	key = import_traditional(slot, pub->keyType == ecKey ? TRAD_EC :
+	    TRAD_RSA, &der, pub, nss);
+	if (key == NULL)
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "%s: not a private key NSS can read (unencrypted DER "
+		    "PKCS#8, RSA or EC expected)", path);
+	return key;
+}
+
+/*
+ * Load the private key of key_path for cert, as a session object on the
+ * internal slot, and check that it is cert's.  Returns 0 with *out set,
+ * or -1 after report_fail().
+ */
+static int
+load_key_file(const char *key_path, const char *cert_path,
+    CERTCertificate *cert, struct nss_ctx *nss, struct report *r,
+    SECKEYPrivateKey **out)
+{
+	PK11SlotInfo *slot = NULL;
+	SECKEYPublicKey *pub = NULL;
+	SECKEYPrivateKey *key = NULL;
+	struct pem_block b;
+	unsigned char *text;
+	const char *cursor;
+	size_t len = 0;
+	int found, rc = -1;
+
+	memset(&b, 0, sizeof(b));
+	text = util_read_file(key_path, &len);
+	if (text == NULL) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "cannot read key file %s: %s", key_path, strerror(errno));
+		return -1;
+	}
+	pub = CERT_ExtractPublicKey(cert);
+	if (pub == NULL || public_value(pub) == NULL) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "the certificate in %s has a %s key, which nsstls cannot "
+		    "use for client authentication", cert_path,
+		    pub ? key_type_name(pub->keyType) : "unreadable");
+		goto out;
+	}
+	/* The internal crypto slot holds session objects without a login,
+	 * whatever database (if any) NSS was opened on. */
+	slot = PK11_GetInternalSlot();
+	if (slot == NULL) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "NSS has no internal slot for the key");
+		goto out;
+	}
+
+	if (looks_like_der(text, len)) {
+		key = import_der_key(slot, text, len, key_path, pub, nss, r);
+	} else {
+		cursor = (const char *)text;
+		while ((found = pem_next(&cursor, &b)) > 0 &&
+		    !is_key_label(b.label))
+			pem_block_free(&b);
+		if (found < 0)
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+			    "%s: malformed PEM block%s%s", key_path,
+			    b.label ? " " : "", b.label ? b.label : "");
+		else if (found == 0)
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+			    "%s holds no private key (expected a PEM "
+			    "'BEGIN PRIVATE KEY' block)", key_path);
+		else
+			key = import_pem_key(slot, &b, key_path, pub, nss, r);
+	}
+	if (key == NULL)
+		goto out;
+
+	if (key_matches_cert(key, pub, nss) != 0) {
+		KeyType kt = SECKEY_GetPrivateKeyType(key);
+
+		if (kt != pub->keyType && !(kt == rsaKey &&
+		    pub->keyType == rsaPssKey))
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+			    "the key in %s does not match the certificate in "
+			    "%s (%s key, %s certificate)", key_path, cert_path,
+			    key_type_name(kt), key_type_name(pub->keyType));
+		else
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+			    "the key in %s does not match the certificate in "
+			    "%s", key_path, cert_path);
+		goto out;
+	}
+	*out = key;
+	key = NULL;
+	rc = 0;
+out:
+	if (key != NULL)
+		SECKEY_DestroyPrivateKey(key);
+	pem_block_free(&b);
+	if (slot != NULL)
+		PK11_FreeSlot(slot);
+	if (pub != NULL)
+		SECKEY_DestroyPublicKey(pub);
+	wipe_free(text, len);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The three sources                                                   */
+
+/* --cert FILE --key FILE: the first certificate of the file is ours, the
+ * others (intermediates) are kept for the chain NSS sends. */
+static int
+load_pem(const char *cert_path, const char *key_path, struct nss_ctx *nss,
+    struct report *r, struct client_cred *cred)
+{
+	CERTCertListNode *head;
+
+	if (load_cert_file(cert_path, "certificate file", &cred->extra, r) < 0)
+		return -1;
+	head = CERT_LIST_HEAD(cred->extra);
+	cred->cert = CERT_DupCertificate(head->cert);
+	return load_key_file(key_path, cert_path, cred->cert, nss, r,
+	    &cred->key);
+}
+
+/* "a, b, c": the nicknames of the certificates with a private key. */
+static char *
+user_nicknames(struct nss_ctx *nss)
+{
+	CERTCertList *list = PK11_ListCerts(PK11CertListUser, nss);
+	char *s = NULL;
+
+	if (list == NULL)
+		return NULL;
+	for (CERTCertListNode *n = CERT_LIST_HEAD(list);
+	    !CERT_LIST_END(n, list); n = CERT_LIST_NEXT(n)) {
+		const char *nick = n->cert->nickname;
+		char *t;
+
+		if (nick == NULL)
+			continue;
+		t = s ? xasprintf("%s, %s", s, nick) : xstrdup(nick);
+		free(s);
+		s = t;
+	}
+	CERT_DestroyCertList(list);
+	return s;
+}
+
+/* --db DIR --cert NICKNAME. */
+static int
+load_nickname(const struct nsstls_opts *o, struct nss_ctx *nss,
+    struct report *r, struct client_cred *cred)
+{
+	CERTCertificate *cert;
+
+	/* Prefers a certificate valid for client authentication when several
+	 * share the nickname; validOnly=false still finds an expired one,
+	 * which the server should be the one to reject. */
+	cert = CERT_FindUserCertByUsage(CERT_GetDefaultCertDB(), o->cert,
+	    certUsageSSLClient, PR_FALSE, nss);
+	if (cert == NULL)
+		cert = PK11_FindCertFromNickname(o->cert, nss);
+	if (cert == NULL) {
+		char *names = user_nicknames(nss);
+
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "no certificate with nickname '%s' in NSS database %s "
+		    "(%s%s)%s", o->cert, o->db,
+		    names ? "certificates with a key: " :
+		    "it holds no certificate with a private key",
+		    names ? names : "", access(o->cert, R_OK) == 0 ?
+		    "; to use the file of that name, give its --key" : "");
+		free(names);
+		return -1;
+	}
+	cred->cert = cert;
+	cred->key = PK11_FindKeyByAnyCert(cert, nss);
+	if (cred->key == NULL) {
+		PK11SlotInfo *slot = cert->slot;
+
+		if (slot != NULL && PK11_NeedLogin(slot) &&
+		    !PK11_IsLoggedIn(slot, nss))
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+			    "the key of '%s' is in the password-protected NSS "
+			    "database %s: give its password with --pass or "
+			    "--pass-file", o->cert, o->db);
+		else
+			report_fail(r, PHASE_SETUP, PR_GetError(),
+			    NSSTLS_EXIT_SETUP, "NSS database %s has no private "
+			    "key for the certificate '%s'", o->db, o->cert);
+		return -1;
+	}
+	return 0;
+}
+
+/* The decoder asks for a nickname when a certificate comes without a
+ * friendly name (or its name is taken); derive one from the subject, as
+ * pk12util does.  The decoder frees what we return. */
+static SECItem *
+p12_nickname(SECItem *old, PRBool *cancel, void *arg)
+{
+	CERTCertificate *cert = arg;
+	SECItem *item;
+	char *nick;
+
+	if (cancel != NULL)
+		*cancel = PR_FALSE;
+	if (cert == NULL)
+		return NULL;
+	nick = CERT_MakeCANickname(cert);
+	if (nick == NULL)
+		return NULL;
+	if (old != NULL && old->len == strlen(nick) &&
+	    memcmp(old->data, nick, old->len) == 0) {
+		PORT_Free(nick);     /* the same name again: give up */
+		return NULL;
+	}
+	item = PORT_ZNew(SECItem);
+	if (item == NULL) {
+		PORT_Free(nick);
+		return NULL;
+	}
+	item->data = (unsigned char *)nick;
+	item->len = (unsigned int)strlen(nick);
+	return item;
+}
+
+/* Allow every cipher a PKCS#12 file may be encrypted with (decryption
+ * only matters here; openssl 3 uses AES-256-CBC, older files 3DES and
+ * RC2-40). */
+static void
+p12_enable_ciphers(void)
+{
+	static const long ciphers[] = {
+		PKCS12_AES_CBC_128, PKCS12_AES_CBC_192, PKCS12_AES_CBC_256,
+		PKCS12_DES_EDE3_168, PKCS12_DES_56, PKCS12_RC2_CBC_40,
+		PKCS12_RC2_CBC_128, PKCS12_RC4_40, PKCS12_RC4_128,
+	};
+
+	for (size_t i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++)
+		(void)SEC_PKCS12EnableCipher(ciphers[i], 1);
+}
+
+/*
+ * Decode and check one PKCS#12 blob with password pw.  Returns the decoder
+ * context (verified: MAC and encryption agree with the password), or NULL
+ * with the NSS error set.
+ */
+static SEC_PKCS12DecoderContext *
+p12_decode(PK11SlotInfo *slot, SECItem *pw, unsigned char *data, size_t len,
+    void *pin_arg)
+{
+	SEC_PKCS12DecoderContext *dcx;
+
+	dcx = SEC_PKCS12DecoderStart(pw, slot, pin_arg, NULL, NULL, NULL, NULL,
+	    NULL);
+	if (dcx == NULL)
+		return NULL;
+	/* CA certificates in the file must not land in the token: with
+	 * empty trust they would shadow the trust given to the same CA by
+	 * --ca-file.  They stay available as temporary certificates. */
+	if (SEC_PKCS12DecoderSetTargetTokenCAs(dcx,
+	    SECPKCS12TargetTokenNoCAs) != SECSuccess ||
+	    SEC_PKCS12DecoderUpdate(dcx, data, (unsigned long)len) !=
+	    SECSuccess ||
+	    SEC_PKCS12DecoderVerify(dcx) != SECSuccess) {
+		PRErrorCode err = PR_GetError();
+
+		SEC_PKCS12DecoderFinish(dcx);
+		PORT_SetError(err);
+		return NULL;
+	}
+	return dcx;
+}
+
+/* --pkcs12 FILE, into the scratch database nssinit opened for it. */
+static int
+load_pkcs12(const char *path, struct nss_ctx *nss, struct report *r,
+    struct client_cred *cred)
+{
+	SEC_PKCS12DecoderContext *dcx = NULL;
+	PK11SlotInfo *slot = NULL;
+	SECItem pw = { siBuffer, NULL, 0 };
+	unsigned char *data;
+	const char *password;
+	size_t len = 0;
+	int rc = -1;
+
+	data = util_read_file(path, &len);
+	if (data == NULL) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "cannot read PKCS#12 file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	p12_enable_ciphers();
+	slot = PK11_GetInternalKeySlot();
+	if (slot == NULL) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "NSS has no key slot to import %s into", path);
+		goto out;
+	}
+	password = file_password(nss, path);
+	if (bmp_password(password ? password : "", &pw) != 0) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "the password for %s is not valid UTF-8", path);
+		goto out;
+	}
+	dcx = p12_decode(slot, &pw, data, len, nss);
+	if (dcx == NULL && pw.len == 2) {
+		/* An empty password is written either as an empty BMPString
+		 * (two zero bytes) or as no bytes at all: try both, as
+		 * pk12util does. */
+		pw.len = 0;
+		dcx = p12_decode(slot, &pw, data, len, nss);
+		pw.len = 2;
+	}
+	if (dcx == NULL) {
+		PRErrorCode err = PR_GetError();
+
+		if (err == SEC_ERROR_BAD_PASSWORD)
+			report_fail(r, PHASE_SETUP, err, NSSTLS_EXIT_SETUP,
+			    "wrong password for %s%s", path, password ? "" :
+			    " (no password was given: use --pass or "
+			    "--pass-file)");
+		else
+			report_fail(r, PHASE_SETUP, err, NSSTLS_EXIT_SETUP,
+			    "cannot decode PKCS#12 file %s", path);
+		goto out;
+	}
+	if (SEC_PKCS12DecoderValidateBags(dcx, p12_nickname) != SECSuccess ||
+	    SEC_PKCS12DecoderImportBags(dcx) != SECSuccess) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "cannot import PKCS#12 file %s", path);
+		goto out;
+	}
+	/* Every certificate of the file; ours is the one whose key came
+	 * along, the rest are kept for the chain. */
+	cred->extra = SEC_PKCS12DecoderGetCerts(dcx);
+	if (cred->extra != NULL) {
+		for (CERTCertListNode *n = CERT_LIST_HEAD(cred->extra);
+		    !CERT_LIST_END(n, cred->extra); n = CERT_LIST_NEXT(n)) {
+			SECKEYPrivateKey *key;
+
+			key = PK11_FindKeyByAnyCert(n->cert, nss);
+			if (key != NULL) {
+				cred->cert = CERT_DupCertificate(n->cert);
+				cred->key = key;
+				break;
+			}
+		}
+	}
+	if (cred->cert == NULL) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "PKCS#12 file %s holds no certificate with its private key",
+		    path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dcx != NULL)
+		SEC_PKCS12DecoderFinish(dcx);
+	if (pw.data != NULL)
+		SECITEM_ZfreeItem(&pw, PR_FALSE);
+	if (slot != NULL)
+		PK11_FreeSlot(slot);
+	wipe_free(data, len);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The hook                                                            */
+
+static void
+record_ca_names(struct report *r, CERTDistNames *names)
+{
+	struct client_auth_info *ca = &r->client_auth;
+
+	util_list_free(ca->ca_names);
+	ca->ca_names = xcalloc(1, sizeof(char *));
+	ca->n_ca_names = 0;
+	if (names == NULL)
+		return;
+	for (int i = 0; i < names->nnames; i++) {
+		PLArenaPool *arena = PORT_NewArena(512);
+		CERTName name;
+		char *ascii = NULL;
+
+		if (arena == NULL)
+			continue;
+		memset(&name, 0, sizeof(name));
+		/* The names are DER; decode each into a CERTName to print
+		 * it. */
+		if (SEC_QuickDERDecodeItem(arena, &name,
+		    SEC_ASN1_GET(CERT_NameTemplate), &names->names[i]) ==
+		    SECSuccess)
+			ascii = CERT_NameToAscii(&name);
+		ca->ca_names = xrealloc(ca->ca_names,
+		    (ca->n_ca_names + 2) * sizeof(char *));
+		ca->ca_names[ca->n_ca_names++] =
+		    xstrdup(ascii ? ascii : "(undecodable name)");
+		ca->ca_names[ca->n_ca_names] = NULL;
+		if (ascii != NULL)
+			PORT_Free(ascii);
+		PORT_FreeArena(arena, PR_FALSE);
+	}
+}
+
+/*
+ * SSL_GetClientAuthDataHook: called for each CertificateRequest, during
+ * the handshake or (TLS 1.3, --post-handshake-auth) after it.  NSS takes
+ * ownership of what we return and builds the chain it sends from the
+ * leaf; returning SECFailure sends no certificate.
+ */
+static SECStatus
+client_auth_data(void *arg, PRFileDesc *fd, CERTDistNames *ca_names,
+    CERTCertificate **pcert, SECKEYPrivateKey **pkey)
+{
+	struct clientauth_hook *h = arg;
+	struct report *r = h->report;
+	char *subject;
+
+	(void)fd;
+	r->client_auth.requested = true;
+	r->client_auth.post_handshake = r->n_handshakes > 0;
+	record_ca_names(r, ca_names);
+	free(r->client_auth.sent_subject);
+	r->client_auth.sent_subject = NULL;
+	free(r->client_auth.not_sent_reason);
+	r->client_auth.not_sent_reason = NULL;
+	if (h->cred == NULL || h->cred->cert == NULL || h->cred->key == NULL) {
+		r->client_auth.not_sent_reason = xstrdup(
+		    "no client certificate was given (--cert, --pkcs12)");
+		return SECFailure;
+	}
+	*pcert = CERT_DupCertificate(h->cred->cert);
+	*pkey = SECKEY_CopyPrivateKey(h->cred->key);
+	if (*pkey == NULL) {
+		CERT_DestroyCertificate(*pcert);
+		*pcert = NULL;
+		r->client_auth.not_sent_reason =
+		    xstrdup("the private key could not be used");
+		return SECFailure;
+	}
+	subject = CERT_NameToAscii(&h->cred->cert->subject);
+	r->client_auth.sent_subject = xstrdup(subject ? subject : "?");
+	if (subject != NULL)
+		PORT_Free(subject);
+	return SECSuccess;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public functions                                                    */
+
+int
+clientauth_load(const struct nsstls_opts *o, struct nss_ctx *nss,
+    struct report *r, struct client_cred **out)
+{
+	struct client_cred *cred;
+	int rc;
+
+	*out = NULL;
+	if (o->cert == NULL && o->pkcs12 == NULL)
+		return 0;
+	cred = xcalloc(1, sizeof(*cred));
+	cred->report = r;
+	if (o->pkcs12 != NULL)
+		rc = load_pkcs12(o->pkcs12, nss, r, cred);
+	else if (o->key != NULL)
+		rc = load_pem(o->cert, o->key, nss, r, cred);
+	else if (o->db != NULL)
+		rc = load_nickname(o, nss, r, cred);
+	else    /* a PEM file holding both (s_client's -cert without -key) */
+		rc = load_pem(o->cert, o->cert, nss, r, cred);
+	if (rc == 0 && o->cert_chain != NULL &&
+	    load_cert_file(o->cert_chain, "--cert-chain file", &cred->extra,
+	    r) < 0)
+		rc = -1;
+	if (rc != 0) {
+		clientauth_free(cred);
+		return -1;
+	}
+	*out = cred;
+	return 0;
+}
+
+int
+clientauth_install(PRFileDesc *model, struct clientauth_hook *hook)
+{
+	return SSL_GetClientAuthDataHook(model, client_auth_data, hook) ==
+	    SECSuccess ? 0 : -1;
+}
+
+void
+clientauth_free(struct client_cred *cred)
+{
+	if (cred == NULL)
+		return;
+	if (cred->cert != NULL)
+		CERT_DestroyCertificate(cred->cert);
+	if (cred->key != NULL)
+		SECKEY_DestroyPrivateKey(cred->key);
+	if (cred->extra != NULL)
+		CERT_DestroyCertList(cred->extra);
+	free(cred);
+}
