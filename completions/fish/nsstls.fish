@@ -68,10 +68,26 @@ complete -c nsstls -l renegotiate -d 'Renegotiate N times after the handshake (T
 complete -c nsstls -l key-update -d 'Send a TLS 1.3 KeyUpdate after the handshake (--key-update=request)'
 
 # Output
+complete -c nsstls -l json -f -a 'pretty compact' -d 'Report as one JSON document on stdout (--json=pretty to indent); no data phase'
 complete -c nsstls -l showcerts -d 'Write the chain the server sent as PEM to stdout'
 complete -c nsstls -l brief -d 'Print a short report'
 complete -c nsstls -s q -l quiet -d 'No report, only errors'
 complete -c nsstls -s v -l verbose -d 'More detail (repeat for more)'
+
+# Health checks
+complete -c nsstls -l check -d 'Health check: one status line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN'
+complete -c nsstls -l crit-days -x -d 'CRITICAL when a certificate of the chain expires within N days (default 7)'
+complete -c nsstls -l min-tls -x -a '1.0 1.1 1.2 1.3' -d 'CRITICAL when the server chooses a TLS version below this (--check)'
+complete -c nsstls -l expect-alpn -x -a 'h2 http/1.1' -d 'CRITICAL unless the server selects this ALPN protocol (--check)'
+complete -c nsstls -l require-ocsp-staple -d 'CRITICAL unless the server staples a good OCSP response (--check)'
+complete -c nsstls -l forbid -x -a 'weak' -d 'CRITICAL on weak cryptography (--check)'
+
+# Many targets
+complete -c nsstls -l targets -r -F -d 'Read targets from FILE, HOST[:PORT] per line (- for stdin)'
+complete -c nsstls -s j -l jobs -x -d 'Check up to N targets at once (default 8, at most 256)'
+complete -c nsstls -l unordered -d 'Print each result as it finishes, not in input order'
+
+# Help
 complete -c nsstls -l version -d 'Print nsstls, NSS and NSPR versions and exit'
 complete -c nsstls -s '?' -l help -d 'Show help and exit'
 complete -c nsstls -l usage -d 'Show a short usage message and exit'
