@@ -420,10 +420,10 @@ out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	    "ok", r->exit_code == NSSTLS_EXIT_OK,
 	    "phase", report_phase_str(r->phase), "exit_code", (int)r->exit_code,
 	    "error", jerror(r->error), "message", jstr(r->message)));
-	if (r->check_status != NULL)
-		json_object_set_new(doc, "check", json_pack("{s:s, s:o, s:o}",
-		    "status", r->check_status, "line", jstr(r->check_line),
-		    "problems", jstrings(r->check_problems, r->n_check_problems)));
+	json_object_set_new(doc, "check", r->check_status == NULL ? json_null() :
+	    json_pack("{s:s, s:o, s:o}", "status", r->check_status,
+	    "line", jstr(r->check_line),
+	    "problems", jstrings(r->check_problems, r->n_check_problems)));
 	rc = json_dumpf(doc, f, JSON_PRESERVE_ORDER |
 	    (o->json_pretty ? JSON_INDENT(2) : JSON_COMPACT));
 	fputc('\n', f);
