@@ -368,11 +368,11 @@ long
 cert_days_left(PRTime t)
 {
 	PRTime diff = t - PR_Now();
+	PRTime day = PR_USEC_PER_SEC * (PRTime)86400;
 
-	if (diff >= 0)
-		return (long)(diff / (PR_USEC_PER_SEC * (PRTime)86400));
-	return -(long)((-diff + PR_USEC_PER_SEC * (PRTime)86400 - 1) /
-	    (PR_USEC_PER_SEC * (PRTime)86400));
+	/* Whole days, truncated towards zero both ways: "expires in 3 days"
+	 * and "expired 3 days ago" count the same way. */
+	return (long)(diff / day);
 }
 
 int

@@ -624,8 +624,9 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		char *end;
 		long n = strtol(arg, &end, 10);
 
-		if (*arg == '\0' || *end != '\0' || n < 0 || n > 36500) {
-			usage_error("--warn-days: '%s' is not a number of days", arg);
+		if (*arg == '\0' || *end != '\0' || n < 0 || n > 1000000) {
+			usage_error("--warn-days: '%s' is not a number of days from 0 "
+			    "to 1000000", arg);
 			ret = -1;
 		}
 		o->warn_days = (int)n;
@@ -699,8 +700,9 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		char *end;
 		long n = strtol(arg, &end, 10);
 
-		if (*arg == '\0' || *end != '\0' || n < 0 || n > 36500) {
-			usage_error("--crit-days: '%s' is not a number of days", arg);
+		if (*arg == '\0' || *end != '\0' || n < 0 || n > 1000000) {
+			usage_error("--crit-days: '%s' is not a number of days from 0 "
+			    "to 1000000", arg);
 			ret = -1;
 		}
 		o->crit_days = (int)n;

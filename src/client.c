@@ -69,12 +69,11 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 
 	t.client_auth.cred = nss->cred;
 	t.client_auth.report = r;
-	if (tls_model_new(&t, &v) != 0)
-		goto out;
+	t.model = nss->model;
 	tcp = conn_open(o, r);
 	if (tcp == NULL)
 		goto out;
-	if (tls_import(&t, tcp) != 0 || tls_handshake(&t) != 0 ||
+	if (tls_import(&t, tcp, &v) != 0 || tls_handshake(&t) != 0 ||
 	    tls_await_client_verdict(&t) != 0)
 		goto out;
 	if (post_handshake(&t) != 0)

@@ -22,6 +22,7 @@
 #include "out_text.h"
 #include "printcert.h"
 #include "report.h"
+#include "tls.h"
 
 static int
 finish(struct nss_ctx *nss, int code)
@@ -55,10 +56,15 @@ main(int argc, char **argv)
 		return NSSTLS_EXIT_OK;
 	case CLI_USAGE_ERROR:
 		cli_free(&opts);
-		/* Monitoring plugins report their own misuse as UNKNOWN. */
-		for (int i = 1; i < argc; i++)
-			if (strcmp(argv[i], "--check") == 0)
+		/* Monitoring plugins report their own misuse as UNKNOWN, with
+		 * the one status line they always print. */
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--check") == 0) {
+				puts("TLS UNKNOWN - invalid command line (the error is on "
+				    "stderr)");
 				return CHECK_UNKNOWN;
+			}
+		}
 		return NSSTLS_EXIT_USAGE;
 	case CLI_RUN:
 		break;
@@ -86,7 +92,9 @@ main(int argc, char **argv)
 	 * password or a mismatched key is a setup error (exit 2), not a
 	 * handshake failure. */
 	if (nssinit_setup(&opts, &nss, &report) != 0 ||
-	    clientauth_load(&opts, &nss, &report, &nss.cred) != 0) {
+	    clientauth_load(&opts, &nss, &report, &nss.cred) != 0 ||
+	    (opts.print_cert == NULL &&
+	    (nss.model = tls_model_create(&opts, &report)) == NULL)) {
 		code = out_finish(&report, &opts, false, stdout, stderr);
 	} else if (opts.multi) {
 		code = multi_run(&opts, &nss, &report);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include <cert.h>
+#include <prio.h>
 #include <secmod.h>
 
 #include "cli.h"
@@ -33,6 +34,7 @@ struct nss_ctx {
 	char *password;          /* resolved --pass / --pass-file, or NULL */
 	char *scratch_db;        /* temporary read-write database, or NULL */
 	struct client_cred *cred;    /* --cert/--pkcs12, loaded once; or NULL */
+	PRFileDesc *model;       /* the model SSL socket (tls.c), or NULL */
 	struct report *report;
 };
 

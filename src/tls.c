@@ -147,13 +147,11 @@ set_alpn(PRFileDesc *model, const struct nsstls_opts *o)
 	return SSL_SetNextProtoNego(model, wire, len) == SECSuccess ? 0 : -1;
 }
 
-int
-tls_model_new(struct tls_ctx *t, struct verify_ctx *v)
+PRFileDesc *
+tls_model_create(const struct nsstls_opts *o, struct report *r)
 {
-	const struct nsstls_opts *o = t->opts;
-	struct report *r = t->report;
 	SSLVersionRange range = { o->tls_min, o->tls_max };
-	PRFileDesc *tcp;
+	PRFileDesc *tcp, *model = NULL;
 	const char *what = NULL;
 
 	/* The model must wrap a real socket: SSL_ImportFD(NULL, NULL)
@@ -163,59 +161,57 @@ tls_model_new(struct tls_ctx *t, struct verify_ctx *v)
 		what = "socket";
 		goto fail;
 	}
-	t->model = SSL_ImportFD(NULL, tcp);
-	if (t->model == NULL) {
+	model = SSL_ImportFD(NULL, tcp);
+	if (model == NULL) {
 		PR_Close(tcp);
 		what = "SSL_ImportFD";
 		goto fail;
 	}
 	what = "options";
-	if (SSL_OptionSet(t->model, SSL_SECURITY, PR_TRUE) != SECSuccess ||
-	    SSL_OptionSet(t->model, SSL_HANDSHAKE_AS_CLIENT, PR_TRUE) != SECSuccess ||
-	    SSL_OptionSet(t->model, SSL_ENABLE_SESSION_TICKETS, PR_TRUE) != SECSuccess ||
-	    SSL_OptionSet(t->model, SSL_ENABLE_OCSP_STAPLING, PR_TRUE) != SECSuccess ||
-	    SSL_OptionSet(t->model, SSL_ENABLE_SIGNED_CERT_TIMESTAMPS, PR_TRUE) != SECSuccess ||
-	    SSL_OptionSet(t->model, SSL_ENABLE_EXTENDED_MASTER_SECRET, PR_TRUE) != SECSuccess ||
-	    SSL_OptionSet(t->model, SSL_ENABLE_RENEGOTIATION,
+	if (SSL_OptionSet(model, SSL_SECURITY, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(model, SSL_HANDSHAKE_AS_CLIENT, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(model, SSL_ENABLE_SESSION_TICKETS, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(model, SSL_ENABLE_OCSP_STAPLING, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(model, SSL_ENABLE_SIGNED_CERT_TIMESTAMPS, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(model, SSL_ENABLE_EXTENDED_MASTER_SECRET, PR_TRUE) != SECSuccess ||
+	    SSL_OptionSet(model, SSL_ENABLE_RENEGOTIATION,
 		SSL_RENEGOTIATE_REQUIRES_XTN) != SECSuccess ||
-	    SSL_OptionSet(t->model, SSL_ENABLE_POST_HANDSHAKE_AUTH,
-		o->post_handshake_auth ? PR_TRUE : PR_FALSE) != SECSuccess)
+	    SSL_OptionSet(model, SSL_ENABLE_POST_HANDSHAKE_AUTH,
+		o->post_handshake_auth ? PR_TRUE : PR_FALSE) != SECSuccess ||
+	    /* Every connection is a full handshake, so every one is verified
+	     * and reported: a resumed session carries no certificates. */
+	    SSL_OptionSet(model, SSL_NO_CACHE, PR_TRUE) != SECSuccess)
 		goto fail;
 	what = "version range";
-	if (SSL_VersionRangeSet(t->model, &range) != SECSuccess)
+	if (SSL_VersionRangeSet(model, &range) != SECSuccess)
 		goto fail;
 	what = "cipher suites";
-	if (set_ciphers(t->model, o) != 0)
+	if (set_ciphers(model, o) != 0)
 		goto fail;
 	what = "groups";
-	if (SSL_NamedGroupConfig(t->model,
+	if (SSL_NamedGroupConfig(model,
 	    o->groups ? o->groups : names_default_groups,
 	    (unsigned)(o->groups ? o->n_groups : names_default_groups_len)) != SECSuccess)
 		goto fail;
 	what = "signature schemes";
-	if (SSL_SignatureSchemePrefSet(t->model,
+	if (SSL_SignatureSchemePrefSet(model,
 	    o->sigalgs ? o->sigalgs : names_default_sigalgs,
 	    (unsigned)(o->sigalgs ? o->n_sigalgs : names_default_sigalgs_len)) != SECSuccess)
 		goto fail;
 	what = "ALPN";
-	if (set_alpn(t->model, o) != 0)
+	if (set_alpn(model, o) != 0)
 		goto fail;
-	what = "hooks";
-	if (verify_install(t->model, v) != 0 ||
-	    clientauth_install(t->model, &t->client_auth) != 0 ||
-	    SSL_HandshakeCallback(t->model, handshake_done, t) != SECSuccess ||
-	    SSL_AlertReceivedCallback(t->model, alert_received, t) != SECSuccess ||
-	    SSL_AlertSentCallback(t->model, alert_sent, t) != SECSuccess)
-		goto fail;
-	return 0;
+	return model;
 fail:
 	report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
 	    "cannot configure TLS (%s)", what);
-	return -1;
+	if (model != NULL)
+		PR_Close(model);
+	return NULL;
 }
 
 int
-tls_import(struct tls_ctx *t, PRFileDesc *tcp)
+tls_import(struct tls_ctx *t, PRFileDesc *tcp, struct verify_ctx *v)
 {
 	const struct nsstls_opts *o = t->opts;
 
@@ -226,9 +222,16 @@ tls_import(struct tls_ctx *t, PRFileDesc *tcp)
 		    NSSTLS_EXIT_HANDSHAKE, "cannot start TLS on the connection");
 		return -1;
 	}
-	/* The pin argument reaches the password callback when NSS needs a
+	/* The model is shared by every connection (and thread); the hooks
+	 * get this connection's arguments here, on the connection itself.
+	 * The pin argument reaches the password callback when NSS needs a
 	 * key; SSL_SetURL sets the SNI (our own hook checks the name). */
-	if (SSL_SetPKCS11PinArg(t->fd, t->nss) != SECSuccess ||
+	if (verify_install(t->fd, v) != 0 ||
+	    clientauth_install(t->fd, &t->client_auth) != 0 ||
+	    SSL_HandshakeCallback(t->fd, handshake_done, t) != SECSuccess ||
+	    SSL_AlertReceivedCallback(t->fd, alert_received, t) != SECSuccess ||
+	    SSL_AlertSentCallback(t->fd, alert_sent, t) != SECSuccess ||
+	    SSL_SetPKCS11PinArg(t->fd, t->nss) != SECSuccess ||
 	    (o->servername != NULL && SSL_SetURL(t->fd, o->servername) != SECSuccess) ||
 	    SSL_ResetHandshake(t->fd, PR_FALSE) != SECSuccess) {
 		report_fail(t->report, PHASE_HANDSHAKE, PR_GetError(),
@@ -483,9 +486,5 @@ tls_close(struct tls_ctx *t)
 	if (t->fd != NULL) {
 		PR_Close(t->fd);
 		t->fd = NULL;
-	}
-	if (t->model != NULL) {
-		PR_Close(t->model);
-		t->model = NULL;
 	}
 }

@@ -21,7 +21,7 @@ struct tls_ctx {
 	struct report *report;
 	struct nss_ctx *nss;
 	struct clientauth_hook client_auth;  /* the client-auth hook's argument */
-	PRFileDesc *model;
+	PRFileDesc *model;           /* shared, borrowed from nss_ctx */
 	PRFileDesc *fd;              /* the connection, after tls_import */
 	int64_t hs_start_us;
 	size_t handshakes_done;      /* handshake callbacks seen */
@@ -30,13 +30,14 @@ struct tls_ctx {
 	bool peer_closed_in_hs;
 };
 
-/* Build the model socket from the options and install the hooks.
- * Returns 0, or -1 after report_fail(PHASE_SETUP). */
-int tls_model_new(struct tls_ctx *t, struct verify_ctx *v);
+/* Build the model socket, once per process, from the options.  Returns
+ * it, or NULL after report_fail(PHASE_SETUP). */
+PRFileDesc *tls_model_create(const struct nsstls_opts *o, struct report *r);
 
-/* Put SSL on top of a connected TCP socket (taking ownership of it), set
- * the SNI and prepare the client handshake.  Returns 0 or -1. */
-int tls_import(struct tls_ctx *t, PRFileDesc *tcp);
+/* Put SSL on top of a connected TCP socket (taking ownership of it) with
+ * the model's settings, install this connection's hooks, set the SNI and
+ * prepare the client handshake.  Returns 0 or -1. */
+int tls_import(struct tls_ctx *t, PRFileDesc *tcp, struct verify_ctx *v);
 
 /* Drive the handshake until done or o->timeout_ms.  Returns 0, or -1
  * after report_fail() with exit 5 (handshake) or 6 (verification). */
@@ -54,7 +55,7 @@ int tls_renegotiate(struct tls_ctx *t);
 /* Send a TLS 1.3 KeyUpdate.  Returns 0 or -1 after report_fail(). */
 int tls_key_update(struct tls_ctx *t, bool request);
 
-/* Close the connection (close_notify, no waiting) and the model. */
+/* Close the connection (close_notify, no waiting). */
 void tls_close(struct tls_ctx *t);
 
 #endif

@@ -154,6 +154,16 @@ util_parse_target(const char *arg, struct target *out, const char **err)
 		return -1;
 	}
 	out->host = xstrndup(host, hostlen);
+	if (!util_is_ip_literal(out->host)) {
+		/* Letters, digits, '.', '-' and '_' (seen in real DNS names). */
+		if (strspn(out->host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789.-_") != hostlen) {
+			*err = "the host name holds a character not allowed in a DNS name";
+			free(out->host);
+			out->host = NULL;
+			return -1;
+		}
+	}
 	if (arg[0] == '[' && !util_is_ip_literal(out->host)) {
 		*err = "brackets must hold an IPv6 address";
 		free(out->host);

@@ -1380,3 +1380,87 @@ def run_nsstls_sampled(*args, input: bytes | str = b"", timeout: float = 60,
     return Sampled(proc.returncode, raw_out.decode("utf-8", errors="replace"),
                    raw_err.decode("utf-8", errors="replace"), raw_out,
                    max_sockets, max_fds, max_threads, samples)
+
+
+# --------------------------------------------------------------------------
+# Issue 3 tests (findings, revocation, --print-cert): small helpers.
+
+import base64 as _base64
+import struct as _struct
+
+
+def pem_bundle(path, *certs) -> str:
+    """Write the PEM files `certs` (fixture names or paths), in order, to
+    path (e.g. a chain file in an odd order for s_server); returns it."""
+    Path(path).write_text("".join(Path(fixture(c)).read_text() for c in certs))
+    return str(path)
+
+
+def report_doc(r: subprocess.CompletedProcess) -> dict:
+    """The --json document on r's stdout, parsed only (no schema check)."""
+    return _json.loads(r.stdout)
+
+
+def finding_ids(doc: dict) -> list[str]:
+    """The ids of a JSON report's findings, in order."""
+    return [f["id"] for f in doc["findings"]]
+
+
+def findings_with(doc: dict, fid: str) -> list[dict]:
+    """The findings of a JSON report that have id fid."""
+    return [f for f in doc["findings"] if f["id"] == fid]
+
+
+def sct_entry(log_id: bytes, timestamp_ms: int, signature: bytes = b"\x30\x06\x02\x01\x01\x02\x01\x01",
+              *, version: int = 0, hash_alg: int = 4, sig_alg: int = 3,
+              extensions: bytes = b"") -> bytes:
+    """One SerializedSCT (RFC 6962 3.3), with its u16 length prefix:
+    version, 32-byte log id, u64 ms timestamp, extensions<u16>, hash and
+    signature algorithm bytes, signature<u16>.  The signature is synthetic."""
+    assert len(log_id) == 32
+    body = (bytes([version]) + log_id + _struct.pack(">Q", timestamp_ms)
+            + _struct.pack(">H", len(extensions)) + extensions
+            + bytes([hash_alg, sig_alg]) + _struct.pack(">H", len(signature)) + signature)
+    return _struct.pack(">H", len(body)) + body
+
+
+def sct_list(*entries: bytes) -> bytes:
+    """A SignedCertificateTimestampList: u16 length + the sct_entry()s."""
+    data = b"".join(entries)
+    return _struct.pack(">H", len(data)) + data
+
+
+def sct_serverinfo(path, scts: bytes) -> str:
+    """Write an `openssl s_server -serverinfo` PEM file that sends the SCT
+    list `scts` in the signed_certificate_timestamp extension (type 18;
+    a SERVERINFO FOR block is TLS 1.2 ServerHello only); returns path."""
+    ext = _struct.pack(">HH", 18, len(scts)) + scts
+    b64 = _base64.encodebytes(ext).decode()
+    Path(path).write_text("-----BEGIN SERVERINFO FOR signed_certificate_timestamp-----\n"
+                          + b64 + "-----END SERVERINFO FOR signed_certificate_timestamp-----\n")
+    return str(path)
+
+
+def der_octet_string(data: bytes) -> bytes:
+    """DER OCTET STRING holding data (for an embedded SCT extension:
+    `1.3.6.1.4.1.11129.2.4.2 = DER:<hex>`)."""
+    n = len(data)
+    if n < 0x80:
+        length = bytes([n])
+    elif n < 0x100:
+        length = bytes([0x81, n])
+    else:
+        length = bytes([0x82, n >> 8, n & 0xFF])
+    return b"\x04" + length + data
+
+
+def pem_subjects(path) -> list[str]:
+    """Subjects (openssl RFC 2253 form) of every certificate in a PEM file,
+    in order; each block is parsed by openssl (a bad one raises)."""
+    subjects = []
+    for block in _pem_blocks(fixture(path)):
+        r = subprocess.run([_require("openssl"), "x509", "-noout", "-subject",
+                            "-nameopt", "RFC2253"], input=block.encode(),
+                           capture_output=True, timeout=30, check=True)
+        subjects.append(r.stdout.decode().strip().split("=", 1)[1])
+    return subjects

@@ -52,6 +52,9 @@ main(void)
 	target_bad("[::1", "missing ']'");
 	target_bad("[::1]x", "after ']'");
 	target_bad("[example.com]:1", "IPv6");
+	target_bad("a b", "character");
+	target_bad("host/path:443", "character");
+	target_ok("my_host-1.example", "my_host-1.example", 0, 0);
 
 	ok(util_parse_port("1", &port) == 0 && port == 1, "port 1");
 	ok(util_parse_port("65535", &port) == 0 && port == 65535, "port 65535");
