@@ -70,7 +70,7 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 	t.client_auth.cred = nss->cred;
 	t.client_auth.report = r;
 	t.model = nss->model;
-	tcp = conn_open(o, r);
+	tcp = conn_open(o, o->target.host, o->port, r);
 	if (tcp == NULL)
 		goto out;
 	if (tls_import(&t, tcp, &v) != 0 || tls_handshake(&t) != 0 ||

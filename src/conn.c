@@ -47,7 +47,8 @@ abandon(struct resolve_job *job)
 }
 
 static int
-resolve(const struct nsstls_opts *o, struct addrinfo **res, struct report *r)
+resolve(const struct nsstls_opts *o, const char *host, struct addrinfo **res,
+    struct report *r)
 {
 	struct resolve_job *job = xcalloc(1, sizeof(*job));
 	struct gaicb *list[1] = { &job->req };
@@ -59,15 +60,15 @@ resolve(const struct nsstls_opts *o, struct addrinfo **res, struct report *r)
 	    o->ipv6_only ? AF_INET6 : AF_UNSPEC;
 	job->hints.ai_socktype = SOCK_STREAM;
 	job->hints.ai_protocol = IPPROTO_TCP;
-	if (o->target.ip_literal) {
+	if (util_is_ip_literal(host)) {
 		/* No resolver involved: answer at once. */
 		job->hints.ai_flags = AI_NUMERICHOST;
-		rc = getaddrinfo(o->target.host, NULL, &job->hints, res);
+		rc = getaddrinfo(host, NULL, &job->hints, res);
 		r->resolve_us = util_now_us() - start;
 		free(job);
 		goto done;
 	}
-	job->name = xstrdup(o->target.host);
+	job->name = xstrdup(host);
 	job->req.ar_name = job->name;
 	job->req.ar_request = &job->hints;
 	rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
@@ -93,7 +94,7 @@ resolve(const struct nsstls_opts *o, struct addrinfo **res, struct report *r)
 			r->resolve_us = util_now_us() - start;
 			report_fail(r, PHASE_RESOLVE, PR_IO_TIMEOUT_ERROR,
 			    NSSTLS_EXIT_REACH, "cannot resolve %s: no answer within "
-			    "%ld ms", o->target.host, o->connect_timeout_ms);
+			    "%ld ms", host, o->connect_timeout_ms);
 			return -1;
 		}
 		ts.tv_sec = left / 1000000;
@@ -107,7 +108,7 @@ resolve(const struct nsstls_opts *o, struct addrinfo **res, struct report *r)
 done:
 	if (rc != 0) {
 		report_fail(r, PHASE_RESOLVE, PR_DIRECTORY_LOOKUP_ERROR,
-		    NSSTLS_EXIT_REACH, "cannot resolve %s%s: %s", o->target.host,
+		    NSSTLS_EXIT_REACH, "cannot resolve %s%s: %s", host,
 		    o->ipv4_only ? " (IPv4)" : o->ipv6_only ? " (IPv6)" : "",
 		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return -1;
@@ -199,14 +200,15 @@ connect_error_words(PRErrorCode err)
 }
 
 PRFileDesc *
-conn_open(const struct nsstls_opts *o, struct report *r)
+conn_open(const struct nsstls_opts *o, const char *host, uint16_t port,
+    struct report *r)
 {
 	struct addrinfo *res = NULL;
 	PRFileDesc *fd = NULL;
 	PRErrorCode last = 0;
 
 	r->phase = PHASE_RESOLVE;
-	if (resolve(o, &res, r) != 0)
+	if (resolve(o, host, &res, r) != 0)
 		return NULL;
 	r->phase = PHASE_CONNECT;
 	for (struct addrinfo *ai = res; ai != NULL && fd == NULL; ai = ai->ai_next) {
@@ -217,7 +219,7 @@ conn_open(const struct nsstls_opts *o, struct report *r)
 
 		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
 			continue;
-		to_netaddr(ai, o->port, &addr);
+		to_netaddr(ai, port, &addr);
 		if (PR_NetAddrToString(&addr, buf, sizeof(buf)) != PR_SUCCESS)
 			snprintf(buf, sizeof(buf), "?");
 		a = report_add_attempt(r, buf);
@@ -235,17 +237,16 @@ conn_open(const struct nsstls_opts *o, struct report *r)
 	if (fd == NULL) {
 		if (r->n_attempts == 0)
 			report_fail(r, PHASE_CONNECT, PR_ADDRESS_NOT_AVAILABLE_ERROR,
-			    NSSTLS_EXIT_REACH, "%s has no usable address",
-			    o->target.host);
+			    NSSTLS_EXIT_REACH, "%s has no usable address", host);
 		else if (r->n_attempts == 1)
 			report_fail(r, PHASE_CONNECT, last, NSSTLS_EXIT_REACH,
-			    "cannot connect to %s port %u (%s): %s", o->target.host,
-			    o->port, r->attempts[0].addr, connect_error_words(last));
+			    "cannot connect to %s port %u (%s): %s", host, port,
+			    r->attempts[0].addr, connect_error_words(last));
 		else
 			report_fail(r, PHASE_CONNECT, last, NSSTLS_EXIT_REACH,
 			    "cannot connect to %s port %u: all %zu addresses failed, "
-			    "the last with: %s", o->target.host, o->port,
-			    r->n_attempts, connect_error_words(last));
+			    "the last with: %s", host, port, r->n_attempts,
+			    connect_error_words(last));
 	}
 	return fd;
 }

@@ -11,8 +11,10 @@
 #include "cli.h"
 #include "report.h"
 
-/* Resolve o->target, try each address in turn within o->connect_timeout_ms.
- * Returns the socket, or NULL after report_fail(PHASE_RESOLVE/CONNECT). */
-PRFileDesc *conn_open(const struct nsstls_opts *o, struct report *r);
+/* Resolve host (the target, or a proxy), try each address in turn within
+ * o->connect_timeout_ms (and -4/-6).  Returns the socket, or NULL after
+ * report_fail(PHASE_RESOLVE/CONNECT). */
+PRFileDesc *conn_open(const struct nsstls_opts *o, const char *host,
+    uint16_t port, struct report *r);
 
 #endif

@@ -229,6 +229,8 @@ report_phase_str(enum phase p)
 	case PHASE_SETUP: return "setup";
 	case PHASE_RESOLVE: return "resolve";
 	case PHASE_CONNECT: return "connect";
+	case PHASE_PROXY: return "proxy";
+	case PHASE_STARTTLS: return "starttls";
 	case PHASE_HANDSHAKE: return "handshake";
 	case PHASE_RENEGOTIATE: return "renegotiation";
 	case PHASE_KEY_UPDATE: return "key update";

@@ -171,6 +171,8 @@ enum phase {
 	PHASE_SETUP,
 	PHASE_RESOLVE,
 	PHASE_CONNECT,
+	PHASE_PROXY,             /* HTTP CONNECT through a proxy */
+	PHASE_STARTTLS,          /* plaintext upgrade dialogue */
 	PHASE_HANDSHAKE,
 	PHASE_RENEGOTIATE,
 	PHASE_KEY_UPDATE,
