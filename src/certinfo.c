@@ -365,14 +365,17 @@ cert_format_time(PRTime t, bool clock, char *buf, size_t len)
 }
 
 long
+cert_days_between(PRTime from, PRTime to)
+{
+	/* Truncated towards zero both ways: "expires in 3 days" and
+	 * "expired 3 days ago" count the same way. */
+	return (long)((to - from) / (PR_USEC_PER_SEC * (PRTime)86400));
+}
+
+long
 cert_days_left(PRTime t)
 {
-	PRTime diff = t - PR_Now();
-	PRTime day = PR_USEC_PER_SEC * (PRTime)86400;
-
-	/* Whole days, truncated towards zero both ways: "expires in 3 days"
-	 * and "expired 3 days ago" count the same way. */
-	return (long)(diff / day);
+	return cert_days_between(PR_Now(), t);
 }
 
 int

@@ -32,6 +32,9 @@ size_t cert_key_usage_names(unsigned ku, const char *names[8]);
 /* t as "YYYY-MM-DD" or, with clock, "YYYY-MM-DD HH:MM:SS UTC". */
 void cert_format_time(PRTime t, bool clock, char *buf, size_t len);
 
+/* Whole days from `from` to `to`, truncated towards zero. */
+long cert_days_between(PRTime from, PRTime to);
+
 /* Days from now until t (negative when past), rounded down. */
 long cert_days_left(PRTime t);
 

@@ -905,6 +905,9 @@ validate(struct nsstls_opts *o, struct raw *r)
 		return -1;
 	}
 	if (o->print_cert != NULL) {
+		/* Offline there is no target: only a name given is checked. */
+		if (o->verify_name_opt != NULL)
+			o->verify_name = xstrdup(o->verify_name_opt);
 		if (o->n_targets > 0 || r->connect != NULL) {
 			usage_error("--print-cert works offline and takes no target%s", "");
 			return -1;

@@ -27,31 +27,6 @@ post_handshake(struct tls_ctx *t)
 	return 0;
 }
 
-/* --showcerts, --save-chain, --save-chain-verified.  A write failure
- * becomes the outcome only when the run had none worse. */
-static int
-write_chains(const struct nsstls_opts *o, struct report *r)
-{
-	const char *failed = NULL;
-	int err = 0;
-
-	if (o->showcerts && out_text_pem_chain(stdout, r, false) != 0)
-		failed = "stdout";
-	if (failed == NULL && o->save_chain != NULL &&
-	    out_save_pem(o->save_chain, r, false, &err) != 0)
-		failed = o->save_chain;
-	if (failed == NULL && o->save_chain_verified != NULL &&
-	    out_save_pem(o->save_chain_verified, r, true, &err) != 0)
-		failed = o->save_chain_verified;
-	if (failed == NULL)
-		return 0;
-	if (r->exit_code == NSSTLS_EXIT_OK)
-		report_fail(r, PHASE_DONE, 0, NSSTLS_EXIT_IO,
-		    "cannot write the certificates to %s%s%s", failed,
-		    err ? ": " : "", err ? strerror(err) : "");
-	return -1;
-}
-
 int
 client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
     FILE *out, FILE *err)
@@ -83,7 +58,7 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 		out_text_report(err, r, o);
 		reported = true;
 	}
-	if (write_chains(o, r) != 0)
+	if (out_write_chains(o, r) != 0)
 		goto out;
 	/* --json and --check report on the connection, and a multi-target
 	 * run has no stdin to give each: no data phase. */
@@ -96,7 +71,7 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 out:
 	/* A failed verification is when the chain is most wanted. */
 	if (r->exit_code != NSSTLS_EXIT_OK && r->n_sent > 0)
-		(void)write_chains(o, r);
+		(void)out_write_chains(o, r);
 	tls_close(&t);
 	return out_finish(r, o, reported, out, err);
 }

@@ -91,6 +91,8 @@ crl_check(const char *file, CERTCertificate **chain, size_t n, PRTime when,
 	out->signature_ok = true;
 	if (out->next_update != 0 && out->next_update < when)
 		out->problem = xstrdup("it is stale (past its nextUpdate)");
+	else if (out->this_update > when)
+		out->problem = xstrdup("it was issued after the time verified at");
 	for (size_t i = 0; i < n; i++) {
 		if (!SECITEM_ItemsAreEqual(&chain[i]->derIssuer, &crl->crl.derName) ||
 		    crl->crl.entries == NULL)
@@ -98,9 +100,14 @@ crl_check(const char *file, CERTCertificate **chain, size_t n, PRTime when,
 		for (CERTCrlEntry **e = crl->crl.entries; *e != NULL; e++) {
 			if (SECITEM_ItemsAreEqual(&(*e)->serialNumber,
 			    &chain[i]->serialNumber)) {
+				PRTime at = 0;
+
+				(void)DER_DecodeTimeChoice(&at, &(*e)->revocationDate);
+				/* Revoked later than the time verified at: not yet. */
+				if (at > when)
+					continue;
 				out->revoked_cert = (int)i;
-				(void)DER_DecodeTimeChoice(&out->revoked_at,
-				    &(*e)->revocationDate);
+				out->revoked_at = at;
 				goto out;
 			}
 		}

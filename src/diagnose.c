@@ -13,7 +13,6 @@
 #include "ocspcheck.h"
 #include "util.h"
 
-#define DAY ((PRTime)86400 * PR_USEC_PER_SEC)
 
 /* CA/Browser Forum Baseline Requirements 6.3.2: at most 398 days for
  * certificates issued since 2020-09-01. */
@@ -24,12 +23,6 @@ static void
 date(PRTime t, char *buf, size_t len)
 {
 	cert_format_time(t, false, buf, len);
-}
-
-static long
-days_between(PRTime from, PRTime to)
-{
-	return (long)((to - from) / DAY);
 }
 
 static void
@@ -163,18 +156,20 @@ validity_findings(struct report *r, const struct nsstls_opts *o)
 			report_add_finding(r, SEV_ERROR, "expired", (int)i,
 			    r->built[i].sent_index, "certificate [%zu] \"%s\" expired on "
 			    "%s, %ld days ago", i, c->subject, d,
-			    days_between(c->not_after, when));
+			    cert_days_between(c->not_after, when));
 		} else if (c->not_before > when) {
 			date(c->not_before, d, sizeof(d));
+			long in = cert_days_between(when, c->not_before);
+
 			report_add_finding(r, SEV_ERROR, "not-yet-valid", (int)i,
 			    r->built[i].sent_index, "certificate [%zu] \"%s\" is not "
-			    "valid before %s, in %ld days", i, c->subject, d,
-			    days_between(when, c->not_before) + 1);
+			    "valid before %s, in %ld day%s", i, c->subject, d, in,
+			    in == 1 ? "" : "s");
 		}
 	}
 	if (r->n_built > 0) {
 		const struct cert_info *leaf = &r->built[0].cert;
-		long left = days_between(when, leaf->not_after);
+		long left = cert_days_between(when, leaf->not_after);
 
 		if (leaf->not_after >= when && left < o->warn_days) {
 			date(leaf->not_after, d, sizeof(d));
@@ -185,11 +180,11 @@ validity_findings(struct report *r, const struct nsstls_opts *o)
 		/* The limit binds publicly trusted CAs; for a private CA it is
 		 * only worth a note. */
 		if (leaf->not_before >= CABF_SINCE &&
-		    days_between(leaf->not_before, leaf->not_after) > CABF_MAX_DAYS)
+		    cert_days_between(leaf->not_before, leaf->not_after) > CABF_MAX_DAYS)
 			report_add_finding(r, publicly_trusted(r) ? SEV_WARNING : SEV_NOTE,
 			    "long-validity", 0, r->built[0].sent_index, "the certificate "
 			    "is valid for %ld days; publicly trusted certificates may "
-			    "last %d at most", days_between(leaf->not_before,
+			    "last %d at most", cert_days_between(leaf->not_before,
 			    leaf->not_after), CABF_MAX_DAYS);
 	}
 }
@@ -263,7 +258,8 @@ ocsp_findings(struct report *r, const struct ocsp_result *o, const char *what)
 
 	if (!o->present && o->problem == NULL)
 		return;
-	if (o->status == OCSP_STATUS_REVOKED && o->signature_ok && o->for_this_cert) {
+	if (o->status == OCSP_STATUS_REVOKED && o->signature_ok && o->for_this_cert &&
+	    o->problem == NULL && o->revoked_at <= r->verify_time) {
 		date(o->revoked_at, d, sizeof(d));
 		report_add_finding(r, SEV_ERROR, "ocsp-revoked", 0, 0, "%s says the "
 		    "certificate was revoked on %s (reason: %s)", what, d,
@@ -294,10 +290,12 @@ revocation_findings(struct report *r)
 	for (size_t i = 0; i < r->n_crls; i++) {
 		const struct crl_result *c = &r->crls[i];
 
-		if (c->revoked_cert >= 0 && c->signature_ok) {
+		if (c->revoked_cert >= 0 && c->signature_ok && c->problem == NULL) {
 			date(c->revoked_at, d, sizeof(d));
 			report_add_finding(r, SEV_ERROR, "crl-revoked", c->revoked_cert,
-			    -1, "the CRL %s lists certificate [%d] as revoked on %s",
+			    (size_t)c->revoked_cert < r->n_built ?
+			    r->built[c->revoked_cert].sent_index : -1,
+			    "the CRL %s lists certificate [%d] as revoked on %s",
 			    c->file, c->revoked_cert, d);
 		} else if (c->problem != NULL) {
 			report_add_finding(r, SEV_WARNING, "crl-unusable", -1, -1,

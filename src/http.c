@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,7 @@ http_request(const char *url, const char *content_type,
 	size_t len = 0, cap = 0;
 	int64_t deadline = util_now_us() + (int64_t)timeout_ms * 1000;
 	int fd = -1, rc = -1, status;
+	bool v6, default_port;
 	char *hdr_end;
 
 	*out = NULL;
@@ -134,13 +136,19 @@ http_request(const char *url, const char *content_type,
 	fd = connect_to(host, port, deadline, err);
 	if (fd < 0)
 		goto out;
+	/* RFC 9110 §7.2: Host carries the port unless it is the default. */
+	v6 = strchr(host, ':') != NULL;
+	default_port = strcmp(port, "80") == 0;
 	if (body != NULL)
-		req = xasprintf("POST %s HTTP/1.0\r\nHost: %s\r\nContent-Type: %s\r\n"
-		    "Content-Length: %zu\r\nConnection: close\r\n\r\n", path, host,
-		    content_type, body_len);
+		req = xasprintf("POST %s HTTP/1.0\r\nHost: %s%s%s%s%s\r\n"
+		    "Content-Type: %s\r\nContent-Length: %zu\r\nConnection: close"
+		    "\r\n\r\n", path, v6 ? "[" : "", host, v6 ? "]" : "",
+		    default_port ? "" : ":", default_port ? "" : port, content_type,
+		    body_len);
 	else
-		req = xasprintf("GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close"
-		    "\r\n\r\n", path, host);
+		req = xasprintf("GET %s HTTP/1.0\r\nHost: %s%s%s%s%s\r\n"
+		    "Connection: close\r\n\r\n", path, v6 ? "[" : "", host,
+		    v6 ? "]" : "", default_port ? "" : ":", default_port ? "" : port);
 	if (send_all(fd, req, strlen(req), deadline) != 0 ||
 	    (body != NULL && send_all(fd, (const char *)body, body_len, deadline) != 0)) {
 		*err = xasprintf("cannot send the request to %s", url);

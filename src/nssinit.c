@@ -392,6 +392,20 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 	for (size_t i = 0; i < o->n_ca_files; i++)
 		if (load_pem_source(ctx, r, "ca-file", o->ca_files[i]) != 0)
 			return -1;
+	/* A CRL is read when the chain is known; an unreadable file is a
+	 * setup error now, like an unreadable --ca-file. */
+	for (size_t i = 0; i < o->n_crl_files; i++) {
+		size_t len;
+		unsigned char *crl = util_read_file(o->crl_files[i], &len);
+
+		if (crl == NULL) {
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+			    "cannot read --crl-file %s: %s", o->crl_files[i],
+			    strerror(errno));
+			return -1;
+		}
+		free(crl);
+	}
 	return 0;
 }
 

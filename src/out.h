@@ -13,6 +13,11 @@
 #include "cli.h"
 #include "report.h"
 
+/* --showcerts (stdout), --save-chain, --save-chain-verified.  A write
+ * failure becomes the outcome (exit 7) when the run had none worse, and
+ * is said on stderr otherwise.  Returns 0 or -1. */
+int out_write_chains(const struct nsstls_opts *o, struct report *r);
+
 /* Render the outcome of a run on out (JSON, check line) and err (text
  * report, error line).  text_done: the text report was already printed
  * (before the data phase).  Returns the process exit status. */

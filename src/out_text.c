@@ -43,18 +43,25 @@ ms(int64_t us)
 	return (double)us / 1000.0;
 }
 
+/* The moment the report speaks of: --attime, or now. */
+static PRTime
+report_time(const struct report *r)
+{
+	return r->verify_time != 0 ? r->verify_time : PR_Now();
+}
+
 static void
-print_validity(FILE *f, const struct cert_info *c)
+print_validity(FILE *f, const struct cert_info *c, PRTime when)
 {
 	char nb[40], na[40];
-	long left = cert_days_left(c->not_after);
+	long left = cert_days_between(when, c->not_after);
 
 	fmt_time(c->not_before, nb, sizeof(nb));
 	fmt_time(c->not_after, na, sizeof(na));
 	fprintf(f, "      Valid        %s to %s", nb, na);
-	if (c->not_before > PR_Now())
+	if (c->not_before > when)
 		fprintf(f, " (NOT YET VALID: starts in %ld days)\n",
-		    cert_days_left(c->not_before));
+		    cert_days_between(when, c->not_before));
 	else if (left < 0)
 		fprintf(f, " (EXPIRED %ld days ago)\n", -left);
 	else
@@ -62,10 +69,10 @@ print_validity(FILE *f, const struct cert_info *c)
 }
 
 static void
-print_cert(FILE *f, const struct cert_info *c, int verbose)
+print_cert(FILE *f, const struct cert_info *c, int verbose, PRTime when)
 {
 	fprintf(f, "      Issuer       %s\n", c->issuer);
-	print_validity(f, c);
+	print_validity(f, c, when);
 	if (c->n_sans > 0) {
 		fputs("      Names        ", f);
 		for (size_t i = 0; i < c->n_sans; i++)
@@ -143,7 +150,7 @@ print_sent(FILE *f, const struct report *r, const struct nsstls_opts *o)
 		fprintf(f, "Certificate chain sent by the server (%zu):\n", r->n_sent);
 	for (size_t i = 0; i < r->n_sent; i++) {
 		fprintf(f, "  [%zu] %s\n", i, r->sent[i].subject);
-		print_cert(f, &r->sent[i], o->verbose);
+		print_cert(f, &r->sent[i], o->verbose, report_time(r));
 	}
 }
 
@@ -213,7 +220,7 @@ print_built(FILE *f, const struct report *r, const struct nsstls_opts *o)
 			print_problem(f, r, l);
 		/* Certificates the server sent are described above. */
 		if (l->origin == ORIGIN_LOCAL)
-			print_cert(f, &l->cert, o->verbose);
+			print_cert(f, &l->cert, o->verbose, report_time(r));
 	}
 	if (r->verify.missing_issuer != NULL)
 		fprintf(f, "  (chain ends: issuer \"%s\" was not sent by the server "
@@ -229,8 +236,9 @@ print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
 		fprintf(f, "  %-16s none\n", label);
 		return;
 	}
-	fprintf(f, "  %-16s %s", label, o->present ? ocsp_status_str(o->status) :
-	    "not obtained");
+	fprintf(f, "  %-16s %s", label, !o->present ? "not obtained" :
+	    o->status == OCSP_STATUS_NONE ? "received, with no status for this "
+	    "certificate" : ocsp_status_str(o->status));
 	if (o->url != NULL)
 		fprintf(f, " from %s", o->url);
 	if (o->status == OCSP_STATUS_REVOKED) {
@@ -522,7 +530,7 @@ print_brief(FILE *f, const struct report *r)
 	if (r->n_sent > 0) {
 		char d[24];
 
-		long left = cert_days_left(r->sent[0].not_after);
+		long left = cert_days_between(report_time(r), r->sent[0].not_after);
 
 		fmt_date(r->sent[0].not_after, d, sizeof(d));
 		if (left >= 0)

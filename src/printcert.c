@@ -62,18 +62,7 @@ printcert_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r
 	if (verify_run(&v, CERT_LIST_HEAD(list)->cert, list, NULL, NULL, nss) != 0)
 		report_fail(r, PHASE_VERIFY, r->verify.error, NSSTLS_EXIT_VERIFY,
 		    "the certificate does not verify");
-	if (o->save_chain != NULL || o->save_chain_verified != NULL ||
-	    o->showcerts) {
-		int err = 0;
-
-		if ((o->showcerts && out_text_pem_chain(stdout, r, false) != 0) ||
-		    (o->save_chain && out_save_pem(o->save_chain, r, false, &err) != 0) ||
-		    (o->save_chain_verified &&
-		    out_save_pem(o->save_chain_verified, r, true, &err) != 0))
-			if (r->exit_code == NSSTLS_EXIT_OK)
-				report_fail(r, PHASE_DONE, 0, NSSTLS_EXIT_IO,
-				    "cannot write the certificates: %s", strerror(err));
-	}
+	(void)out_write_chains(o, r);
 out:
 	if (list != NULL)
 		CERT_DestroyCertList(list);

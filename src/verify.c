@@ -83,6 +83,10 @@ record_built(struct verify_ctx *v, CERTCertificate *leaf, PRTime when,
 		if (anchor || l->cert.self_signed)
 			break;
 		issuer = CERT_FindCertIssuer(c, when, certUsageAnyCA);
+		/* CERT_FindCertIssuer skips issuers that are no CA; find such a
+		 * one by name, so the report can say what is wrong with it. */
+		if (issuer == NULL)
+			issuer = CERT_FindCertByName(CERT_GetDefaultCertDB(), &c->derIssuer);
 		if (issuer != NULL && r->n_built == MAX_CHAIN) {
 			CERT_DestroyCertificate(issuer);        /* a loop: stop */
 			break;
@@ -137,6 +141,15 @@ mark_revoked(struct report *r, int depth)
 	r->verify.chain_ok = false;
 }
 
+/* Usable evidence of a revocation in force at `when` (--attime can be
+ * before the revocation, or before the response was even made). */
+static bool
+ocsp_says_revoked(const struct ocsp_result *o, PRTime when)
+{
+	return o->status == OCSP_STATUS_REVOKED && o->signature_ok &&
+	    o->for_this_cert && o->problem == NULL && o->revoked_at <= when;
+}
+
 static void
 check_revocation(struct verify_ctx *v, CERTCertificate **certs, size_t n,
     const SECItem *staple, PRTime when, void *pwarg)
@@ -146,15 +159,13 @@ check_revocation(struct verify_ctx *v, CERTCertificate **certs, size_t n,
 
 	if (staple != NULL && staple->len > 0) {
 		ocsp_check(staple, certs[0], issuer, when, pwarg, &r->staple);
-		if (r->staple.status == OCSP_STATUS_REVOKED &&
-		    r->staple.signature_ok && r->staple.for_this_cert)
+		if (ocsp_says_revoked(&r->staple, when))
 			mark_revoked(r, 0);
 	}
 	if (v->opts->ocsp) {
 		ocsp_fetch(v->opts->ocsp_url, certs[0], issuer, when,
 		    v->opts->connect_timeout_ms, pwarg, &r->ocsp);
-		if (r->ocsp.status == OCSP_STATUS_REVOKED &&
-		    r->ocsp.signature_ok && r->ocsp.for_this_cert)
+		if (ocsp_says_revoked(&r->ocsp, when))
 			mark_revoked(r, 0);
 	}
 	if (v->opts->n_crl_files > 0)
@@ -163,7 +174,7 @@ check_revocation(struct verify_ctx *v, CERTCertificate **certs, size_t n,
 		struct crl_result *c = &r->crls[r->n_crls++];
 
 		(void)crl_check(v->opts->crl_files[i], certs, n, when, pwarg, c);
-		if (c->revoked_cert >= 0 && c->signature_ok)
+		if (c->revoked_cert >= 0 && c->signature_ok && c->problem == NULL)
 			mark_revoked(r, c->revoked_cert);
 	}
 }
@@ -253,7 +264,10 @@ verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
 	if (rv != SECSuccess && err == 0)
 		err = PR_GetError();
 	PORT_FreeArena(log.arena, PR_FALSE);
-	r->verify.chain_ok = rv == SECSuccess;
+	/* With a log, CERT_VerifyCertificate can return SECSuccess and still
+	 * have logged errors (seen: path length, disabled MD5 signatures, a
+	 * bad signature): any logged error fails the chain. */
+	r->verify.chain_ok = rv == SECSuccess && err == 0;
 	r->verify.error = err;
 
 	r->verify.name_checked = o->verify_name != NULL;
