@@ -16,12 +16,22 @@
 #include <string.h>
 
 #include "config.h"
+#include "echconfig.h"
+#include "exporter.h"
 #include "names.h"
+#include "proxy.h"
+#include "starttls.h"
 
 enum {
-	OPT_PORT = 1,
+	/* Above every character: -4 and -6 come back as '4' and '6'. */
+	OPT_PORT = 256,
 	OPT_CONNECT_TIMEOUT,
 	OPT_TIMEOUT,
+	OPT_STARTTLS,
+	OPT_STARTTLS_NAME,
+	OPT_XMPP_DOMAIN,
+	OPT_PROXY,
+	OPT_PROXY_USER,
 	OPT_TLS_MIN,
 	OPT_TLS_MAX,
 	OPT_TLS12,
@@ -41,6 +51,9 @@ enum {
 	OPT_PASS,
 	OPT_RENEGOTIATE,
 	OPT_KEY_UPDATE,
+	OPT_RECONNECT,
+	OPT_EARLY_DATA,
+	OPT_SESS_FILE,
 	OPT_VERBOSE,
 	OPT_CONNECT,
 	OPT_HELP,
@@ -57,6 +70,9 @@ enum {
 	OPT_PKCS12,
 	OPT_STATUS,
 	OPT_JSON,
+	OPT_TRACE,
+	OPT_TRACE_HEX,
+	OPT_KEYLOG,
 	OPT_CRIT_DAYS,
 	OPT_MIN_TLS,
 	OPT_EXPECT_ALPN,
@@ -64,6 +80,10 @@ enum {
 	OPT_TARGETS,
 	OPT_JOBS,
 	OPT_USAGE,
+	OPT_ECH,
+	OPT_EXPORT_KEYING,
+	OPT_KEYMAT_LABEL,
+	OPT_KEYMAT_LEN,
 };
 
 /* Values parsed in the loop are collected here before validation. */
@@ -77,6 +97,11 @@ struct raw {
 	bool reneg_value;       /* "--renegotiate=N" spelled with '=' */
 	bool key_update_value;  /* "--key-update=X" spelled with '=' */
 	bool json_value;        /* "--json=X" */
+	bool trace_value;       /* "--trace=X" */
+	bool reconnect_value;   /* "--reconnect=N" */
+	bool sess_file;         /* --sess-out / --sess-in given */
+	char *keymat_label;     /* -keymatexport LABEL (s_client) */
+	long keymat_len;        /* -keymatexportlen N; 0: not given */
 };
 
 static struct poptOption connection_table[] = {
@@ -88,6 +113,25 @@ static struct poptOption connection_table[] = {
 	  "resolve and TCP connect timeout (default 10 s; 2.5, 500ms)", "SECONDS" },
 	{ "timeout", '\0', POPT_ARG_STRING, NULL, OPT_TIMEOUT,
 	  "handshake timeout and idle read timeout (default 10 s)", "SECONDS" },
+	POPT_TABLEEND
+};
+
+static struct poptOption starttls_table[] = {
+	{ "starttls", '\0', POPT_ARG_STRING, NULL, OPT_STARTTLS,
+	  "speak PROTO in plain text first and upgrade to TLS: smtp, submission, "
+	  "lmtp, imap, pop3, ftp, xmpp, xmpp-server, ldap, postgres, mysql, nntp, "
+	  "sieve, irc; auto: by the port", "PROTO" },
+	{ "starttls-name", '\0', POPT_ARG_STRING, NULL, OPT_STARTTLS_NAME,
+	  "name to send in EHLO/LHLO (default " STARTTLS_DEFAULT_EHLO ")", "NAME" },
+	{ "xmpp-domain", '\0', POPT_ARG_STRING, NULL, OPT_XMPP_DOMAIN,
+	  "XMPP domain to open the stream to (default: the target host)", "DOMAIN" },
+	{ "proxy", '\0', POPT_ARG_STRING, NULL, OPT_PROXY,
+	  "tunnel through this HTTP proxy with CONNECT (default: https_proxy, "
+	  "all_proxy)", "HOST:PORT" },
+	{ "proxy-user", '\0', POPT_ARG_STRING, NULL, OPT_PROXY_USER,
+	  "credentials for the proxy (Basic)", "USER[:PASS]" },
+	{ "no-proxy-env", '\0', POPT_ARG_NONE, NULL, 0,
+	  "ignore https_proxy, all_proxy and no_proxy", NULL },
 	POPT_TABLEEND
 };
 
@@ -113,6 +157,13 @@ static struct poptOption tls_table[] = {
 	{ "no-sni", '\0', POPT_ARG_NONE, NULL, OPT_NO_SNI, "send no SNI", NULL },
 	{ "verify-name", '\0', POPT_ARG_STRING, NULL, OPT_VERIFY_NAME,
 	  "host name to verify the certificate against (default: the target)", "NAME" },
+	{ "ech", '\0', POPT_ARG_STRING, NULL, OPT_ECH,
+	  "Encrypted Client Hello: hide the server name with this base64 "
+	  "ECHConfigList, or with the one in the target's DNS HTTPS record "
+	  "(auto)", "LIST" },
+	{ "ech-grease", '\0', POPT_ARG_NONE, NULL, 0,
+	  "send a fake (GREASE) ECH extension, as browsers do without a "
+	  "configuration", NULL },
 	POPT_TABLEEND
 };
 
@@ -180,6 +231,21 @@ static struct poptOption session_table[] = {
 	  OPT_RENEGOTIATE, "renegotiate N times after the handshake (TLS 1.2; default 1)", "N" },
 	{ "key-update", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL,
 	  OPT_KEY_UPDATE, "send a TLS 1.3 KeyUpdate; =request asks for one back", "request" },
+	{ "export-keying-material", '\0', POPT_ARG_STRING, NULL, OPT_EXPORT_KEYING,
+	  "LABEL[:LEN[:CONTEXT]]: print LEN bytes (default 32) of keying "
+	  "material exported for LABEL (RFC 5705/8446); repeatable", "SPEC" },
+	{ "reconnect", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL,
+	  OPT_RECONNECT, "connect N more times (default 5), resuming the session; "
+	  "no data phase", "N" },
+	{ "early-data", '\0', POPT_ARG_STRING, NULL, OPT_EARLY_DATA,
+	  "send FILE as TLS 1.3 0-RTT data on the resumed connections (needs "
+	  "--reconnect)", "FILE" },
+	{ "sess-out", '\0', POPT_ARG_STRING, NULL, OPT_SESS_FILE,
+	  "not possible with NSS 3.87 (refused with the reason; use --reconnect)",
+	  "FILE" },
+	{ "sess-in", '\0', POPT_ARG_STRING, NULL, OPT_SESS_FILE,
+	  "not possible with NSS 3.87 (refused with the reason; use --reconnect)",
+	  "FILE" },
 	POPT_TABLEEND
 };
 
@@ -193,6 +259,12 @@ static struct poptOption output_table[] = {
 	{ "quiet", 'q', POPT_ARG_NONE, NULL, 0, "print no report, only errors", NULL },
 	{ "verbose", 'v', POPT_ARG_NONE, NULL, OPT_VERBOSE,
 	  "print more detail (repeat for more)", NULL },
+	{ "trace", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, OPT_TRACE,
+	  "print every TLS record sent and received on stderr (=hex adds a hex "
+	  "dump)", "hex" },
+	{ "keylog", '\0', POPT_ARG_STRING, NULL, OPT_KEYLOG,
+	  "append the TLS 1.3 secrets to FILE in the NSS key log format "
+	  "(SSLKEYLOGFILE), for Wireshark", "FILE" },
 	POPT_TABLEEND
 };
 
@@ -239,9 +311,22 @@ static struct poptOption help_table[] = {
 #define ALIAS (POPT_ARGFLAG_ONEDASH | POPT_ARGFLAG_DOC_HIDDEN)
 static struct poptOption alias_table[] = {
 	{ "connect", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_CONNECT, NULL, NULL },
+	{ "starttls", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_STARTTLS, NULL, NULL },
+	{ "name", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_STARTTLS_NAME, NULL, NULL },
+	{ "xmpphost", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_XMPP_DOMAIN, NULL, NULL },
+	{ "proxy", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_PROXY, NULL, NULL },
+	{ "proxy_user", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_PROXY_USER, NULL, NULL },
 	{ "cert", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_CERT, NULL, NULL },
 	{ "key", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_KEY, NULL, NULL },
 	{ "status", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_STATUS, NULL, NULL },
+	{ "keymatexport", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_KEYMAT_LABEL,
+	  NULL, NULL },
+	{ "keymatexportlen", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_KEYMAT_LEN,
+	  NULL, NULL },
+	{ "reconnect", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_RECONNECT, NULL, NULL },
+	{ "early_data", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_EARLY_DATA, NULL, NULL },
+	{ "sess_out", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SESS_FILE, NULL, NULL },
+	{ "sess_in", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SESS_FILE, NULL, NULL },
 	{ "CAfile", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_CA_FILE, NULL, NULL },
 	{ "tls1_2", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TLS12, NULL, NULL },
 	{ "tls1_3", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TLS13, NULL, NULL },
@@ -251,11 +336,15 @@ static struct poptOption alias_table[] = {
 	{ "showcerts", '\0', POPT_ARG_NONE | ALIAS, NULL, 0, NULL, NULL },
 	{ "brief", '\0', POPT_ARG_NONE | ALIAS, NULL, 0, NULL, NULL },
 	{ "quiet", '\0', POPT_ARG_NONE | ALIAS, NULL, 0, NULL, NULL },
+	{ "keylogfile", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_KEYLOG, NULL, NULL },
+	{ "msg", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TRACE, NULL, NULL },
+	{ "debug", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TRACE_HEX, NULL, NULL },
 	POPT_TABLEEND
 };
 
 static struct poptOption main_table[] = {
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, connection_table, 0, "Connection:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, starttls_table, 0, "STARTTLS and proxies:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, tls_table, 0, "TLS parameters:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, trust_table, 0, "Verification and trust:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, client_table, 0, "Client authentication:", NULL },
@@ -313,6 +402,8 @@ bind_flags(struct nsstls_opts *o)
 	bind_flag("check", &o->check);
 	bind_flag("unordered", &o->unordered);
 	bind_flag("require-ocsp-staple", &o->require_staple);
+	bind_flag("no-proxy-env", &o->no_proxy_env);
+	bind_flag("ech-grease", &o->ech_grease);
 }
 
 static void usage_error(const char *fmt, ...)
@@ -471,6 +562,76 @@ replace(char **field, char *value)
 	*field = value;
 }
 
+/* --ech LIST is decoded and checked here, so that a list that is not
+ * base64, is malformed or holds nothing NSS can use is a usage error. */
+static int
+parse_ech(const char *arg, struct nsstls_opts *o)
+{
+	struct echconfig *cfg = NULL;
+	char *err = NULL;
+	int n;
+
+	free(o->ech_config);
+	o->ech_config = NULL;
+	o->ech_auto = strcmp(arg, "auto") == 0;
+	if (o->ech_auto)
+		return 0;
+	o->ech_config = echconfig_b64_decode(arg, &o->ech_config_len);
+	if (o->ech_config == NULL) {
+		usage_error("--ech: '%s' is neither 'auto' nor base64 (an "
+		    "ECHConfigList, as in the ech parameter of a DNS HTTPS "
+		    "record)", arg);
+		return -1;
+	}
+	n = echconfig_parse(o->ech_config, o->ech_config_len, &cfg, &err);
+	if (n < 0) {
+		usage_error("--ech: not a valid ECHConfigList: %s", err);
+		free(err);
+		return -1;
+	}
+	if (echconfig_first_usable(cfg, (size_t)n) == NULL) {
+		usage_error("--ech: none of the %d configurations in the list can "
+		    "be used by NSS 3.87 (it needs version 0xfe0d, the X25519 KEM "
+		    "and HKDF-SHA256 with AES-128-GCM or ChaCha20-Poly1305)", n);
+		free(cfg);
+		return -1;
+	}
+	free(cfg);
+	return 0;
+}
+
+static int
+push_exporter(struct nsstls_opts *o, const struct exporter_req *q)
+{
+	if (o->n_exporters == EXPORTER_MAX) {
+		usage_error("--export-keying-material is given more than %d times",
+		    EXPORTER_MAX);
+		return -1;
+	}
+	o->exporters = xrealloc(o->exporters,
+	    (o->n_exporters + 1) * sizeof(*o->exporters));
+	o->exporters[o->n_exporters++] = *q;
+	return 0;
+}
+
+static int
+add_exporter(struct nsstls_opts *o, const char *arg)
+{
+	struct exporter_req q;
+	const char *err;
+
+	if (exporter_parse(arg, &q, &err) != 0) {
+		usage_error("--export-keying-material: '%s': %s (LABEL[:LEN[:CONTEXT]])",
+		    arg, err);
+		return -1;
+	}
+	if (push_exporter(o, &q) != 0) {
+		exporter_req_free(&q);
+		return -1;
+	}
+	return 0;
+}
+
 /* One option from the loop.  arg is popt's malloc'd copy, owned here. */
 static int
 handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
@@ -503,6 +664,47 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 			    "(seconds, e.g. 5, 2.5 or 500ms)", arg);
 			ret = -1;
 		}
+		break;
+	case OPT_STARTTLS:
+		o->starttls_auto = strcmp(arg, "auto") == 0;
+		o->starttls = o->starttls_auto ? NULL : starttls_find(arg);
+		if (!o->starttls_auto && o->starttls == NULL) {
+			fprintf(stderr, "nsstls: --starttls: unknown protocol '%s'; "
+			    "valid protocols (default port): ", arg);
+			starttls_print_names(stderr);
+			fputs(", or auto (by the port)\n", stderr);
+			ret = -1;
+		}
+		break;
+	case OPT_STARTTLS_NAME:
+		replace(&o->starttls_name, arg);
+		arg = NULL;
+		break;
+	case OPT_XMPP_DOMAIN:
+		replace(&o->xmpp_domain, arg);
+		arg = NULL;
+		break;
+	case OPT_PROXY: {
+		struct proxy_spec spec;
+		const char *err;
+
+		if (proxy_parse(arg, &spec, &err) != 0) {
+			usage_error("--proxy: '%s' is not HOST:PORT or "
+			    "http://HOST:PORT: %s", arg, err);
+			ret = -1;
+		}
+		proxy_spec_free(&spec);
+		replace(&o->proxy, arg);
+		arg = NULL;
+		break;
+	}
+	case OPT_PROXY_USER:
+		if (*arg == '\0' || *arg == ':') {
+			usage_error("--proxy-user: no user name in '%s'", arg);
+			ret = -1;
+		}
+		replace(&o->proxy_user, arg);
+		arg = NULL;
 		break;
 	case OPT_TLS_MIN:
 		ret = parse_version("--tls-min", arg, &o->tls_min);
@@ -696,6 +898,26 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		o->json = 1;
 		o->json_pretty = arg != NULL && strcmp(arg, "pretty") == 0;
 		break;
+	case OPT_TRACE:
+		if (arg != NULL && !r->trace_value) {
+			replace(&r->stolen, arg);       /* "--trace host" */
+			arg = NULL;
+		}
+		if (arg != NULL && strcmp(arg, "hex") != 0) {
+			usage_error("--trace: '%s' is not 'hex'", arg);
+			ret = -1;
+		}
+		o->trace = 1;
+		o->trace_hex |= arg != NULL;
+		break;
+	case OPT_TRACE_HEX:                     /* s_client -debug */
+		o->trace = 1;
+		o->trace_hex = 1;
+		break;
+	case OPT_KEYLOG:
+		replace(&o->keylog, arg);
+		arg = NULL;
+		break;
 	case OPT_CRIT_DAYS: {
 		char *end;
 		long n = strtol(arg, &end, 10);
@@ -737,10 +959,58 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		o->jobs = (int)n;
 		break;
 	}
+	case OPT_RECONNECT:
+		if (arg != NULL && !r->reconnect_value) {
+			replace(&r->stolen, arg);       /* "--reconnect host" */
+			arg = NULL;
+		}
+		if (arg == NULL) {
+			o->reconnect = 5;               /* s_client's count */
+		} else {
+			char *end;
+			long n = strtol(arg, &end, 10);
+
+			if (*arg == '\0' || *end != '\0' || n < 1 || n > 100) {
+				usage_error("--reconnect: '%s' is not a count from 1 to "
+				    "100", arg);
+				ret = -1;
+			}
+			o->reconnect = (int)n;
+		}
+		break;
+	case OPT_EARLY_DATA:
+		replace(&o->early_data, arg);
+		arg = NULL;
+		break;
+	case OPT_SESS_FILE:
+		r->sess_file = true;
+		break;
 	case OPT_STATUS:
 		/* s_client -status: stapling is always requested; the flag
 		 * is accepted for habit's sake. */
 		break;
+	case OPT_ECH:
+		ret = parse_ech(arg, o);
+		break;
+	case OPT_EXPORT_KEYING:
+		ret = add_exporter(o, arg);
+		break;
+	case OPT_KEYMAT_LABEL:
+		replace(&r->keymat_label, arg);
+		arg = NULL;
+		break;
+	case OPT_KEYMAT_LEN: {
+		char *end;
+		long n = strtol(arg, &end, 10);
+
+		if (*arg == '\0' || *end != '\0' || n < 1 || n > EXPORTER_MAX_LEN) {
+			usage_error("-keymatexportlen: '%s' is not a number of bytes "
+			    "from 1 to %d", arg, EXPORTER_MAX_LEN);
+			ret = -1;
+		}
+		r->keymat_len = n;
+		break;
+	}
 	}
 	free(arg);
 	return ret;
@@ -762,7 +1032,20 @@ set_target(struct nsstls_opts *o, const char *arg, const char **err)
 		fprintf(stderr, "nsstls: bad target '%s': %s\n", arg, *err);
 		return -1;
 	}
-	o->port = o->port_opt ? o->port_opt : o->target.port ? o->target.port : 443;
+	/* --starttls auto: the port names the protocol; otherwise, without
+	 * a port, the protocol names the port. */
+	if (o->starttls_auto) {
+		uint16_t port = o->port_opt ? o->port_opt : o->target.port;
+
+		o->starttls = starttls_by_port(port);
+		if (o->starttls == NULL) {
+			*err = port == 0 ? "--starttls auto needs a port" :
+			    "--starttls auto: no STARTTLS protocol has this port";
+			return -1;
+		}
+	}
+	o->port = o->port_opt ? o->port_opt : o->target.port ? o->target.port :
+	    o->starttls != NULL ? starttls_default_port(o->starttls) : 443;
 	/* SNI names a host, never an address (RFC 6066 §3). */
 	if (o->servername_opt != NULL)
 		o->servername = xstrdup(o->servername_opt);
@@ -856,6 +1139,30 @@ validate(struct nsstls_opts *o, struct raw *r)
 		    "and --brief (use --save-chain)%s", "");
 		return -1;
 	}
+	if (r->sess_file) {
+		/* Verified with NSS 3.87: a resumption token carries the secret
+		 * wrapped under a per-process slot key, so in another process
+		 * SSL_SetResumptionToken succeeds and a full handshake follows. */
+		usage_error("--sess-out/--sess-in cannot work with NSS 3.87: a "
+		    "saved session is bound to the process that made it (its secret "
+		    "is wrapped with a per-process key), so another run would "
+		    "silently do a full handshake. Use --reconnect[=N] to resume "
+		    "within one run%s", "");
+		return -1;
+	}
+	if (o->early_data != NULL && o->reconnect == 0) {
+		usage_error("--early-data is sent on a resumed connection: it needs "
+		    "--reconnect%s", "");
+		return -1;
+	}
+	if (o->early_data != NULL && o->tls_max < 0x0304) {
+		usage_error("--early-data (0-RTT) needs TLS 1.3%s", "");
+		return -1;
+	}
+	if (o->reconnect > 0 && (o->renegotiate > 0 || o->key_update != KEY_UPDATE_NONE)) {
+		usage_error("--reconnect excludes --renegotiate and --key-update%s", "");
+		return -1;
+	}
 	if (o->quiet && o->brief) {
 		usage_error("--quiet and --brief exclude each other%s", "");
 		return -1;
@@ -869,6 +1176,41 @@ validate(struct nsstls_opts *o, struct raw *r)
 		usage_error("--key-update needs TLS 1.3 (use --renegotiate for "
 		    "TLS 1.2)%s", "");
 		return -1;
+	}
+	if ((o->ech_config != NULL || o->ech_auto) && o->ech_grease) {
+		usage_error("--ech and --ech-grease exclude each other: GREASE is "
+		    "what a client sends when it has no ECH configuration%s", "");
+		return -1;
+	}
+	if ((o->ech_config != NULL || o->ech_auto || o->ech_grease) &&
+	    o->tls_max < 0x0304) {
+		usage_error("--ech and --ech-grease need TLS 1.3: Encrypted Client "
+		    "Hello is a TLS 1.3 extension%s", "");
+		return -1;
+	}
+	if ((o->ech_config != NULL || o->ech_auto) && o->no_sni) {
+		usage_error("--ech encrypts the server name: it cannot be combined "
+		    "with --no-sni%s", "");
+		return -1;
+	}
+	if (r->keymat_len != 0 && r->keymat_label == NULL) {
+		usage_error("-keymatexportlen needs -keymatexport LABEL%s", "");
+		return -1;
+	}
+	if (r->keymat_label != NULL) {
+		/* s_client's default length is 20 bytes, and it has no
+		 * context. */
+		struct exporter_req q = { xstrdup(r->keymat_label),
+		    r->keymat_len ? (unsigned)r->keymat_len : 20, NULL, 0 };
+
+		if (q.label[0] == '\0' || push_exporter(o, &q) != 0) {
+			if (q.label[0] == '\0')
+				usage_error("-keymatexport: the label is empty%s", "");
+			exporter_req_free(&q);
+			return -1;
+		}
+		free(r->keymat_label);
+		r->keymat_label = NULL;
 	}
 	if (o->renegotiate > 0 && o->key_update != KEY_UPDATE_NONE) {
 		usage_error("--renegotiate and --key-update exclude each other: a "
@@ -902,6 +1244,31 @@ validate(struct nsstls_opts *o, struct raw *r)
 	}
 	if (o->cert_chain != NULL && o->cert == NULL && o->pkcs12 == NULL) {
 		usage_error("--cert-chain needs --cert or --pkcs12%s", "");
+		return -1;
+	}
+	if (o->keylog != NULL && o->keylog[0] == '\0') {
+		usage_error("--keylog needs a file name%s", "");
+		return -1;
+	}
+	if (o->starttls_name != NULL && !o->starttls_auto &&
+	    (o->starttls == NULL || !starttls_uses_ehlo(o->starttls))) {
+		usage_error("--starttls-name is the EHLO/LHLO name of --starttls "
+		    "smtp, submission or lmtp%s", "");
+		return -1;
+	}
+	if (o->xmpp_domain != NULL && !o->starttls_auto &&
+	    (o->starttls == NULL || !starttls_uses_domain(o->starttls))) {
+		usage_error("--xmpp-domain needs --starttls xmpp or xmpp-server%s", "");
+		return -1;
+	}
+	if (o->proxy_user != NULL && o->proxy == NULL && o->no_proxy_env) {
+		usage_error("--proxy-user needs a proxy: --proxy, or https_proxy or "
+		    "all_proxy without --no-proxy-env%s", "");
+		return -1;
+	}
+	if (o->print_cert != NULL && (o->trace || o->keylog != NULL)) {
+		usage_error("--trace and --keylog watch a connection: --print-cert "
+		    "makes none%s", "");
 		return -1;
 	}
 	if (o->print_cert != NULL) {
@@ -943,6 +1310,18 @@ validate(struct nsstls_opts *o, struct raw *r)
 			    o->targets[i], err);
 			return -1;
 		}
+		if (o->starttls_auto && starttls_by_port(o->port_opt ? o->port_opt :
+		    t.port) == NULL) {
+			if (o->port_opt == 0 && t.port == 0)
+				usage_error("--starttls auto needs a port: '%s' has none "
+				    "(HOST:PORT or --port)", o->targets[i]);
+			else
+				usage_error("--starttls auto: no STARTTLS protocol has "
+				    "port %u (name one with --starttls PROTO)",
+				    o->port_opt ? o->port_opt : t.port);
+			util_target_free(&t);
+			return -1;
+		}
 		util_target_free(&t);
 	}
 	o->multi = o->n_targets > 1 || o->targets_file != NULL;
@@ -956,7 +1335,14 @@ validate(struct nsstls_opts *o, struct raw *r)
 	}
 	if (o->multi)
 		return 0;
-	return set_target(o, o->targets[0], &err) == 0 ? 0 : -1;
+	if (set_target(o, o->targets[0], &err) != 0)
+		return -1;
+	if ((o->ech_config != NULL || o->ech_auto) && o->servername == NULL) {
+		usage_error("--ech encrypts the server name, and the target %s is "
+		    "an address with none: give --servername NAME", o->target.host);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -991,6 +1377,10 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 			r.key_update_value = true;
 		if (strncmp(argv[i], "--json=", 7) == 0)
 			r.json_value = true;
+		if (strncmp(argv[i], "--trace=", 8) == 0)
+			r.trace_value = true;
+		if (strncmp(argv[i], "--reconnect=", 12) == 0)
+			r.reconnect_value = true;
 	}
 	ctx = poptGetContext("nsstls", argc, argv, main_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]");
@@ -1024,6 +1414,7 @@ out:
 	free(r.trust);
 	free(r.connect);
 	free(r.stolen);
+	free(r.keymat_label);
 	poptFreeContext(ctx);
 	return result;
 }
@@ -1034,6 +1425,10 @@ cli_free(struct nsstls_opts *o)
 	if (o == NULL)
 		return;
 	util_target_free(&o->target);
+	free(o->starttls_name);
+	free(o->xmpp_domain);
+	free(o->proxy);
+	free(o->proxy_user);
 	free(o->ciphers);
 	free(o->groups);
 	free(o->sigalgs);
@@ -1058,5 +1453,11 @@ cli_free(struct nsstls_opts *o)
 	free(o->cert_chain);
 	free(o->pkcs12);
 	free(o->expect_alpn);
+	free(o->keylog);
+	free(o->early_data);
+	free(o->ech_config);
+	for (size_t i = 0; i < o->n_exporters; i++)
+		exporter_req_free(&o->exporters[i]);
+	free(o->exporters);
 	memset(o, 0, sizeof(*o));
 }

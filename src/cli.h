@@ -20,14 +20,34 @@ enum key_update_mode {
 	KEY_UPDATE_REQUEST,   /* --key-update=request: ask the peer for one too */
 };
 
+/* One --export-keying-material LABEL[:LEN[:CONTEXT]] (exporter.c). */
+struct exporter_req {
+	char *label;
+	unsigned len;
+	char *context;        /* NULL: no context ("" is an empty one) */
+	size_t context_len;
+};
+
+struct starttls_proto;          /* starttls.h */
+
 /* Flags are int because popt stores POPT_ARG_NONE/VAL through int *. */
 struct nsstls_opts {
 	/* Connection */
 	struct target target;
-	uint16_t port;                  /* resolved: --port, HOST:PORT or 443 */
+	uint16_t port;                  /* resolved: --port, HOST:PORT, else the
+	                                 * STARTTLS protocol's or 443 */
 	int ipv4_only, ipv6_only;
 	long connect_timeout_ms;
 	long timeout_ms;                /* handshake and idle read */
+
+	/* STARTTLS and proxies */
+	const struct starttls_proto *starttls;  /* NULL: TLS from the start */
+	int starttls_auto;              /* --starttls auto: by the port */
+	char *starttls_name;            /* --starttls-name (EHLO/LHLO) */
+	char *xmpp_domain;              /* --xmpp-domain */
+	char *proxy;                    /* --proxy as given */
+	char *proxy_user;               /* --proxy-user USER[:PASS] */
+	int no_proxy_env;
 
 	/* TLS parameters */
 	uint16_t tls_min, tls_max;
@@ -45,6 +65,10 @@ struct nsstls_opts {
 	char *verify_name_opt;          /* --verify-name as given */
 	int no_sni;
 	uint16_t port_opt;              /* --port as given, 0: none */
+	unsigned char *ech_config;      /* --ech LIST, decoded; NULL: none */
+	size_t ech_config_len;
+	int ech_auto;                   /* --ech auto: from the DNS HTTPS record */
+	int ech_grease;
 
 	/* Verification and trust */
 	char **ca_files;                /* NULL-terminated */
@@ -77,7 +101,11 @@ struct nsstls_opts {
 	int no_data;
 	int crlf;
 	int renegotiate;                /* number of renegotiations */
+	int reconnect;                  /* --reconnect: connections after the first */
+	char *early_data;               /* --early-data FILE (0-RTT) */
 	enum key_update_mode key_update;
+	struct exporter_req *exporters; /* --export-keying-material */
+	size_t n_exporters;
 
 	/* Output */
 	int json;                       /* one JSON document on stdout */
@@ -86,6 +114,9 @@ struct nsstls_opts {
 	int brief;
 	int quiet;
 	int verbose;
+	int trace;                      /* --trace: each TLS record on stderr */
+	int trace_hex;                  /* --trace=hex: with a hex dump */
+	char *keylog;                   /* --keylog FILE */
 
 	/* --check (monitoring) */
 	int check;

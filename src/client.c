@@ -7,9 +7,14 @@
 #include <string.h>
 
 #include "conn.h"
+#include "ech.h"
+#include "exporter.h"
 #include "io.h"
 #include "out.h"
+#include "session.h"
 #include "out_text.h"
+#include "proxy.h"
+#include "starttls.h"
 #include "tls.h"
 #include "verify.h"
 
@@ -18,6 +23,9 @@ post_handshake(struct tls_ctx *t)
 {
 	const struct nsstls_opts *o = t->opts;
 
+	/* Exported from the first handshake: a renegotiation changes them. */
+	if (exporter_run(t->fd, o, t->report) != 0)
+		return -1;
 	for (int i = 0; i < o->renegotiate; i++)
 		if (tls_renegotiate(t) != 0)
 			return -1;
@@ -27,31 +35,80 @@ post_handshake(struct tls_ctx *t)
 	return 0;
 }
 
+void
+client_ctx_init(struct tls_ctx *t, const struct nsstls_opts *o,
+    struct nss_ctx *nss, struct report *r)
+{
+	memset(t, 0, sizeof(*t));
+	t->opts = o;
+	t->report = r;
+	t->nss = nss;
+	t->client_auth.cred = nss->cred;
+	t->client_auth.report = r;
+	t->model = nss->model;
+}
+
+/* The plain socket TLS starts on: TCP to the target, directly or through
+ * a tunnel of the proxy, then the STARTTLS dialogue when asked for.
+ * Returns NULL after report_fail(). */
+static PRFileDesc *
+reach(const struct nsstls_opts *o, struct report *r)
+{
+	struct proxy_spec proxy;
+	PRFileDesc *tcp = NULL;
+
+	if (proxy_select(o, r, &proxy) != 0)
+		goto out;
+	tcp = r->proxy.used ? proxy_open(o, &proxy, r) :
+	    conn_open(o, o->target.host, o->port, r);
+	if (tcp != NULL && o->starttls != NULL &&
+	    starttls_negotiate(o, tcp, r) != 0) {
+		PR_Close(tcp);
+		tcp = NULL;
+	}
+out:
+	proxy_spec_free(&proxy);
+	return tcp;
+}
+
+int
+client_open(struct tls_ctx *t, struct verify_ctx *v)
+{
+	const struct nsstls_opts *o = t->opts;
+	PRFileDesc *tcp = reach(o, t->report);
+
+	if (tcp == NULL)
+		return -1;
+	return tls_import(t, tcp, v);
+}
+
 int
 client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
     FILE *out, FILE *err)
 {
 	struct verify_ctx v = { o, nss, r };
-	struct tls_ctx t = { 0 };
-	PRFileDesc *tcp;
+	struct tls_ctx t;
 	bool reported = false;   /* the text report is out */
+	unsigned char *early = NULL;
+	size_t early_len = 0;
 
-	t.opts = o;
-	t.report = r;
-	t.nss = nss;
 	r->servername = o->servername;
 	r->verify_name = o->verify_name;
-
-	t.client_auth.cred = nss->cred;
-	t.client_auth.report = r;
-	t.model = nss->model;
-	tcp = conn_open(o, o->target.host, o->port, r);
-	if (tcp == NULL)
+	client_ctx_init(&t, o, nss, r);
+	t.trace_out = err;      /* multi.c gives each target its own stream */
+	r->keylog.file = o->keylog;
+	if (session_load_early_data(o, r, &early, &early_len) != 0)
 		goto out;
-	if (tls_import(&t, tcp, &v) != 0 || tls_handshake(&t) != 0 ||
+	/* --ech auto asks DNS before anything connects. */
+	if (ech_prepare(o, r) != 0)
+		goto out;
+	if (client_open(&t, &v) != 0 || tls_handshake(&t) != 0 ||
 	    tls_await_client_verdict(&t) != 0)
 		goto out;
 	if (post_handshake(&t) != 0)
+		goto out;
+	/* --reconnect: the same server again, resuming (no data phase). */
+	if (o->reconnect > 0 && session_reconnect(&t, &v, early, early_len) != 0)
 		goto out;
 
 	if (!o->json && !o->check) {
@@ -62,7 +119,7 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 		goto out;
 	/* --json and --check report on the connection, and a multi-target
 	 * run has no stdin to give each: no data phase. */
-	if (o->no_data || o->json || o->check || o->multi) {
+	if (o->no_data || o->json || o->check || o->multi || o->reconnect > 0) {
 		r->phase = PHASE_DONE;
 		goto out;
 	}
@@ -73,5 +130,6 @@ out:
 	if (r->exit_code != NSSTLS_EXIT_OK && r->n_sent > 0)
 		(void)out_write_chains(o, r);
 	tls_close(&t);
+	free(early);
 	return out_finish(r, o, reported, out, err);
 }

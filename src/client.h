@@ -12,6 +12,18 @@
 #include "nssinit.h"
 #include "report.h"
 
+struct tls_ctx;
+struct verify_ctx;
+
+/* A connection's state, empty, for target o->target and report r. */
+void client_ctx_init(struct tls_ctx *t, const struct nsstls_opts *o,
+    struct nss_ctx *nss, struct report *r);
+
+/* Reach the server and put TLS on the connection, ready for the
+ * handshake: the first connection and every --reconnect.  Returns 0, or
+ * -1 after report_fail(). */
+int client_open(struct tls_ctx *t, struct verify_ctx *v);
+
 /* Returns the process exit status (the check code with --check). */
 int client_run(const struct nsstls_opts *o, struct nss_ctx *nss,
     struct report *r, FILE *out, FILE *err);

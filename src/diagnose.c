@@ -38,9 +38,12 @@ name_findings(struct report *r, const struct nsstls_opts *o)
 		    i ? ", " : "", r->built[0].cert.sans[i]);
 	report_add_finding(r, SEV_ERROR, "name-mismatch", 0, r->built[0].sent_index,
 	    "the certificate is not valid for \"%s\"; it names %s%s%s%s",
-	    o->verify_name, names[0] ? names : "no DNS or IP names (subject only: ",
+	    r->verify_name, names[0] ? names : "no DNS or IP names (subject only: ",
 	    names[0] ? "" : r->built[0].cert.subject, names[0] ? "" : ")",
-	    o->servername != NULL && strcmp(o->servername, o->verify_name) != 0 ?
+	    /* r->verify_name: the ECH public name when ECH was rejected,
+	     * which was the SNI of the hello the server answered. */
+	    o->servername != NULL && !r->ech.public_name_verified &&
+	    strcmp(o->servername, r->verify_name) != 0 ?
 	    " (the SNI sent was a different name)" : "");
 }
 

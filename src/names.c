@@ -318,6 +318,7 @@ names_alert_str(unsigned desc)
 	case 115: return "unknown_psk_identity";
 	case 116: return "certificate_required";
 	case 120: return "no_application_protocol";
+	case 121: return "ech_required";
 	default:
 		snprintf(buf, sizeof(buf), "alert-%u", desc);
 		return buf;

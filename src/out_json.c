@@ -292,30 +292,58 @@ jfindings(const struct report *r)
 }
 
 static json_t *
+jhandshake(const struct handshake_info *h)
+{
+	char id[8];
+
+	snprintf(id, sizeof(id), "0x%04x", h->suite);
+	return json_pack("{s:s, s:o, s:s, s:s, s:i, s:b, s:o, s:s, s:o, s:b, s:o, s:b, s:b, s:b, s:I}",
+	    "protocol", names_version_str(h->version),
+	    "cipher_suite", jstr(h->suite_name),
+	    "cipher_suite_id", id,
+	    "group", names_group_str(h->group),
+	    "key_exchange_bits", h->kea_bits,
+	    "hello_retry_request", h->hrr,
+	    "first_group", h->hrr ? json_string(names_group_str(h->first_group)) :
+		json_null(),
+	    "signature_scheme", names_sigalg_str(h->sig_scheme),
+	    "alpn", h->alpn[0] ? jstr(h->alpn) : json_null(),
+	    "resumed", h->resumed,
+	    "resumed_by", h->resumed_by ? json_string(h->resumed_by) : json_null(),
+	    "early_data_accepted", h->early_data_accepted,
+	    "extended_master_secret", h->ems,
+	    "forward_secrecy", h->forward_secret,
+	    "duration_us", (json_int_t)h->duration_us);
+}
+
+static json_t *
 jhandshakes(const struct report *r)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < r->n_handshakes; i++) {
-		const struct handshake_info *h = &r->handshakes[i];
-		char id[8];
+	for (size_t i = 0; i < r->n_handshakes; i++)
+		json_array_append_new(a, jhandshake(&r->handshakes[i]));
+	return a;
+}
 
-		snprintf(id, sizeof(id), "0x%04x", h->suite);
-		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:s, s:i, s:b, s:o, s:s, s:o, s:b, s:b, s:b, s:I}",
-		    "protocol", names_version_str(h->version),
-		    "cipher_suite", jstr(h->suite_name),
-		    "cipher_suite_id", id,
-		    "group", names_group_str(h->group),
-		    "key_exchange_bits", h->kea_bits,
-		    "hello_retry_request", h->hrr,
-		    "first_group", h->hrr ? json_string(names_group_str(h->first_group)) :
+static json_t *
+jreconnects(const struct report *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n_reconnects; i++) {
+		const struct reconnect_info *c = &r->reconnects[i];
+
+		json_array_append_new(a, json_pack("{s:o, s:I, s:b, s:o, s:o, s:I, s:o, s:o}",
+		    "address", c->attempt.addr[0] ? json_string(c->attempt.addr) :
 			json_null(),
-		    "signature_scheme", names_sigalg_str(h->sig_scheme),
-		    "alpn", h->alpn[0] ? jstr(h->alpn) : json_null(),
-		    "resumed", h->resumed,
-		    "extended_master_secret", h->ems,
-		    "forward_secrecy", h->forward_secret,
-		    "duration_us", (json_int_t)h->duration_us));
+		    "connect_us", (json_int_t)c->attempt.connect_us,
+		    "ok", c->ok,
+		    "handshake", c->ok ? jhandshake(&c->hs) : json_null(),
+		    "saved_us", jint_or_null(c->saved_us, c->ok),
+		    "early_data_sent", (json_int_t)c->early_data_sent,
+		    "error", jerror(c->error),
+		    "problem", jstr(c->problem)));
 	}
 	return a;
 }
@@ -357,6 +385,44 @@ jclient_auth(const struct report *r)
 }
 
 static json_t *
+jech(const struct report *r)
+{
+	const struct ech_info *e = &r->ech;
+	bool config = e->mode == ECH_CONFIG;
+
+	if (e->mode == ECH_OFF)
+		return json_null();
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:o}",
+	    "mode", config ? "config" : "grease",
+	    "source", e->source ? json_string(e->source) : json_null(),
+	    "dns_name", jstr(e->dns_name),
+	    "config_list", jstr(e->config_list_b64),
+	    "config_id", jint_or_null(e->config_id, config && e->public_name),
+	    "public_name", jstr(e->public_name),
+	    "inner_name", jstr(e->inner_name),
+	    "status", !config ? "grease" : e->accepted ? "accepted" :
+		e->rejected ? "rejected" : r->connected_index >= 0 ? "offered" :
+		"not_offered",
+	    "accepted", e->accepted,
+	    "public_name_verified", e->public_name_verified,
+	    "retry_configs", jstr(e->retry_configs));
+}
+
+static json_t *
+jkeying(const struct report *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n_keying; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o, s:i, s:s}",
+		    "label", jstr(r->keying[i].label),
+		    "context", jstr(r->keying[i].context),
+		    "length", (int)r->keying[i].length,
+		    "value", r->keying[i].hex));
+	return a;
+}
+
+static json_t *
 jalerts(const struct report *r)
 {
 	json_t *a = json_array();
@@ -370,17 +436,78 @@ jalerts(const struct report *r)
 }
 
 static json_t *
+jtranscript(const struct transcript *t)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < t->n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:o}",
+		    "from", t->lines[i].from_server ? "server" : "client",
+		    "text", jstr(t->lines[i].text)));
+	return a;
+}
+
+static json_t *
+jproxy(const struct report *r)
+{
+	const struct proxy_info *p = &r->proxy;
+
+	if (p->host == NULL)
+		return json_null();
+	return json_pack("{s:b, s:o, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:b}",
+	    "used", p->used, "host", jstr(p->host), "port", (int)p->port,
+	    "source", p->source, "user", jstr(p->user),
+	    "no_proxy_match", jstr(p->no_proxy_match),
+	    "status_line", jstr(p->status_line),
+	    "status_code", jint_or_null(p->status, p->status > 0),
+	    "transcript", jtranscript(&p->transcript),
+	    "transcript_truncated", p->transcript.truncated);
+}
+
+static json_t *
+jstarttls(const struct report *r)
+{
+	const struct starttls_info *s = &r->starttls;
+
+	if (s->protocol == NULL)
+		return json_null();
+	return json_pack("{s:s, s:s, s:o, s:o, s:b, s:o, s:b}",
+	    "protocol", s->protocol, "chosen_by", s->by_port ? "port" : "option",
+	    "name", jstr(s->name), "name_field", jstr(s->name_field),
+	    "ok", s->ok, "transcript", jtranscript(&s->transcript),
+	    "transcript_truncated", s->transcript.truncated);
+}
+
+static json_t *
 jtimings(const struct report *r)
 {
 	bool connected = r->connected_index >= 0;
 
-	return json_pack("{s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "resolve_us", jint_or_null(r->resolve_us, r->n_attempts > 0 || connected),
 	    "connect_us", connected ?
 		json_integer(r->attempts[r->connected_index].connect_us) : json_null(),
+	    "proxy_us", jint_or_null(r->proxy.duration_us, r->proxy.used &&
+		connected),
+	    "starttls_us", jint_or_null(r->starttls.duration_us,
+		r->starttls.protocol != NULL),
 	    "handshake_us", r->n_handshakes > 0 ?
 		json_integer(r->handshakes[0].duration_us) : json_null(),
 	    "first_byte_us", jint_or_null(r->first_byte_us, r->first_byte_us > 0));
+}
+
+/* Bytes and records per direction under TLS (trace.c); null when no TLS
+ * connection was made. */
+static json_t *
+jwire(const struct report *r)
+{
+	if (!r->wire_seen)
+		return json_null();
+	return json_pack("{s:{s:I, s:I}, s:{s:I, s:I}}",
+	    "sent", "bytes", (json_int_t)r->wire_sent.bytes,
+	    "records", (json_int_t)r->wire_sent.records,
+	    "received", "bytes", (json_int_t)r->wire_received.bytes,
+	    "records", (json_int_t)r->wire_received.records);
 }
 
 int
@@ -403,6 +530,8 @@ out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	json_object_set_new(doc, "addresses", jaddresses(r));
 	json_object_set_new(doc, "connected_address", r->connected_index >= 0 ?
 	    json_string(r->attempts[r->connected_index].addr) : json_null());
+	json_object_set_new(doc, "proxy", jproxy(r));
+	json_object_set_new(doc, "starttls", jstarttls(r));
 	json_object_set_new(doc, "timings", jtimings(r));
 	json_object_set_new(doc, "trust_sources", jtrust(r));
 	json_object_set_new(doc, "certificates", jchains(r));
@@ -411,10 +540,18 @@ out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	json_object_set_new(doc, "revocation", jrevocation(r));
 	json_object_set_new(doc, "scts", jscts(r));
 	json_object_set_new(doc, "handshakes", jhandshakes(r));
+	json_object_set_new(doc, "reconnects", jreconnects(r));
 	json_object_set_new(doc, "client_auth", jclient_auth(r));
 	json_object_set_new(doc, "key_update", json_pack("{s:b, s:b, s:b}",
 	    "sent", r->key_update_sent, "requested", r->key_update_requested,
 	    "peer_updated", r->peer_key_update_seen));
+	json_object_set_new(doc, "ech", jech(r));
+	json_object_set_new(doc, "keying_material", jkeying(r));
+	json_object_set_new(doc, "wire", jwire(r));
+	json_object_set_new(doc, "keylog", r->keylog.file == NULL ? json_null() :
+	    json_pack("{s:o, s:I, s:o}", "file", jstr(r->keylog.file),
+	    "lines", (json_int_t)r->keylog.lines,
+	    "note", r->keylog.note[0] ? jstr(r->keylog.note) : json_null()));
 	json_object_set_new(doc, "alerts", jalerts(r));
 	json_object_set_new(doc, "outcome", json_pack("{s:b, s:s, s:i, s:o, s:o}",
 	    "ok", r->exit_code == NSSTLS_EXIT_OK,

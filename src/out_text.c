@@ -90,6 +90,58 @@ print_cert(FILE *f, const struct cert_info *c, int verbose, PRTime when)
 }
 
 static void
+print_transcript(FILE *f, const struct transcript *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		fprintf(f, "    %s %s\n", t->lines[i].from_server ? "S:" : "C:",
+		    t->lines[i].text);
+	if (t->truncated)
+		fputs("    (later lines were not kept)\n", f);
+}
+
+/* The proxy and the STARTTLS dialogue; their transcripts with -v, and
+ * always when that is where the run failed. */
+static void
+print_plaintext(FILE *f, const struct report *r, const struct nsstls_opts *o,
+    bool failures_only)
+{
+	const struct proxy_info *p = &r->proxy;
+	const struct starttls_info *s = &r->starttls;
+	bool failed = r->exit_code != NSSTLS_EXIT_OK;
+	bool proxy_failed = failed && r->phase == PHASE_PROXY;
+	bool starttls_failed = failed && r->phase == PHASE_STARTTLS;
+
+	if (p->host != NULL && !p->used && !failures_only)
+		fprintf(f, "  Proxy            none: no_proxy entry \"%s\" names the "
+		    "target (%s gave %s port %u)\n", p->no_proxy_match, p->source,
+		    p->host, p->port);
+	if (p->used && (!failures_only || proxy_failed)) {
+		fprintf(f, "  Proxy            %s port %u (from %s)%s%s\n", p->host,
+		    p->port, p->source, p->user ? ", user " : "",
+		    p->user ? p->user : "");
+		if (p->status_line != NULL)
+			fprintf(f, "  Tunnel           %s (%.1f ms)\n", p->status_line,
+			    ms(p->duration_us));
+		if (o->verbose > 0 || proxy_failed)
+			print_transcript(f, &p->transcript);
+	}
+	if (s->protocol != NULL && (!failures_only || starttls_failed)) {
+		fprintf(f, "  STARTTLS         %s", s->protocol);
+		if (s->by_port)
+			fprintf(f, " (by port %u)", r->port);
+		if (s->name != NULL)
+			fprintf(f, ", %s %s", s->name_field, s->name);
+		if (s->ok)
+			fprintf(f, ": the server is ready for TLS (%.1f ms)\n",
+			    ms(s->duration_us));
+		else
+			fprintf(f, ": FAILED after %.1f ms\n", ms(s->duration_us));
+		if (o->verbose > 0 || starttls_failed)
+			print_transcript(f, &s->transcript);
+	}
+}
+
+static void
 print_reach(FILE *f, const struct report *r, const struct nsstls_opts *o)
 {
 	/* A single failed address is said by the error line already. */
@@ -107,12 +159,17 @@ print_reach(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	if (r->connected_index >= 0) {
 		const struct addr_attempt *a = &r->attempts[r->connected_index];
 
-		fprintf(f, "Connected to %s (%s) port %u in %.1f ms", r->host,
-		    a->addr, r->port, ms(a->connect_us));
+		/* Through a proxy, the addresses tried are the proxy's. */
+		fprintf(f, "Connected to %s%s (%s) port %u in %.1f ms",
+		    r->proxy.used ? "proxy " : "",
+		    r->proxy.used ? r->proxy.host : r->host, a->addr,
+		    r->proxy.used ? r->proxy.port : r->port, ms(a->connect_us));
 		if (o->verbose > 0)
 			fprintf(f, " (resolved in %.1f ms)", ms(r->resolve_us));
 		fputc('\n', f);
 	}
+	if (r->connected_index >= 0 || o->verbose > 0)
+		print_plaintext(f, r, o, false);
 	if (r->connected_index >= 0 || o->verbose > 0) {
 		fprintf(f, "  SNI              %s\n",
 		    r->servername ? r->servername : "(none)");
@@ -488,7 +545,11 @@ print_handshake(FILE *f, const struct handshake_info *h, size_t index)
 	fputc('\n', f);
 	fprintf(f, "  Signature              %s\n", names_sigalg_str(h->sig_scheme));
 	fprintf(f, "  ALPN                   %s\n", h->alpn[0] ? h->alpn : "none");
-	fprintf(f, "  Resumed                %s\n", h->resumed ? "yes" : "no");
+	if (h->resumed)
+		fprintf(f, "  Resumed                yes, by %s\n", h->resumed_by ?
+		    h->resumed_by : "?");
+	else
+		fputs("  Resumed                no\n", f);
 	fprintf(f, "  Extended master secret %s\n", h->ems ? "yes" : "no");
 }
 
@@ -499,6 +560,43 @@ print_alerts(FILE *f, const struct report *r)
 		fprintf(f, "Alert %s: %s %s\n", r->alerts[i].sent ? "sent" : "received",
 		    r->alerts[i].level == 2 ? "fatal" : "warning",
 		    names_alert_str(r->alerts[i].desc));
+}
+
+static void
+print_reconnects(FILE *f, const struct report *r)
+{
+	if (r->n_reconnects == 0)
+		return;
+	fprintf(f, "Reconnections (%zu)%s:\n", r->n_reconnects, r->tickets_awaited ?
+	    " after waiting for the TLS 1.3 session tickets" : "");
+	for (size_t i = 0; i < r->n_reconnects; i++) {
+		const struct reconnect_info *c = &r->reconnects[i];
+		const struct handshake_info *h = &c->hs;
+
+		if (!c->ok) {
+			fprintf(f, "  [%zu] failed: %s", i + 1, c->problem);
+			if (c->error != 0)
+				fprintf(f, " (%s)", err_name(c->error));
+			fputc('\n', f);
+			continue;
+		}
+		fprintf(f, "  [%zu] %s, %s, %s in %.1f ms", i + 1,
+		    h->resumed ? "resumed" : "NOT resumed (full handshake)",
+		    names_version_str(h->version), h->suite_name ? h->suite_name : "?",
+		    ms(h->duration_us));
+		if (h->resumed)
+			fprintf(f, " by %s, %.1f ms %s than the first", h->resumed_by,
+			    ms(c->saved_us >= 0 ? c->saved_us : -c->saved_us),
+			    c->saved_us >= 0 ? "faster" : "slower");
+		fputc('\n', f);
+		if (c->early_data_sent > 0)
+			fprintf(f, "      0-RTT        %zu bytes sent as early data, %s\n",
+			    c->early_data_sent, h->early_data_accepted ? "accepted" :
+			    "REJECTED by the server (not sent again)");
+		else if (c->early_data_wanted)
+			fputs("      0-RTT        not sent: NSS was not offered early data "
+			    "for this session (not resumed, or the ticket allows none)\n", f);
+	}
 }
 
 /* Post-handshake actions; brief mode gets one line per renegotiation. */
@@ -515,15 +613,69 @@ print_actions(FILE *f, const struct report *r, bool brief)
 		    " (the server was asked to update its keys too)" : "");
 }
 
+/* Encrypted Client Hello: what was offered and what the server did. */
+static void
+print_ech(FILE *f, const struct report *r)
+{
+	const struct ech_info *e = &r->ech;
+	const char *state;
+
+	if (e->mode == ECH_OFF || r->connected_index < 0)
+		return;
+	if (e->mode == ECH_GREASE) {
+		fputs("ECH: GREASE sent (a placeholder extension: no configuration, "
+		    "the server name is not hidden)\n", f);
+		return;
+	}
+	state = e->accepted ? "accepted" : e->rejected ? "REJECTED" : "offered";
+	fprintf(f, "ECH: %s (outer name %s, inner name %s)\n", state,
+	    e->public_name ? e->public_name : "?",
+	    e->inner_name ? e->inner_name : "?");
+	if (e->dns_name != NULL)
+		fprintf(f, "  Configuration    from the DNS HTTPS record of %s\n",
+		    e->dns_name);
+	if (e->rejected)
+		fprintf(f, "  Server saw       only the outer name %s; the inner "
+		    "ClientHello was not decrypted\n", e->public_name);
+	if (e->public_name_verified)
+		fprintf(f, "  Certificate      checked against the public name %s\n",
+		    e->public_name);
+	if (e->retry_configs != NULL)
+		fprintf(f, "  Retry configs    %s\n", e->retry_configs);
+}
+
+/* --export-keying-material, one line each. */
+static void
+print_keying(FILE *f, const struct report *r)
+{
+	for (size_t i = 0; i < r->n_keying; i++) {
+		const struct keying_material *k = &r->keying[i];
+
+		fprintf(f, "Keying material \"%s\" (%u bytes, ", k->label, k->length);
+		if (k->context == NULL)
+			fputs("no context", f);
+		else if (k->context[0] == '\0')
+			fputs("empty context", f);
+		else
+			fprintf(f, "context \"%s\"", k->context);
+		fprintf(f, "): %s\n", k->hex);
+	}
+}
+
 static void
 print_brief(FILE *f, const struct report *r)
 {
 	if (r->connected_index >= 0 && r->n_handshakes > 0) {
 		const struct handshake_info *h = &r->handshakes[0];
 
-		fprintf(f, "Connected to %s (%s) port %u: %s, %s, %s%s%s\n", r->host,
-		    r->attempts[r->connected_index].addr, r->port,
-		    names_version_str(h->version),
+		if (r->proxy.used)
+			fprintf(f, "Connected to %s port %u via proxy %s (%s) port %u",
+			    r->host, r->port, r->proxy.host,
+			    r->attempts[r->connected_index].addr, r->proxy.port);
+		else
+			fprintf(f, "Connected to %s (%s) port %u", r->host,
+			    r->attempts[r->connected_index].addr, r->port);
+		fprintf(f, ": %s, %s, %s%s%s\n", names_version_str(h->version),
 		    h->suite_name ? h->suite_name : "?", names_group_str(h->group),
 		    h->alpn[0] ? ", ALPN " : "", h->alpn);
 	}
@@ -548,13 +700,50 @@ print_brief(FILE *f, const struct report *r)
 	print_actions(f, r, true);
 }
 
+/* The TLS records counted under SSL (trace.c). */
+static void
+print_wire(FILE *f, const struct report *r, const char *what)
+{
+	if (!r->wire_seen)
+		return;
+	fprintf(f, "%s: %llu sent (%llu bytes), %llu received (%llu bytes)\n",
+	    what, (unsigned long long)r->wire_sent.records,
+	    (unsigned long long)r->wire_sent.bytes,
+	    (unsigned long long)r->wire_received.records,
+	    (unsigned long long)r->wire_received.bytes);
+}
+
+static void
+print_keylog(FILE *f, const struct report *r)
+{
+	const struct keylog_result *k = &r->keylog;
+
+	if (k->file == NULL)
+		return;
+	if (k->lines > 0)
+		fprintf(f, "Key log: %zu line%s appended to %s%s%s%s\n", k->lines,
+		    k->lines == 1 ? "" : "s", k->file, r->n_reconnects > 0 ?
+		    " (and the reconnections' own)" : "",
+		    k->note[0] ? "; then " : "", k->note);
+	else if (k->note[0] != '\0')
+		fprintf(f, "Key log: not written: %s\n", k->note);
+	else
+		fprintf(f, "Key log: nothing written to %s: %s\n", k->file,
+		    r->wire_seen ? "no TLS 1.3 secret was derived" :
+		    "no TLS connection was made");
+}
+
 void
 out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 {
 	if (o->quiet)
 		return;
 	if (o->brief) {
+		print_plaintext(f, r, o, true);
 		print_brief(f, r);
+		print_ech(f, r);
+		print_keying(f, r);
+		print_keylog(f, r);
 		fflush(f);
 		return;
 	}
@@ -574,7 +763,13 @@ out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	print_client_auth(f, r);
 	for (size_t i = 0; i < r->n_handshakes; i++)
 		print_handshake(f, &r->handshakes[i], i);
+	print_ech(f, r);
+	print_reconnects(f, r);
 	print_actions(f, r, false);
+	print_keying(f, r);
+	print_keylog(f, r);
+	if (o->verbose > 0 || o->trace)
+		print_wire(f, r, "TLS records");
 	if (o->verbose > 0 || r->exit_code != NSSTLS_EXIT_OK)
 		print_alerts(f, r);
 	fflush(f);
@@ -609,6 +804,8 @@ out_text_session_end(FILE *f, const struct report *r,
 		    "received\n", r->peer_closed ? "by the server" : "by nsstls",
 		    (unsigned long long)r->bytes_sent,
 		    (unsigned long long)r->bytes_received);
+	if (o->verbose > 0 || o->trace)
+		print_wire(f, r, "TLS records before closing");
 	fflush(f);
 }
 

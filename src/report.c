@@ -139,15 +139,36 @@ report_free(struct report *r)
 	report_clear_chains(r);
 	free(r->host);
 	free(r->attempts);
+	free(r->proxy.host);
+	free(r->proxy.user);
+	free(r->proxy.no_proxy_match);
+	free(r->proxy.status_line);
+	transcript_free(&r->proxy.transcript);
+	transcript_free(&r->starttls.transcript);
 	for (size_t i = 0; i < r->n_trust; i++) {
 		free(r->trust[i].name);
 		free(r->trust[i].detail);
 	}
 	free(r->trust);
 	free(r->handshakes);
+	for (size_t i = 0; i < r->n_reconnects; i++)
+		free(r->reconnects[i].problem);
+	free(r->reconnects);
 	util_list_free(r->client_auth.ca_names);
 	free(r->client_auth.sent_subject);
 	free(r->client_auth.not_sent_reason);
+	free(r->ech.dns_name);
+	free(r->ech.config_list);
+	free(r->ech.config_list_b64);
+	free(r->ech.public_name);
+	free(r->ech.inner_name);
+	free(r->ech.retry_configs);
+	for (size_t i = 0; i < r->n_keying; i++) {
+		free(r->keying[i].label);
+		free(r->keying[i].context);
+		free(r->keying[i].hex);
+	}
+	free(r->keying);
 	free(r->message);
 	free(r->check_line);
 	util_list_free(r->check_problems);
@@ -201,6 +222,15 @@ report_add_alert(struct report *r, bool sent, unsigned level, unsigned desc)
 	r->alerts[r->n_alerts].level = level;
 	r->alerts[r->n_alerts].desc = desc;
 	r->n_alerts++;
+}
+
+void
+transcript_free(struct transcript *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->lines[i].text);
+	free(t->lines);
+	memset(t, 0, sizeof(*t));
 }
 
 void

@@ -161,6 +161,9 @@ struct handshake_info {
 	unsigned sig_scheme;     /* SSLSignatureScheme */
 	char alpn[256];          /* empty: none negotiated */
 	bool resumed;
+	const char *resumed_by;  /* "ticket" or "session id" when resumed */
+	bool early_data_accepted;
+	bool ticket_offered;     /* the server agreed to issue a ticket */
 	bool ems;
 	bool forward_secret;     /* key exchange is not static RSA */
 	int auth_bits, kea_bits;
@@ -181,6 +184,20 @@ enum phase {
 	PHASE_DONE,
 };
 
+/* One --reconnect connection. */
+struct reconnect_info {
+	struct addr_attempt attempt;
+	bool ok;                 /* handshake completed */
+	struct handshake_info hs;
+	int64_t saved_us;        /* first handshake time minus this one */
+	bool early_data_wanted;  /* --early-data was given */
+	size_t early_data_sent;  /* bytes of --early-data sent as 0-RTT */
+	PRErrorCode error;       /* why it failed, or 0 */
+	char *problem;
+	enum nsstls_exit exit_code;
+	enum phase phase;        /* where it failed */
+};
+
 struct verify_result {
 	bool done;               /* the auth hook ran */
 	bool chain_ok;
@@ -197,6 +214,90 @@ struct alert_info {
 	unsigned level, desc;
 };
 
+enum ech_mode {
+	ECH_OFF = 0,
+	ECH_CONFIG,              /* --ech LIST or --ech auto */
+	ECH_GREASE,              /* --ech-grease */
+};
+
+/* Encrypted Client Hello (ech.c). */
+struct ech_info {
+	enum ech_mode mode;
+	const char *source;      /* "option" or "dns"; NULL with GREASE */
+	char *dns_name;          /* owner of the HTTPS record used, or NULL */
+	unsigned char *config_list;  /* the ECHConfigList offered */
+	size_t config_list_len;
+	char *config_list_b64;
+	unsigned config_id;      /* of the config NSS uses (the first usable) */
+	char *public_name;       /* outer SNI: that config's public_name */
+	char *inner_name;        /* the SNI in the encrypted ClientHello */
+	bool accepted;           /* the server decrypted the inner hello */
+	bool rejected;           /* it answered the outer hello instead */
+	bool public_name_verified;   /* rejected: the certificate was checked
+	                              * against public_name (verify_name) */
+	char *retry_configs;     /* base64 ECHConfigList sent on rejection */
+};
+
+/* One --export-keying-material value (exporter.c). */
+struct keying_material {
+	char *label;
+	char *context;           /* NULL: none, which is not "" in TLS 1.2 */
+	unsigned length;
+	char *hex;               /* the value, lowercase hex */
+};
+
+/* TLS records on the wire in one direction, as the layer under SSL saw
+ * them (trace.c). */
+struct wire_count {
+	uint64_t bytes;          /* every byte, record headers included */
+	uint64_t records;        /* complete records */
+};
+
+/* --keylog (keylog.c). */
+struct keylog_result {
+	const char *file;        /* borrowed from opts; NULL: no --keylog */
+	size_t lines;            /* secret lines appended */
+	char note[160];          /* why nothing (more) was written, or "" */
+};
+
+/* A plaintext dialogue before TLS (STARTTLS, proxy CONNECT), line by line,
+ * made printable by plain.c: control and non-ASCII bytes as \xNN. */
+struct transcript_line {
+	bool from_server;
+	char *text;
+};
+
+struct transcript {
+	struct transcript_line *lines;
+	size_t n;
+	bool truncated;          /* lines past the limit were dropped */
+};
+
+/* --proxy, or a proxy from the environment (proxy.c). */
+struct proxy_info {
+	char *host;              /* NULL: no proxy considered */
+	uint16_t port;
+	const char *source;      /* "--proxy", "https_proxy", "ALL_PROXY", ... */
+	char *user;              /* Basic authentication user, or NULL */
+	char *no_proxy_match;    /* the no_proxy entry that bypassed it, or NULL */
+	bool used;               /* the connection goes through it */
+	char *status_line;       /* its answer to CONNECT, or NULL */
+	int status;              /* the status code in it, or 0 */
+	struct transcript transcript;
+	int64_t duration_us;     /* CONNECT sent to answer read */
+};
+
+/* --starttls (starttls.c). */
+struct starttls_info {
+	const char *protocol;    /* "smtp", ...; NULL: TLS from the start */
+	bool by_port;            /* chosen by --starttls auto */
+	const char *name;        /* EHLO/LHLO name or XMPP domain sent, or NULL */
+	const char *name_field;  /* where it went: "EHLO", "LHLO", "to" */
+	bool ok;                 /* the server agreed to start TLS */
+	struct transcript transcript;
+	int64_t duration_us;
+};
+
 struct report {
 	/* target */
 	char *host;
@@ -210,6 +311,8 @@ struct report {
 	size_t n_attempts;
 	int connected_index;     /* into attempts, or -1 */
 	int64_t resolve_us;
+	struct proxy_info proxy; /* with a proxy, attempts are the proxy's */
+	struct starttls_info starttls;
 
 	/* trust */
 	struct trust_source *trust;
@@ -242,6 +345,20 @@ struct report {
 	bool peer_key_update_seen;
 	struct alert_info alerts[16];
 	size_t n_alerts;
+	struct ech_info ech;
+	struct keying_material *keying;  /* --export-keying-material */
+	size_t n_keying;
+
+	/* the wire under TLS (trace.c), for this connection */
+	bool wire_seen;          /* the layer was in place */
+	struct wire_count wire_sent, wire_received;
+	struct keylog_result keylog;
+
+	/* --reconnect */
+	struct reconnect_info *reconnects;
+	size_t n_reconnects;
+	bool tickets_awaited;    /* TLS 1.3: waited for NewSessionTicket */
+	unsigned post_handshake_records;  /* reads seen while waiting */
 
 	/* data phase */
 	PRTime started_at;       /* wall clock at the start of the run */
@@ -273,6 +390,7 @@ void report_add_trust(struct report *r, const char *name, const char *detail,
 struct handshake_info *report_add_handshake(struct report *r);
 void report_add_alert(struct report *r, bool sent, unsigned level,
     unsigned desc);
+void transcript_free(struct transcript *t);
 /* Drop the recorded chains (a renegotiation records them again). */
 void report_clear_chains(struct report *r);
 

@@ -19,7 +19,10 @@
 #include <sslproto.h>
 
 #include "clientauth.h"
+#include "ech.h"
+#include "keylog.h"
 #include "names.h"
+#include "trace.h"
 #include "util.h"
 
 static void
@@ -36,6 +39,7 @@ handshake_done(PRFileDesc *fd, void *arg)
 	if (t->handshakes_done == 0)
 		r->handshake_done_us = util_now_us();
 	t->handshakes_done++;
+	keylog_check(t->keylog, fd);    /* TLS 1.2 or ECH: why no key log */
 	if (SSL_GetChannelInfo(fd, &ch, sizeof(ch)) != SECSuccess)
 		return;
 	h->version = ch.protocolVersion;
@@ -45,6 +49,19 @@ handshake_done(PRFileDesc *fd, void *arg)
 	h->sig_scheme = ch.signatureScheme;
 	h->resumed = ch.resumed;
 	h->ems = ch.extendedMasterSecretUsed;
+	h->early_data_accepted = ch.earlyDataAccepted;
+	{
+		PRBool ticket = PR_FALSE;
+
+		/* On a full TLS 1.2 handshake this says the server will issue a
+		 * ticket; session.c uses it to tell how a resumption worked. */
+		h->ticket_offered = SSL_HandshakeNegotiatedExtension(fd,
+		    ssl_session_ticket_xtn, &ticket) == SECSuccess && ticket;
+	}
+	if (ch.resumed)
+		/* TLS 1.3 resumes with a ticket (PSK) only. */
+		h->resumed_by = ch.protocolVersion >= SSL_LIBRARY_VERSION_TLS_1_3 ||
+		    h->ticket_offered ? "ticket" : "session id";
 	h->forward_secret = ch.keaType != ssl_kea_rsa;
 	h->auth_bits = (int)ch.authKeyBits;
 	h->kea_bits = (int)ch.keaKeyBits;
@@ -93,7 +110,9 @@ alert_sent(const PRFileDesc *fd, void *arg, const SSLAlert *alert)
 }
 
 /* Called for each new traffic secret (TLS 1.3).  A read-direction secret
- * past the application epoch (3) means the server sent a KeyUpdate. */
+ * past the application epoch (3) means the server sent a KeyUpdate.
+ * NSS keeps one secret callback per socket, so the key log is fed from
+ * here too. */
 static void
 secret_cb(PRFileDesc *fd, PRUint16 epoch, SSLSecretDirection dir,
     PK11SymKey *secret, void *arg)
@@ -102,6 +121,8 @@ secret_cb(PRFileDesc *fd, PRUint16 epoch, SSLSecretDirection dir,
 
 	if (dir == ssl_secret_read && epoch > 3)
 		t->report->peer_key_update_seen = true;
+	keylog_on_secret(t->keylog, fd, epoch, dir, secret);
+	trace_on_secret(t->trace, fd, epoch, dir, secret);
 }
 
 static int
@@ -215,9 +236,24 @@ tls_import(struct tls_ctx *t, PRFileDesc *tcp, struct verify_ctx *v)
 {
 	const struct nsstls_opts *o = t->opts;
 
+	/* The trace layer goes under SSL, before the import: only there are
+	 * records, byte counts and the ClientHello's random visible. */
+	if (o->keylog != NULL &&
+	    (t->keylog = keylog_open(o->keylog, t->report)) == NULL) {
+		PR_Close(tcp);
+		return -1;
+	}
+	t->trace = trace_push(tcp, o, t->report, t->trace_out, t->keylog);
+	if (t->trace == NULL) {
+		report_fail(t->report, PHASE_HANDSHAKE, PR_GetError(),
+		    NSSTLS_EXIT_HANDSHAKE, "cannot trace the connection");
+		PR_Close(tcp);
+		return -1;
+	}
 	t->fd = SSL_ImportFD(t->model, tcp);
 	if (t->fd == NULL) {
 		PR_Close(tcp);
+		t->trace = NULL;        /* closed with the socket */
 		report_fail(t->report, PHASE_HANDSHAKE, PR_GetError(),
 		    NSSTLS_EXIT_HANDSHAKE, "cannot start TLS on the connection");
 		return -1;
@@ -238,10 +274,41 @@ tls_import(struct tls_ctx *t, PRFileDesc *tcp, struct verify_ctx *v)
 		    NSSTLS_EXIT_HANDSHAKE, "cannot prepare the handshake");
 		return -1;
 	}
+	/* --reconnect resumes: this connection's session goes into (and the
+	 * next one comes from) NSS's client cache, off by default. */
+	if (o->reconnect > 0 &&
+	    (SSL_OptionSet(t->fd, SSL_NO_CACHE, PR_FALSE) != SECSuccess ||
+	    (t->early != NULL &&
+	    SSL_OptionSet(t->fd, SSL_ENABLE_0RTT_DATA, PR_TRUE) != SECSuccess))) {
+		report_fail(t->report, PHASE_HANDSHAKE, PR_GetError(),
+		    NSSTLS_EXIT_HANDSHAKE, "cannot enable session resumption");
+		return -1;
+	}
+	/* ECH configs and GREASE are per connection (after SSL_SetURL,
+	 * whose name becomes the inner SNI). */
+	if (ech_install(t->fd, t->report) != 0)
+		return -1;
 	/* Not inherited from the model; only used to notice the server's
 	 * KeyUpdate, so a failure here is not fatal. */
 	(void)SSL_SecretCallback(t->fd, secret_cb, t);
 	return 0;
+}
+
+static void
+send_early_data(struct tls_ctx *t)
+{
+	SSLPreliminaryChannelInfo pi;
+	PRInt32 n;
+	size_t len = t->early_len;
+
+	if (SSL_GetPreliminaryChannelInfo(t->fd, &pi, sizeof(pi)) != SECSuccess ||
+	    !pi.canSendEarlyData)
+		return;
+	if (len > pi.maxEarlyDataSize)
+		len = pi.maxEarlyDataSize;
+	n = PR_Write(t->fd, t->early, (PRInt32)len);
+	if (n > 0)
+		t->early_sent = (size_t)n;
 }
 
 /*
@@ -253,14 +320,29 @@ static int
 drive(struct tls_ctx *t, size_t target)
 {
 	int64_t deadline = util_now_us() + (int64_t)t->opts->timeout_ms * 1000;
+	bool early_pending = t->early != NULL && t->early_sent == 0;
 
+	/* 0-RTT: the first SSL_ForceHandshake only sends the ClientHello
+	 * (reads are held), then NSS says whether early data may follow
+	 * (a resumed TLS 1.3 session whose ticket allows it) and it is
+	 * written before any of the server's answer is read. */
+	if (early_pending)
+		trace_hold_reads(t->trace, true);
 	while (t->handshakes_done < target) {
 		PRPollDesc pd;
 		int64_t left;
 
 		if (SSL_ForceHandshake(t->fd) != SECSuccess &&
-		    PR_GetError() != PR_WOULD_BLOCK_ERROR)
+		    PR_GetError() != PR_WOULD_BLOCK_ERROR) {
+			trace_hold_reads(t->trace, false);
 			return -1;
+		}
+		if (early_pending) {
+			send_early_data(t);
+			trace_hold_reads(t->trace, false);
+			early_pending = false;
+			continue;       /* the server's answer may be waiting */
+		}
 		if (t->handshakes_done >= target)
 			break;
 		if (t->refused) {
@@ -313,6 +395,12 @@ handshake_words(PRErrorCode err)
 	}
 }
 
+static int await_post_handshake(struct tls_ctx *t);
+
+/* After the first post-handshake record, this much silence ends the
+ * wait for more. */
+#define POST_HANDSHAKE_QUIET_US (50 * 1000)
+
 /* A rejection of our client certificate (or of its absence), in words;
  * NULL when err is not one. */
 static const char *
@@ -346,13 +434,38 @@ int
 tls_await_client_verdict(struct tls_ctx *t)
 {
 	struct report *r = t->report;
-	long wait_ms = t->opts->timeout_ms < 1000 ? t->opts->timeout_ms : 1000;
-	int64_t deadline = util_now_us() + (int64_t)wait_ms * 1000;
-	bool polled = false;
 
 	if (!r->client_auth.requested || r->n_handshakes == 0 ||
 	    r->handshakes[0].version < SSL_LIBRARY_VERSION_TLS_1_3)
 		return 0;
+	return await_post_handshake(t);
+}
+
+int
+tls_await_tickets(struct tls_ctx *t)
+{
+	struct report *r = t->report;
+
+	if (r->n_handshakes == 0 ||
+	    r->handshakes[r->n_handshakes - 1].version < SSL_LIBRARY_VERSION_TLS_1_3)
+		return 0;
+	r->tickets_awaited = true;
+	return await_post_handshake(t);
+}
+
+/*
+ * TLS 1.3 messages that follow the handshake: wait (at most a second or
+ * --timeout) until the server has sent something — a NewSessionTicket, or
+ * data — or refused us with an alert.  Application data is only peeked at,
+ * so it stays for the data phase.
+ */
+static int
+await_post_handshake(struct tls_ctx *t)
+{
+	struct report *r = t->report;
+	long wait_ms = t->opts->timeout_ms < 1000 ? t->opts->timeout_ms : 1000;
+	int64_t deadline = util_now_us() + (int64_t)wait_ms * 1000;
+
 	for (;;) {
 		char c;
 		PRPollDesc pd = { t->fd, PR_POLL_READ, 0 };
@@ -371,17 +484,20 @@ tls_await_client_verdict(struct tls_ctx *t)
 			    words ? words : handshake_words(err));
 			return -1;
 		}
-		/* Readable, yet nothing to read: a NewSessionTicket was
-		 * processed, which the server sends only once it accepted us. */
-		if (polled)
-			return 0;
+		/* Nothing to read yet.  Once records came (readable, yet no
+		 * data: NewSessionTickets, sent only once the server accepted
+		 * us), wait just long enough for the rest of that flight — a
+		 * record can arrive in pieces, and OpenSSL sends two tickets —
+		 * and stop at the first quiet moment. */
 		left = deadline - util_now_us();
 		if (left <= 0)
 			return 0;
+		if (r->post_handshake_records > 0 && left > POST_HANDSHAKE_QUIET_US)
+			left = POST_HANDSHAKE_QUIET_US;
 		if (PR_Poll(&pd, 1, PR_MillisecondsToInterval(
 		    (PRUint32)((left + 999) / 1000))) <= 0)
 			return 0;
-		polled = true;
+		r->post_handshake_records++;
 	}
 }
 
@@ -394,7 +510,7 @@ tls_handshake(struct tls_ctx *t)
 	r->phase = PHASE_HANDSHAKE;
 	t->hs_start_us = util_now_us();
 	if (drive(t, t->handshakes_done + 1) == 0)
-		return 0;
+		return ech_handshake_done(t->fd, r);
 	err = PR_GetError();
 	if (r->verify.done && !(r->verify.chain_ok && r->verify.name_ok) &&
 	    !r->verify.overridden) {
@@ -402,6 +518,8 @@ tls_handshake(struct tls_ctx *t)
 		    "certificate verification failed");
 		return -1;
 	}
+	if (ech_explain_failure(t->fd, r, err))
+		return -1;
 	if (err == PR_IO_TIMEOUT_ERROR)
 		report_fail(r, PHASE_HANDSHAKE, err, NSSTLS_EXIT_HANDSHAKE,
 		    "%s (%ld ms)", handshake_words(err), t->opts->timeout_ms);
@@ -483,8 +601,12 @@ tls_close(struct tls_ctx *t)
 {
 	/* PR_Close on the SSL socket sends close_notify and closes TCP; it
 	 * does not wait for the server's answer. */
+	keylog_check(t->keylog, t->fd);
 	if (t->fd != NULL) {
-		PR_Close(t->fd);
+		PR_Close(t->fd);        /* frees the trace layer too */
 		t->fd = NULL;
 	}
+	t->trace = NULL;
+	keylog_close(t->keylog);
+	t->keylog = NULL;
 }

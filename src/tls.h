@@ -8,6 +8,7 @@
 #define NSSTLS_TLS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <prio.h>
 
@@ -15,6 +16,9 @@
 #include "clientauth.h"
 #include "report.h"
 #include "verify.h"
+
+struct keylog;
+struct trace;
 
 struct tls_ctx {
 	const struct nsstls_opts *opts;
@@ -28,6 +32,12 @@ struct tls_ctx {
 	bool renegotiating;
 	bool refused;                /* no_renegotiation alert received */
 	bool peer_closed_in_hs;
+	FILE *trace_out;             /* --trace lines go here; NULL: none */
+	struct trace *trace;         /* the layer under SSL, while fd is open */
+	struct keylog *keylog;       /* --keylog, this connection's; or NULL */
+	const unsigned char *early;  /* --early-data to send as 0-RTT, or NULL */
+	size_t early_len;
+	size_t early_sent;
 };
 
 /* Build the model socket, once per process, from the options.  Returns
@@ -48,6 +58,11 @@ int tls_handshake(struct tls_ctx *t);
  * (briefly, bounded) for its verdict: a ticket or data means accepted, an
  * alert means rejected.  Returns 0, or -1 after report_fail() (exit 5). */
 int tls_await_client_verdict(struct tls_ctx *t);
+
+/* TLS 1.3 tickets come after the handshake: before a --reconnect, wait
+ * (bounded) for them.  Returns 0, or -1 after report_fail() if the server
+ * sent an alert instead. */
+int tls_await_tickets(struct tls_ctx *t);
 
 /* One renegotiation (TLS 1.2).  Returns 0 or -1 after report_fail(). */
 int tls_renegotiate(struct tls_ctx *t);

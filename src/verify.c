@@ -20,6 +20,7 @@
 #include "certinfo.h"
 #include "crl.h"
 #include "diagnose.h"
+#include "ech.h"
 #include "http.h"
 #include "ocspcheck.h"
 #include "sct.h"
@@ -241,6 +242,7 @@ verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
 {
 	struct report *r = v->report;
 	const struct nsstls_opts *o = v->opts;
+	const char *name = v->name != NULL ? v->name : o->verify_name;
 	CERTCertificate *certs[MAX_CHAIN];
 	CERTVerifyLog log;
 	PRTime when = o->attime ? (PRTime)o->attime : PR_Now();
@@ -270,9 +272,9 @@ verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
 	r->verify.chain_ok = rv == SECSuccess && err == 0;
 	r->verify.error = err;
 
-	r->verify.name_checked = o->verify_name != NULL;
+	r->verify.name_checked = name != NULL;
 	r->verify.name_ok = !r->verify.name_checked ||
-	    CERT_VerifyCertName(leaf, o->verify_name) == SECSuccess;
+	    CERT_VerifyCertName(leaf, name) == SECSuccess;
 
 	check_revocation(v, certs, n, staple, when, pwarg);
 	if (tls_scts != NULL && tls_scts->len > 0)
@@ -307,6 +309,9 @@ auth_certificate(void *arg, PRFileDesc *fd, PRBool check_sig, PRBool is_server)
 	}
 	sent = SSL_PeerCertificateChain(fd);
 	staples = SSL_PeerStapledOCSPResponses(fd);
+	/* ECH rejected: the certificate answers the outer ClientHello, so
+	 * it is checked against the public name (NSS leaves that to us). */
+	v->name = ech_auth_name(fd, v->report);
 	rc = verify_run(v, leaf, sent,
 	    staples != NULL && staples->len > 0 ? &staples->items[0] : NULL,
 	    SSL_PeerSignedCertTimestamps(fd), SSL_RevealPinArg(fd));

@@ -21,6 +21,8 @@ struct verify_ctx {
 	const struct nsstls_opts *opts;
 	struct nss_ctx *nss;
 	struct report *report;
+	const char *name;        /* checked instead of opts->verify_name (the
+	                          * ECH public name when ECH was rejected) */
 };
 
 /* Install both hooks on the model socket (children inherit them). */

@@ -89,6 +89,17 @@ def nsstls_command() -> list[str]:
     return shlex.split(os.environ.get("NSSTLS_WRAPPER", "")) + [str(nsstls_path())]
 
 
+PROXY_ENV = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+             "no_proxy", "NO_PROXY")
+
+
+def without_proxy_env(environ) -> dict:
+    """A copy of environ without the proxy variables nsstls reads: a proxy
+    in the developer's environment would carry the loopback tests through
+    it.  Tests of the proxy support set them in `env`."""
+    return {k: v for k, v in environ.items() if k not in PROXY_ENV}
+
+
 def run_nsstls(*args, input: bytes | str = b"", timeout: float = 30,
                env: Optional[dict] = None) -> subprocess.CompletedProcess:
     """Run nsstls with args and wait for it.
@@ -99,7 +110,7 @@ def run_nsstls(*args, input: bytes | str = b"", timeout: float = 30,
     (undecodable bytes replaced); the raw bytes are in .stdout_bytes and
     .stderr_bytes.  subprocess.TimeoutExpired propagates after `timeout`.
     """
-    full_env = dict(os.environ)
+    full_env = without_proxy_env(os.environ)
     for k, v in (env or {}).items():
         if v is None:
             full_env.pop(k, None)
@@ -479,7 +490,8 @@ class PyPeer(Server):
     running handler(peer, conn).  .accepted counts connections; .received holds
     the bytes read per connection (typically the ClientHello)."""
 
-    def __init__(self, name: str, handler: Callable[["PyPeer", socket.socket], None]):
+    def __init__(self, name: str, handler: Callable[["PyPeer", socket.socket], None],
+                 port: int = 0):
         super().__init__(name)
         self._handler = handler
         self._t0 = time.monotonic()
@@ -491,7 +503,7 @@ class PyPeer(Server):
         self.accepted = 0
         self.received: list[bytes] = []
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.bind((LOOPBACK, 0))
+        self._sock.bind((LOOPBACK, port))     # port: 0, or a fixed one
         self._sock.listen(16)
         self.port = self._sock.getsockname()[1]
         self._note(f"listening on {self.address}")
@@ -585,8 +597,8 @@ class PyPeer(Server):
 
 
 @contextlib.contextmanager
-def _py_peer(name, handler) -> Iterator[PyPeer]:
-    peer = PyPeer(name, handler)
+def _py_peer(name, handler, port: int = 0) -> Iterator[PyPeer]:
+    peer = PyPeer(name, handler, port)
     try:
         yield peer
     finally:
@@ -700,7 +712,7 @@ def run_nsstls_stdin_open(*args, timeout: float = 30,
                           env: Optional[dict] = None) -> subprocess.CompletedProcess:
     """Like run_nsstls, but stdin is a pipe that stays open (no EOF) until
     nsstls exits; nsstls is killed after `timeout` and TimeoutExpired raised."""
-    full_env = dict(os.environ)
+    full_env = without_proxy_env(os.environ)
     for k, v in (env or {}).items():
         if v is None:
             full_env.pop(k, None)

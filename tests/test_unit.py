@@ -8,7 +8,8 @@ import pytest
 
 from peers import nsstls_path
 
-UNIT_TESTS = ["test-util", "test-names", "test-cli", "test-der"]
+UNIT_TESTS = ["test-util", "test-names", "test-cli", "test-der", "test-ech",
+              "test-proxy", "test-trace"]
 
 
 def unit_binary(name):

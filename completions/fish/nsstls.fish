@@ -21,6 +21,12 @@ complete -c nsstls -s 4 -l ipv4 -d 'IPv4 addresses only'
 complete -c nsstls -s 6 -l ipv6 -d 'IPv6 addresses only'
 complete -c nsstls -l connect-timeout -x -d 'TCP connect timeout per address, seconds (default 10)'
 complete -c nsstls -l timeout -x -d 'Handshake and idle read timeout, seconds (default 10)'
+complete -c nsstls -l starttls -x -a 'auto smtp submission lmtp imap pop3 ftp xmpp xmpp-server ldap postgres mysql nntp sieve irc' -d 'Speak PROTO first, then upgrade to TLS'
+complete -c nsstls -l starttls-name -x -d 'Name sent in EHLO/LHLO (default mail.example.com)'
+complete -c nsstls -l xmpp-domain -x -a '(__fish_print_hostnames)' -d 'XMPP domain of the stream (default: the target)'
+complete -c nsstls -l proxy -x -a '(__fish_print_hostnames)' -d 'HTTP proxy to tunnel through (HOST:PORT)'
+complete -c nsstls -l proxy-user -x -d 'Proxy credentials, USER[:PASS] (Basic)'
+complete -c nsstls -l no-proxy-env -d 'Ignore https_proxy, all_proxy and no_proxy'
 
 # TLS parameters
 complete -c nsstls -l tls-min -x -a '1.0 1.1 1.2 1.3' -d 'Lowest TLS version (default 1.2)'
@@ -35,6 +41,8 @@ complete -c nsstls -l alpn -x -a "(__fish_complete_list , 'printf \"%s\n\" h2 ht
 complete -c nsstls -l servername -x -a '(__fish_print_hostnames)' -d 'SNI name to send (default: the target)'
 complete -c nsstls -l no-sni -d 'Send no SNI'
 complete -c nsstls -l verify-name -x -a '(__fish_print_hostnames)' -d 'Host name to verify the certificate against'
+complete -c nsstls -l ech -x -a 'auto' -d 'Encrypted Client Hello: base64 ECHConfigList, or auto (DNS HTTPS record)'
+complete -c nsstls -l ech-grease -d 'Send a GREASE ECH extension'
 
 # Verification and trust
 complete -c nsstls -l ca-file -r -F -d 'PEM bundle of trust anchors (repeatable)'
@@ -66,6 +74,11 @@ complete -c nsstls -l no-data -d 'Exit right after the handshake and the report'
 complete -c nsstls -l crlf -d 'Translate LF from stdin into CRLF'
 complete -c nsstls -l renegotiate -d 'Renegotiate N times after the handshake (TLS 1.2; --renegotiate=N)'
 complete -c nsstls -l key-update -d 'Send a TLS 1.3 KeyUpdate after the handshake (--key-update=request)'
+complete -c nsstls -l export-keying-material -x -d 'Print keying material for LABEL[:LEN[:CONTEXT]] (repeatable)'
+complete -c nsstls -l reconnect -d 'Connect N more times, resuming the session (--reconnect=N, default 5)'
+complete -c nsstls -l early-data -r -F -d 'Send FILE as TLS 1.3 0-RTT data on the resumed connections'
+complete -c nsstls -l sess-out -r -F -d 'Refused: NSS 3.87 binds a session to its process (use --reconnect)'
+complete -c nsstls -l sess-in -r -F -d 'Refused: NSS 3.87 binds a session to its process (use --reconnect)'
 
 # Output
 complete -c nsstls -l json -f -a 'pretty compact' -d 'Report as one JSON document on stdout (--json=pretty to indent); no data phase'
@@ -73,6 +86,8 @@ complete -c nsstls -l showcerts -d 'Write the chain the server sent as PEM to st
 complete -c nsstls -l brief -d 'Print a short report'
 complete -c nsstls -s q -l quiet -d 'No report, only errors'
 complete -c nsstls -s v -l verbose -d 'More detail (repeat for more)'
+complete -c nsstls -l trace -f -a 'hex' -d 'Print every TLS record sent and received on stderr (--trace=hex adds a hex dump)'
+complete -c nsstls -l keylog -r -F -d 'Append the TLS 1.3 secrets to FILE in the NSS key log format'
 
 # Health checks
 complete -c nsstls -l check -d 'Health check: one status line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN'

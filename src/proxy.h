@@ -1,0 +1,55 @@
+/*
+ * proxy: which HTTP proxy to go through (--proxy, else https_proxy or
+ * all_proxy from the environment unless no_proxy names the target, as
+ * curl reads them), the connection to it and the CONNECT request that
+ * turns it into a tunnel to the target.  Records its facts in
+ * report->proxy.
+ */
+#ifndef NSSTLS_PROXY_H
+#define NSSTLS_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <prio.h>
+
+#include "cli.h"
+#include "report.h"
+
+#define PROXY_DEFAULT_PORT 1080      /* curl's, when a proxy names none */
+
+/* A proxy as written: "HOST:PORT", "HOST", "[v6]:PORT", optionally as
+ * "http://[USER[:PASS]@]HOST[:PORT][/]". */
+struct proxy_spec {
+	char *host;
+	uint16_t port;
+	char *user;          /* from the URL, percent-decoded, or NULL */
+	char *pass;
+};
+
+/* Parse s into *out.  Returns 0, or -1 with a static message in *err. */
+int proxy_parse(const char *s, struct proxy_spec *out, const char **err);
+void proxy_spec_free(struct proxy_spec *p);
+
+/* Does the no_proxy list (curl's syntax: "*", or names and addresses
+ * separated by commas; a name matches itself and its subdomains, a leading
+ * dot is ignored; addresses match exactly or by CIDR) name host?  *entry
+ * gets a copy of the entry that matched. */
+bool proxy_no_proxy_match(const char *list, const char *host, char **entry);
+
+/* Choose the proxy for o's target into *chosen (with the credentials to
+ * send: --proxy-user, else the URL's) and record the choice in r->proxy;
+ * r->proxy.used says whether the connection goes through it.  Free
+ * *chosen with proxy_spec_free whatever the result.  Returns 0, or -1
+ * after report_fail (an unusable proxy variable: exit 2). */
+int proxy_select(const struct nsstls_opts *o, struct report *r,
+    struct proxy_spec *chosen);
+
+/* Connect to the chosen proxy and open a tunnel to the target with
+ * CONNECT.  Returns the socket, ready for the target's protocol, or NULL
+ * after report_fail: exit 3 when the proxy cannot be reached, 4 when it
+ * refuses or does not answer. */
+PRFileDesc *proxy_open(const struct nsstls_opts *o,
+    const struct proxy_spec *p, struct report *r);
+
+#endif
