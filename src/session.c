@@ -29,6 +29,7 @@ reconnect_once(const struct tls_ctx *first, struct verify_ctx *v,
 		    first->report->trust[i].detail, first->report->trust[i].anchors);
 	ech_copy_setup(&scratch, first->report);        /* --ech again */
 	client_ctx_init(&t, o, first->nss, &scratch);
+	t.trace_out = first->trace_out;         /* --trace covers every connection */
 	t.early = early;
 	t.early_len = early_len;
 	out->early_data_wanted = early != NULL;
