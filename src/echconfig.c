@@ -199,7 +199,7 @@ parse_contents(struct cur *c, struct echconfig *e, size_t *where)
 	e->kem_id = (uint16_t)kem;
 	e->n_suites = slen / 4;
 	while (suites.len > 0) {
-		unsigned kdf, aead;
+		unsigned kdf = 0, aead = 0;
 
 		(void)get_u16(&suites, &kdf);
 		(void)get_u16(&suites, &aead);

@@ -86,7 +86,9 @@ send_line(struct negotiation *n, const char *line)
 
 	if (plain_send_line(&n->io, "%s", line) == 0)
 		return 0;
-	snprintf(doing, sizeof(doing), "sending %s", line);
+	/* The command is short ("STARTTLS", "EHLO name"); keep at most 80
+	 * bytes of it in the message. */
+	snprintf(doing, sizeof(doing), "sending %.80s", line);
 	return io_failed(n, doing);
 }
 
