@@ -24,9 +24,23 @@ name_to_string(CERTName *name)
 
 	if (s == NULL)
 		return xstrdup("(undecodable name)");
-	copy = xstrdup(s);
+	/* Non-ASCII stays (UTF-8, or Latin-1 the JSON renderer reads as
+	 * such); control bytes are escaped. */
+	copy = util_escape(s, strlen(s), true);
 	PORT_Free(s);
 	return copy;
+}
+
+/* "DNS:", "email:", "URI:" + an IA5String, escaped whole: a NUL inside
+ * ("good.example\0.evil.example") must show, not cut the name. */
+static char *
+ia5_name(const char *prefix, const SECItem *v)
+{
+	char *e = util_escape((const char *)v->data, v->len, false);
+	char *s = xasprintf("%s%s", prefix, e);
+
+	free(e);
+	return s;
 }
 
 static char *
@@ -36,14 +50,11 @@ general_name_to_string(CERTGeneralName *g)
 
 	switch (g->type) {
 	case certDNSName:
-		return xasprintf("DNS:%.*s", (int)g->name.other.len,
-		    (const char *)g->name.other.data);
+		return ia5_name("DNS:", &g->name.other);
 	case certRFC822Name:
-		return xasprintf("email:%.*s", (int)g->name.other.len,
-		    (const char *)g->name.other.data);
+		return ia5_name("email:", &g->name.other);
 	case certURI:
-		return xasprintf("URI:%.*s", (int)g->name.other.len,
-		    (const char *)g->name.other.data);
+		return ia5_name("URI:", &g->name.other);
 	case certIPAddress: {
 		PRNetAddr addr;
 
@@ -191,9 +202,11 @@ read_aia(CERTCertificate *c, struct cert_info *out)
 		case SEC_OID_PKIX_OCSP: slot = &out->ocsp_url; break;
 		default: continue;
 		}
+		/* Escaped: the URL is shown, and fetched only when it is a
+		 * plain http:// URL (http.c). */
 		if (*slot == NULL)
-			*slot = xstrndup((const char *)loc->name.other.data,
-			    loc->name.other.len);
+			*slot = util_escape((const char *)loc->name.other.data,
+			    loc->name.other.len, false);
 	}
 	if (arena != NULL)
 		PORT_FreeArena(arena, PR_FALSE);

@@ -46,27 +46,25 @@ abandon(struct resolve_job *job)
 	pthread_mutex_unlock(&abandoned_lock);
 }
 
-static int
-resolve(const struct nsstls_opts *o, const char *host, struct addrinfo **res,
-    struct report *r)
+int
+conn_resolve(const char *host, int family, long timeout_ms,
+    struct addrinfo **res)
 {
 	struct resolve_job *job = xcalloc(1, sizeof(*job));
 	struct gaicb *list[1] = { &job->req };
-	int64_t start = util_now_us();
-	int64_t deadline = start + (int64_t)o->connect_timeout_ms * 1000;
+	int64_t deadline = util_now_us() + (int64_t)timeout_ms * 1000;
 	int rc;
 
-	job->hints.ai_family = o->ipv4_only ? AF_INET :
-	    o->ipv6_only ? AF_INET6 : AF_UNSPEC;
+	*res = NULL;
+	job->hints.ai_family = family;
 	job->hints.ai_socktype = SOCK_STREAM;
 	job->hints.ai_protocol = IPPROTO_TCP;
 	if (util_is_ip_literal(host)) {
 		/* No resolver involved: answer at once. */
 		job->hints.ai_flags = AI_NUMERICHOST;
 		rc = getaddrinfo(host, NULL, &job->hints, res);
-		r->resolve_us = util_now_us() - start;
 		free(job);
-		goto done;
+		return rc;
 	}
 	job->name = xstrdup(host);
 	job->req.ar_name = job->name;
@@ -75,7 +73,7 @@ resolve(const struct nsstls_opts *o, const char *host, struct addrinfo **res,
 	if (rc != 0) {
 		free(job->name);
 		free(job);
-		goto done;
+		return rc;
 	}
 	for (;;) {
 		int64_t left = deadline - util_now_us();
@@ -91,21 +89,33 @@ resolve(const struct nsstls_opts *o, const char *host, struct addrinfo **res,
 			} else {
 				abandon(job);
 			}
-			r->resolve_us = util_now_us() - start;
-			report_fail(r, PHASE_RESOLVE, PR_IO_TIMEOUT_ERROR,
-			    NSSTLS_EXIT_REACH, "cannot resolve %s: no answer within "
-			    "%ld ms", host, o->connect_timeout_ms);
-			return -1;
+			return CONN_RESOLVE_TIMEOUT;
 		}
 		ts.tv_sec = left / 1000000;
 		ts.tv_nsec = (left % 1000000) * 1000;
 		(void)gai_suspend((const struct gaicb *const *)list, 1, &ts);
 	}
 	*res = job->req.ar_result;
-	r->resolve_us = util_now_us() - start;
 	free(job->name);
 	free(job);
-done:
+	return rc;
+}
+
+static int
+resolve(const struct nsstls_opts *o, const char *host, struct addrinfo **res,
+    struct report *r)
+{
+	int64_t start = util_now_us();
+	int rc = conn_resolve(host, o->ipv4_only ? AF_INET : o->ipv6_only ?
+	    AF_INET6 : AF_UNSPEC, o->connect_timeout_ms, res);
+
+	r->resolve_us = util_now_us() - start;
+	if (rc == CONN_RESOLVE_TIMEOUT) {
+		report_fail(r, PHASE_RESOLVE, PR_IO_TIMEOUT_ERROR, NSSTLS_EXIT_REACH,
+		    "cannot resolve %s: no answer within %ld ms", host,
+		    o->connect_timeout_ms);
+		return -1;
+	}
 	if (rc != 0) {
 		report_fail(r, PHASE_RESOLVE, PR_DIRECTORY_LOOKUP_ERROR,
 		    NSSTLS_EXIT_REACH, "cannot resolve %s%s: %s", host,

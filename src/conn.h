@@ -11,6 +11,17 @@
 #include "cli.h"
 #include "report.h"
 
+/* conn_resolve's answer when the resolver did not answer in time. */
+#define CONN_RESOLVE_TIMEOUT (-10000)
+
+struct addrinfo;
+
+/* Resolve host (AF_UNSPEC, AF_INET or AF_INET6) within timeout_ms: no
+ * resolver can hang the caller (getaddrinfo_a).  Returns 0 with *res
+ * (freeaddrinfo it), a getaddrinfo error code, or CONN_RESOLVE_TIMEOUT. */
+int conn_resolve(const char *host, int family, long timeout_ms,
+    struct addrinfo **res);
+
 /* Resolve host (the target, or a proxy), try each address in turn within
  * o->connect_timeout_ms (and -4/-6).  Returns the socket, or NULL after
  * report_fail(PHASE_RESOLVE/CONNECT). */

@@ -217,6 +217,8 @@ ech_explain_failure(PRFileDesc *fd, struct report *r, PRErrorCode err)
 		e->rejected = true;
 		if (SSL_GetEchRetryConfigs(fd, &retry) != SECSuccess ||
 		    retry.len == 0) {
+			if (retry.data != NULL)
+				SECITEM_FreeItem(&retry, PR_FALSE);
 			report_fail(r, PHASE_HANDSHAKE, err, NSSTLS_EXIT_HANDSHAKE,
 			    "ECH rejected by the server; it offered retry configs, "
 			    "but NSS did not hand them over");

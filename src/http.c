@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "util.h"
 
 #define HTTP_MAX_RESPONSE (4 * 1024 * 1024)
@@ -61,18 +63,34 @@ wait_fd(int fd, short events, int64_t deadline)
 static int
 connect_to(const char *host, const char *port, int64_t deadline, char **err)
 {
-	struct addrinfo hints = { 0 }, *res = NULL;
+	struct addrinfo *res = NULL;
+	int64_t left = deadline - util_now_us();
 	int fd = -1, rc;
+	uint16_t nport;
 
-	hints.ai_socktype = SOCK_STREAM;
-	rc = getaddrinfo(host, port, &hints, &res);
+	if (util_parse_port(port, &nport) != 0) {
+		*err = xasprintf("bad port in URL: %s", port);
+		return -1;
+	}
+	/* Bounded like the target's own resolution: a dead resolver must
+	 * not hang the auth hook this runs in. */
+	rc = conn_resolve(host, AF_UNSPEC, left > 0 ? (long)(left / 1000) : 1, &res);
 	if (rc != 0) {
-		*err = xasprintf("cannot resolve %s: %s", host, gai_strerror(rc));
+		*err = rc == CONN_RESOLVE_TIMEOUT ?
+		    xasprintf("cannot resolve %s: no answer in time", host) :
+		    xasprintf("cannot resolve %s: %s", host, gai_strerror(rc));
 		return -1;
 	}
 	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
+
+		if (ai->ai_family == AF_INET)
+			((struct sockaddr_in *)(void *)ai->ai_addr)->sin_port = htons(nport);
+		else if (ai->ai_family == AF_INET6)
+			((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_port = htons(nport);
+		else
+			continue;
 
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, ai->ai_protocol);

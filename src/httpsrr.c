@@ -199,6 +199,7 @@ httpsrr_lookup_ech(const char *name, long timeout_ms, unsigned char **list,
 	unsigned char *buf = xmalloc(NS_MAXMSG);
 	char *qname = xstrdup(name);
 	int rc = -1;
+	int64_t deadline;
 
 	*list = NULL;
 	*found_at = NULL;
@@ -210,12 +211,26 @@ httpsrr_lookup_ech(const char *name, long timeout_ms, unsigned char **list,
 		return -1;
 	}
 	/* The resolver's defaults (5 s, 2 tries per server) would outlast
-	 * --connect-timeout, which bounds resolution. */
-	st.retrans = timeout_ms < 1000 ? 1 : (int)((timeout_ms + 999) / 1000);
+	 * --connect-timeout, which bounds resolution: the whole budget is
+	 * shared by the servers it may ask in turn (retrans is per server),
+	 * and by the alias hops, which stop when it is spent. */
+	deadline = util_now_us() + (int64_t)timeout_ms * 1000;
+	{
+		long per = timeout_ms / (st.nscount > 0 ? st.nscount : 1);
+
+		st.retrans = per < 1000 ? 1 : (int)(per / 1000);
+	}
 	st.retry = 1;
 	for (int hop = 0; hop <= MAX_ALIAS_HOPS; hop++) {
 		struct verdict v;
-		int n = res_nquery(&st, qname, ns_c_in, HTTPSRR_TYPE, buf, NS_MAXMSG);
+		int n;
+
+		if (hop > 0 && util_now_us() >= deadline) {
+			*err = xasprintf("no answer for %s within %ld ms", qname,
+			    timeout_ms);
+			goto out;
+		}
+		n = res_nquery(&st, qname, ns_c_in, HTTPSRR_TYPE, buf, NS_MAXMSG);
 
 		if (n < 0) {
 			*err = query_failure(qname, st.res_h_errno);

@@ -24,6 +24,8 @@ struct io_state {
 	int64_t last_activity;
 };
 
+static int handle_server(struct io_state *s);
+
 static int
 send_all(struct io_state *s, const char *buf, size_t len)
 {
@@ -40,7 +42,9 @@ send_all(struct io_state *s, const char *buf, size_t len)
 			continue;
 		}
 		if (n < 0 && PR_GetError() == PR_WOULD_BLOCK_ERROR) {
-			PRPollDesc pd = { t->fd, PR_POLL_WRITE, 0 };
+			/* While our data waits, keep reading: a server that
+			 * echoes blocks on its own sends until we drain them. */
+			PRPollDesc pd = { t->fd, PR_POLL_WRITE | PR_POLL_READ, 0 };
 			int64_t left = deadline - util_now_us();
 
 			if (left <= 0) {
@@ -49,8 +53,22 @@ send_all(struct io_state *s, const char *buf, size_t len)
 				    "%ld ms", t->opts->timeout_ms);
 				return -1;
 			}
-			(void)PR_Poll(&pd, 1, PR_MillisecondsToInterval(
-			    (PRUint32)((left + 999) / 1000)));
+			if (PR_Poll(&pd, 1, PR_MillisecondsToInterval(
+			    (PRUint32)((left + 999) / 1000))) > 0 &&
+			    (pd.out_flags & PR_POLL_READ)) {
+				int rc = handle_server(s);
+
+				if (rc < 0)
+					return -1;
+				if (rc > 0) {
+					report_fail(t->report, PHASE_DATA, 0, NSSTLS_EXIT_IO,
+					    "the server closed the connection before "
+					    "taking all the data");
+					return -1;
+				}
+				deadline = util_now_us() +
+				    (int64_t)t->opts->timeout_ms * 1000;
+			}
 			continue;
 		}
 		report_fail(t->report, PHASE_DATA, PR_GetError(), NSSTLS_EXIT_IO,

@@ -260,9 +260,16 @@ ocsp_fetch(const char *url, CERTCertificate *leaf, CERTCertificate *issuer,
 	}
 	list = CERT_NewCertList();
 	arena = PORT_NewArena(1024);
-	if (list == NULL || arena == NULL ||
-	    CERT_AddCertToListTail(list, CERT_DupCertificate(leaf)) != SECSuccess)
+	if (list == NULL || arena == NULL)
 		goto fail;
+	{
+		CERTCertificate *dup = CERT_DupCertificate(leaf);
+
+		if (CERT_AddCertToListTail(list, dup) != SECSuccess) {
+			CERT_DestroyCertificate(dup);
+			goto fail;
+		}
+	}
 	/* A request needs the issuer to be findable (for the CertID's hashes),
 	 * which it is: the chain's certificates are in the temporary store. */
 	req = CERT_CreateOCSPRequest(list, when, PR_FALSE, NULL);

@@ -98,6 +98,9 @@ jtime(PRTime t)
 	if (t == 0)
 		return json_null();
 	PR_ExplodeTime(t, PR_GMTParameters, &e);
+	/* RFC 3339 has four-digit years: anything else is no valid time. */
+	if (e.tm_year < 1 || e.tm_year > 9999)
+		return json_null();
 	PR_FormatTime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &e);
 	return json_string(buf);
 }
@@ -163,6 +166,8 @@ jcert(const struct cert_info *c)
 	} else {
 		json_object_set_new(j, "key_usage", json_null());
 	}
+	json_object_set_new(j, "eku_client_auth", c->has_eku ?
+	    json_boolean(c->eku_client_auth) : json_null());
 	json_object_set_new(j, "eku_server_auth", c->has_eku ?
 	    json_boolean(c->eku_server_auth) : json_null());
 	json_object_set_new(j, "must_staple", json_boolean(c->must_staple));
@@ -334,13 +339,14 @@ jreconnects(const struct report *r)
 	for (size_t i = 0; i < r->n_reconnects; i++) {
 		const struct reconnect_info *c = &r->reconnects[i];
 
-		json_array_append_new(a, json_pack("{s:o, s:I, s:b, s:o, s:o, s:I, s:o, s:o}",
+		json_array_append_new(a, json_pack("{s:o, s:I, s:b, s:o, s:o, s:b, s:I, s:o, s:o}",
 		    "address", c->attempt.addr[0] ? json_string(c->attempt.addr) :
 			json_null(),
 		    "connect_us", (json_int_t)c->attempt.connect_us,
 		    "ok", c->ok,
 		    "handshake", c->ok ? jhandshake(&c->hs) : json_null(),
 		    "saved_us", jint_or_null(c->saved_us, c->ok),
+		    "early_data_wanted", c->early_data_wanted,
 		    "early_data_sent", (json_int_t)c->early_data_sent,
 		    "error", jerror(c->error),
 		    "problem", jstr(c->problem)));

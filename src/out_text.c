@@ -84,9 +84,35 @@ print_cert(FILE *f, const struct cert_info *c, int verbose, PRTime when)
 	fprintf(f, "      Signature    %s\n", c->sig_alg);
 	fprintf(f, "      Serial       %s\n", c->serial);
 	fprintf(f, "      SHA-256      %s\n", c->sha256);
-	if (verbose > 0 || c->is_ca)
-		fprintf(f, "      CA           %s%s\n", c->is_ca ? "yes" : "no",
+	if (verbose > 0 || c->is_ca) {
+		fprintf(f, "      CA           %s%s", c->is_ca ? "yes" : "no",
 		    c->self_signed ? ", self-signed" : "");
+		if (c->path_len >= 0)
+			fprintf(f, ", path length %d", c->path_len);
+		fputc('\n', f);
+	}
+	if (verbose == 0)
+		return;
+	if (c->has_key_usage) {
+		const char *ku[8];
+		size_t n = cert_key_usage_names(c->key_usage, ku);
+
+		fputs("      Key usage   ", f);
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%s%s", i ? ", " : " ", ku[i]);
+		fputc('\n', f);
+	}
+	if (c->has_eku)
+		fprintf(f, "      Ext. usage   serverAuth %s, clientAuth %s\n",
+		    c->eku_server_auth ? "yes" : "no", c->eku_client_auth ? "yes" : "no");
+	if (c->must_staple)
+		fputs("      Must staple  yes (TLS feature extension)\n", f);
+	if (c->ocsp_url != NULL)
+		fprintf(f, "      OCSP         %s\n", c->ocsp_url);
+	if (c->aia_ca_issuers != NULL)
+		fprintf(f, "      CA issuers   %s\n", c->aia_ca_issuers);
+	if (c->weak_hash != NULL)
+		fprintf(f, "      Weak hash    %s\n", c->weak_hash);
 }
 
 static void
@@ -314,6 +340,10 @@ print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
 				fmt_time(o->next_update, t2, sizeof(t2));
 			fprintf(f, "    Updated        %s, next update %s%s\n", t1,
 			    o->next_update ? t2 : "not given", o->stale ? " (STALE)" : "");
+		}
+		if (o->produced_at != 0) {
+			fmt_time(o->produced_at, t1, sizeof(t1));
+			fprintf(f, "    Produced       %s\n", t1);
 		}
 	}
 	if (o->problem != NULL)
@@ -551,6 +581,8 @@ print_handshake(FILE *f, const struct handshake_info *h, size_t index)
 	else
 		fputs("  Resumed                no\n", f);
 	fprintf(f, "  Extended master secret %s\n", h->ems ? "yes" : "no");
+	fprintf(f, "  Forward secrecy        %s\n", h->forward_secret ? "yes" :
+	    "NO (static RSA key exchange)");
 }
 
 static void
@@ -799,6 +831,9 @@ out_text_session_end(FILE *f, const struct report *r,
 	/* A TLS 1.3 request after the handshake comes after the report. */
 	if (r->client_auth.post_handshake)
 		print_client_auth(f, r);
+	if (o->verbose > 0 && r->first_byte_us > 0)
+		fprintf(f, "First byte from the server %.1f ms after the handshake\n",
+		    ms(r->first_byte_us));
 	if (o->verbose > 0)
 		fprintf(f, "Connection closed %s: %llu bytes sent, %llu bytes "
 		    "received\n", r->peer_closed ? "by the server" : "by nsstls",

@@ -39,8 +39,11 @@ printcert_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r
 		goto out;
 	}
 	list = CERT_NewCertList();
-	if (list == NULL)
+	if (list == NULL) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "out of memory");
 		goto out;
+	}
 	/* Temporary certificates, as if a server had sent them: chain
 	 * building finds them while the list holds them. */
 	for (size_t i = 0; i < n; i++) {

@@ -8,6 +8,9 @@
 #include "der.h"
 #include "util.h"
 
+/* 9999-12-31T23:59:59Z in milliseconds: later is not a date. */
+#define SCT_MAX_MS 253402300799999ULL
+
 static unsigned
 get16(const unsigned char *p)
 {
@@ -51,8 +54,9 @@ sct_parse_list(const unsigned char *p, size_t len, const char *source,
 		util_hex(s + 1, 32, '\0', info->log_id);
 		for (int i = 0; i < 8; i++)
 			ts = ts << 8 | s[33 + i];
-		/* RFC 6962 timestamps are milliseconds; PRTime microseconds. */
-		info->timestamp = (PRTime)ts * 1000;
+		/* RFC 6962 timestamps are milliseconds; PRTime microseconds.
+		 * A hostile value past year 9999 is no time at all (0). */
+		info->timestamp = ts <= SCT_MAX_MS ? (PRTime)ts * 1000 : 0;
 		info->hash_alg = s[43 + ext_len];
 		info->sig_alg = s[44 + ext_len];
 		n++;

@@ -84,6 +84,23 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
+char *
+util_escape(const char *s, size_t len, bool keep_high)
+{
+	char *out = xmalloc(len * 4 + 1), *o = out;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || (c >= 0x80 && !keep_high))
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+}
+
 bool
 util_is_ip_literal(const char *s)
 {
@@ -154,6 +171,16 @@ util_parse_target(const char *arg, struct target *out, const char **err)
 		return -1;
 	}
 	out->host = xstrndup(host, hostlen);
+	if (!util_is_ip_literal(out->host) &&
+	    strspn(out->host, "0123456789") == hostlen) {
+		/* No top-level domain is all digits: "2" is an option's value
+		 * that popt left as a word ("--reconnect 2"). */
+		*err = "a bare number is not a host name (an option's optional "
+		    "value needs '=', e.g. --reconnect=2)";
+		free(out->host);
+		out->host = NULL;
+		return -1;
+	}
 	if (!util_is_ip_literal(out->host)) {
 		/* Letters, digits, '.', '-' and '_' (seen in real DNS names). */
 		if (strspn(out->host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

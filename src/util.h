@@ -55,6 +55,12 @@ int64_t util_now_us(void);
 /* Lowercase hex of len bytes into out (2*len+1 bytes), optional separator. */
 void util_hex(const unsigned char *data, size_t len, char sep, char *out);
 
+/* A copy of len bytes of s with control bytes (and NUL) written as \xNN,
+ * and bytes >= 0x80 too unless keep_high (UTF-8 or Latin-1 text that the
+ * JSON renderer repairs).  For strings from certificates, which a hostile
+ * server chooses: they must not reach a terminal raw, nor be cut at a NUL. */
+char *util_escape(const char *s, size_t len, bool keep_high);
+
 /* True if s is an IPv4 or IPv6 literal (no brackets). */
 bool util_is_ip_literal(const char *s);
 

@@ -195,7 +195,6 @@ try_aia(struct verify_ctx *v, CERTCertificate *leaf, PRTime when, void *pwarg)
 	size_t len = 0;
 	char *err = NULL;
 	CERTCertificate *fetched = NULL;
-	SECItem der;
 
 	r->aia.attempted = true;
 	if (url == NULL) {
@@ -208,15 +207,9 @@ try_aia(struct verify_ctx *v, CERTCertificate *leaf, PRTime when, void *pwarg)
 		r->aia.problem = err;
 		return;
 	}
-	der.type = siBuffer;
-	der.data = body;
-	der.len = (unsigned)len;
-	/* AIA URLs serve DER (RFC 5280 §4.2.2.1); PEM is accepted too. */
-	if (len > 0 && body[0] == 0x30)
-		fetched = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &der, NULL,
-		    PR_FALSE, PR_TRUE);
-	else
-		fetched = CERT_DecodeCertFromPackage((char *)body, (int)len);
+	/* AIA URLs serve a DER certificate or a PKCS#7 "certs-only" bundle
+	 * (RFC 5280 §4.2.2.1); CERT_DecodeCertFromPackage takes both, and PEM. */
+	fetched = CERT_DecodeCertFromPackage((char *)body, (int)len);
 	if (fetched == NULL) {
 		r->aia.problem = xasprintf("%s did not serve a certificate", url);
 		goto out;

@@ -340,3 +340,14 @@ def test_clean_close_after_data_is_exit_0(_server_stack):
                                     "--ca-file", ROOTS, f"localhost:{srv.port}", timeout=15)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "partial"
+
+
+def test_bulk_echo_round_trip(_server_stack):
+    """32 MiB piped to a server that echoes every byte: nsstls keeps reading
+    while its own writes wait, so neither side blocks on a full buffer."""
+    srv = _server_stack(peers.tls_echo_server())
+    data = bytes(range(256)) * (128 * 1024)
+    r = peers.run_nsstls("--timeout", "5", "--connect-timeout", "2", "--ca-file", ROOTS,
+                         "-q", f"localhost:{srv.port}", input=data, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout_bytes == data

@@ -1,4 +1,5 @@
 /* Unit tests for util.c: target, port and duration parsing, name lists. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
@@ -53,6 +54,7 @@ main(void)
 	target_bad("[::1]x", "after ']'");
 	target_bad("[example.com]:1", "IPv6");
 	target_bad("a b", "character");
+	target_bad("2", "bare number");
 	target_bad("host/path:443", "character");
 	target_ok("my_host-1.example", "my_host-1.example", 0, 0);
 
@@ -102,6 +104,16 @@ main(void)
 		ok(util_parse_time("yesterday", &t) == -1, "words rejected");
 		ok(util_parse_time("2025-06-30T12:00:00", &t) == -1,
 		    "time without zone rejected");
+	}
+
+	{
+		char *e = util_escape("a\x1b[31m\0b\xe9", 9, false);
+
+		ok(strcmp(e, "a\\x1b[31m\\x00b\\xe9") == 0, "escape: %s", e);
+		free(e);
+		e = util_escape("Soci\xe9t\xe9", 7, true);
+		ok(strcmp(e, "Soci\xe9t\xe9") == 0, "escape keeps high bytes on request");
+		free(e);
 	}
 
 	ok(util_is_ip_literal("10.0.0.1") && util_is_ip_literal("fe80::1") &&
