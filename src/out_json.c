@@ -302,7 +302,7 @@ jhandshake(const struct handshake_info *h)
 	char id[8];
 
 	snprintf(id, sizeof(id), "0x%04x", h->suite);
-	return json_pack("{s:s, s:o, s:s, s:s, s:i, s:b, s:o, s:s, s:o, s:b, s:o, s:b, s:b, s:b, s:I}",
+	return json_pack("{s:s, s:o, s:s, s:s, s:i, s:b, s:o, s:s, s:i, s:o, s:b, s:o, s:b, s:b, s:b, s:I}",
 	    "protocol", names_version_str(h->version),
 	    "cipher_suite", jstr(h->suite_name),
 	    "cipher_suite_id", id,
@@ -312,6 +312,7 @@ jhandshake(const struct handshake_info *h)
 	    "first_group", h->hrr ? json_string(names_group_str(h->first_group)) :
 		json_null(),
 	    "signature_scheme", names_sigalg_str(h->sig_scheme),
+	    "auth_key_bits", h->auth_bits,
 	    "alpn", h->alpn[0] ? jstr(h->alpn) : json_null(),
 	    "resumed", h->resumed,
 	    "resumed_by", h->resumed_by ? json_string(h->resumed_by) : json_null(),
@@ -547,6 +548,7 @@ out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	json_object_set_new(doc, "scts", jscts(r));
 	json_object_set_new(doc, "handshakes", jhandshakes(r));
 	json_object_set_new(doc, "reconnects", jreconnects(r));
+	json_object_set_new(doc, "tickets_awaited", json_boolean(r->tickets_awaited));
 	json_object_set_new(doc, "client_auth", jclient_auth(r));
 	json_object_set_new(doc, "key_update", json_pack("{s:b, s:b, s:b}",
 	    "sent", r->key_update_sent, "requested", r->key_update_requested,

@@ -339,7 +339,6 @@ struct report {
 	/* channel */
 	struct handshake_info *handshakes;
 	size_t n_handshakes;
-	int renegotiations_asked;
 	bool key_update_sent;
 	bool key_update_requested;
 	bool peer_key_update_seen;

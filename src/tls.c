@@ -540,7 +540,6 @@ tls_renegotiate(struct tls_ctx *t)
 	const struct handshake_info *last = &r->handshakes[r->n_handshakes - 1];
 
 	r->phase = PHASE_RENEGOTIATE;
-	r->renegotiations_asked++;
 	if (last->version >= SSL_LIBRARY_VERSION_TLS_1_3) {
 		report_fail(r, PHASE_RENEGOTIATE, SSL_ERROR_RENEGOTIATION_NOT_ALLOWED,
 		    NSSTLS_EXIT_HANDSHAKE, "cannot renegotiate: the server chose "

@@ -31,7 +31,6 @@ struct tls_ctx {
 	size_t handshakes_done;      /* handshake callbacks seen */
 	bool renegotiating;
 	bool refused;                /* no_renegotiation alert received */
-	bool peer_closed_in_hs;
 	FILE *trace_out;             /* --trace lines go here; NULL: none */
 	struct trace *trace;         /* the layer under SSL, while fd is open */
 	struct keylog *keylog;       /* --keylog, this connection's; or NULL */
