@@ -98,6 +98,21 @@ class Talk:
         return data
 
 
+def answer(talk: Talk, mode: str, refusal, go_ahead, after_refusal: str = None) -> str:
+    """The server's answer to the STARTTLS command, by mode: "stall" says
+    nothing, "close" hangs up, "refuse" sends the refusal (then hangs up,
+    or after_refusal), anything else sends the go-ahead and starts TLS."""
+    if mode == "stall":
+        return STALL
+    if mode == "close":
+        return CLOSE
+    if mode == "refuse":
+        talk.send(refusal)
+        return after_refusal or CLOSE
+    talk.send(go_ahead)
+    return TLS
+
+
 def server_context(chain: str = "server-rsa-chain.pem",
                    key: str = "server-rsa.key") -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -203,30 +218,18 @@ def imap(talk: Talk, mode: str) -> str:
     talk.send("* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\nA1 OK done\r\n")
     if talk.line() != "A2 STARTTLS":
         return CLOSE
-    if mode == "stall":
-        return STALL
-    if mode == "close":
-        return CLOSE
-    if mode == "refuse":
-        talk.send("A2 NO [UNAVAILABLE] TLS is not available now\r\n")
-        return CLOSE
-    talk.send("A2 OK Begin TLS negotiation now\r\n")
-    return TLS
+    return answer(talk, mode,
+                  "A2 NO [UNAVAILABLE] TLS is not available now\r\n",
+                  "A2 OK Begin TLS negotiation now\r\n")
 
 
 def pop3(talk: Talk, mode: str) -> str:
     talk.send("+OK POP3 nsstls test ready\r\n")
     if talk.line() != "STLS":
         return CLOSE
-    if mode == "stall":
-        return STALL
-    if mode == "close":
-        return CLOSE
-    if mode == "refuse":
-        talk.send("-ERR TLS not available\r\n")
-        return CLOSE
-    talk.send("+OK Begin TLS negotiation\r\n")
-    return TLS
+    return answer(talk, mode,
+                  "-ERR TLS not available\r\n",
+                  "+OK Begin TLS negotiation\r\n")
 
 
 def ftp(talk: Talk, mode: str) -> str:
@@ -234,15 +237,9 @@ def ftp(talk: Talk, mode: str) -> str:
               "220 ready\r\n")
     if talk.line() != "AUTH TLS":
         return CLOSE
-    if mode == "stall":
-        return STALL
-    if mode == "close":
-        return CLOSE
-    if mode == "refuse":
-        talk.send("534 Local policy on server does not allow TLS\r\n")
-        return CLOSE
-    talk.send("234 AUTH TLS successful\r\n")
-    return TLS
+    return answer(talk, mode,
+                  "534 Local policy on server does not allow TLS\r\n",
+                  "234 AUTH TLS successful\r\n")
 
 
 def _xmpp(talk: Talk, mode: str, ns: str) -> str:
@@ -386,15 +383,9 @@ def nntp(talk: Talk, mode: str) -> str:
     talk.send("200 news.test NNTP service ready, posting allowed\r\n")
     if talk.line() != "STARTTLS":
         return CLOSE
-    if mode == "stall":
-        return STALL
-    if mode == "close":
-        return CLOSE
-    if mode == "refuse":
-        talk.send("580 Can not initiate TLS negotiation\r\n")
-        return CLOSE
-    talk.send("382 Continue with TLS negotiation\r\n")
-    return TLS
+    return answer(talk, mode,
+                  "580 Can not initiate TLS negotiation\r\n",
+                  "382 Continue with TLS negotiation\r\n")
 
 
 def sieve(talk: Talk, mode: str) -> str:
@@ -402,15 +393,9 @@ def sieve(talk: Talk, mode: str) -> str:
               '"VERSION" "1.0"\r\nOK "ready"\r\n')
     if talk.line() != "STARTTLS":
         return CLOSE
-    if mode == "stall":
-        return STALL
-    if mode == "close":
-        return CLOSE
-    if mode == "refuse":
-        talk.send('NO "TLS is not available"\r\n')
-        return CLOSE
-    talk.send('OK "Begin TLS negotiation now"\r\n')
-    return TLS
+    return answer(talk, mode,
+                  'NO "TLS is not available"\r\n',
+                  'OK "Begin TLS negotiation now"\r\n')
 
 
 def irc(talk: Talk, mode: str) -> str:
