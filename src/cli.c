@@ -1383,7 +1383,7 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 			r.reconnect_value = true;
 	}
 	ctx = poptGetContext("nsstls", argc, argv, main_table, 0);
-	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]");
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]... | --print-cert FILE");
 
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
 		if (rc == OPT_HELP || rc == OPT_USAGE) {
