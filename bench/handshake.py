@@ -12,22 +12,20 @@ NSS tools (certutil, tstclnt) are used when installed.
 """
 
 import argparse
-import ctypes
 import errno
 import json
 import os
-import re
 import select
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_NSSTLS = os.path.join(REPO_ROOT, "build", "src", "nsstls")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import loopback     # noqa: E402  (bench/loopback.py: certificates, servers, client plumbing)
+from loopback import DEFAULT_NSSTLS, KEYGEN, check_run, empty_stdin, kill_group  # noqa: E402
 
 TOOLS = ("nsstls", "openssl", "gnutls-cli", "tstclnt")    # run order within a round
 REFERENCE = "openssl"
@@ -48,70 +46,20 @@ TARGET_B_MAX = 1.00     # case (b): nsstls wall <= 1.0 x s_client, RSA server
 # --------------------------------------------------------------------------------------------
 # certificates, NSS DB, servers
 
-OPENSSL_CNF = """\
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = placeholder
-[root_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[leaf_rsa]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost,IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[leaf_ec]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost,IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-"""
-
-KEYGEN = {
-    "rsa": ["-newkey", "rsa:2048"],
-    "ecdsa": ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
-}
 SERVER_LABEL = {"rsa": "RSA-2048", "ecdsa": "ECDSA P-256"}
-
-
-def check_run(argv, **kw):
-    r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, **kw)
-    if r.returncode != 0:
-        raise SystemExit("setup step failed (exit %d): %s\n%s"
-                         % (r.returncode, " ".join(argv), r.stdout.decode(errors="replace")))
-    return r.stdout.decode(errors="replace")
 
 
 def make_pki(openssl, d):
     """Root + leaf per key type; returns {kind: {root, leaf, key}} (PEM paths)."""
-    cnf = os.path.join(d, "openssl.cnf")
-    with open(cnf, "w") as f:
-        f.write(OPENSSL_CNF)
+    cnf = loopback.write_openssl_cnf(d)
     out = {}
     for serial, kind in enumerate(("rsa", "ecdsa"), start=1):
-        p = lambda name: os.path.join(d, "%s-%s" % (kind, name))
         # distinct subjects: NSS files certificates with one subject under one nickname
-        check_run([openssl, "req", "-x509", "-new", "-config", cnf, "-extensions", "root_ext",
-                   *KEYGEN[kind], "-nodes", "-keyout", p("root.key"), "-out", p("root.pem"),
-                   "-days", "7", "-sha256", "-set_serial", str(1000 + serial),
-                   "-subj", "/O=nsstls bench/CN=nsstls bench %s root" % kind.upper()])
-        check_run([openssl, "req", "-new", "-config", cnf, *KEYGEN[kind], "-nodes",
-                   "-keyout", p("leaf.key"), "-out", p("leaf.csr"),
-                   "-subj", "/O=nsstls bench %s/CN=localhost" % kind])
-        check_run([openssl, "x509", "-req", "-in", p("leaf.csr"), "-CA", p("root.pem"),
-                   "-CAkey", p("root.key"), "-set_serial", str(2000 + serial), "-days", "7",
-                   "-sha256", "-extfile", cnf,
-                   "-extensions", "leaf_rsa" if kind == "rsa" else "leaf_ec",
-                   "-out", p("leaf.pem")])
-        out[kind] = {"root": p("root.pem"), "leaf": p("leaf.pem"), "key": p("leaf.key")}
+        out[kind] = loopback.make_root_and_leaf(
+            openssl, cnf, os.path.join(d, kind + "-"), kind,
+            root_subj="/O=nsstls bench/CN=nsstls bench %s root" % kind.upper(),
+            leaf_subj="/O=nsstls bench %s/CN=localhost" % kind,
+            root_serial=1000 + serial, leaf_serial=2000 + serial, root_days=7, leaf_days=7)
     return out
 
 
@@ -129,54 +77,14 @@ def start_server(openssl, d, kind, files):
     """openssl s_server on 127.0.0.1:<ephemeral>; returns (Popen, port).
 
     No -quiet (and no -www): s_server then echoes, and quits for good when its stdin reaches
-    EOF, so stdin is a pipe that stays open until the end.  Its chatter goes to a file."""
-    log_path = os.path.join(d, "s_server-%s.log" % kind)
-    log = open(log_path, "wb")
-    proc = subprocess.Popen([openssl, "s_server", "-accept", "127.0.0.1:0",
-                             "-cert", files["leaf"], "-key", files["key"]],
-                            stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with open(log_path, "rb") as f:
-            m = re.search(rb"^ACCEPT 127\.0\.0\.1:(\d+)\s*$", f.read(), re.M)
-        if m:
-            return proc, int(m.group(1))
-        if proc.poll() is not None:
-            break
-        time.sleep(0.02)
-    stop_server(proc)
-    with open(log_path, "rb") as f:
-        raise SystemExit("openssl s_server (%s) did not report an ACCEPT line:\n%s"
-                         % (kind, f.read().decode(errors="replace")))
-
-
-def stop_server(proc):
-    if proc.poll() is None:
-        try:
-            os.kill(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-        except ProcessLookupError:
-            pass
-    if proc.stdin:
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
+    EOF, so loopback.start_server keeps stdin a pipe that stays open until the end.  Its
+    chatter goes to a file."""
+    return loopback.start_server(openssl, files, os.path.join(d, "s_server-%s.log" % kind),
+                                 "openssl s_server (%s)" % kind)
 
 
 # --------------------------------------------------------------------------------------------
 # running one client process
-
-def kill_group(pgid):
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
 
 def wait_with_timeout(pid, timeout, pgid):
     """wait4(pid); after `timeout` seconds SIGKILL its process group (the client and anything
@@ -216,13 +124,6 @@ def wait_with_timeout(pid, timeout, pgid):
     return status, ru, timed_out
 
 
-def empty_stdin():
-    """Read end of a pipe whose write end is already closed: the tool sees EOF at once."""
-    r, w = os.pipe()
-    os.close(w)
-    return r
-
-
 def exit_label(status, timed_out):
     if timed_out:
         return "timeout"
@@ -237,9 +138,7 @@ def spawn_error(e):
 def timed_run(argv, timeout):
     """One run for timing: the tool is spawned directly by this process."""
     r = empty_stdin()
-    fa = [(os.POSIX_SPAWN_DUP2, r, 0),
-          (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-          (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)]
+    fa = [(os.POSIX_SPAWN_DUP2, r, 0), *loopback.DEVNULL_OUT]
     try:
         t0 = time.perf_counter()
         try:
@@ -254,78 +153,34 @@ def timed_run(argv, timeout):
             "exit": exit_label(status, timed_out)}
 
 
-# Peak RSS.  ru_maxrss of a child is at least the RSS of the process it was forked/spawned
-# from: at exec the kernel folds the old address space's high-water mark into the process's
-# maxrss, and a posix_spawn child's old address space is this Python interpreter's (~13 MiB,
-# more than any of the clients).  So for RSS the client is forked by a small /bin/sh instead
-# (~1 MiB), which exits at once; this process is a child subreaper (prctl), so the client is
-# re-parented to it and its own rusage can be collected with wait4.  (Checked against GNU
-# /usr/bin/time -f %M: the same figures within about 0.2 MiB.)
-PR_SET_CHILD_SUBREAPER = 36
+# Peak RSS: the client is forked by a small sh, not by this interpreter, whose RSS it would
+# otherwise report (see loopback.launch).  SUBREAPER: whether that is possible here.
 SUBREAPER = False
 
 
 def become_subreaper():
     global SUBREAPER
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        SUBREAPER = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        SUBREAPER = False
+    SUBREAPER = loopback.become_subreaper()
     return SUBREAPER
-
-
-# fd 3: the shell reports the client's PID; fd 4/5: a gate pipe whose only write end (5) the
-# parent shell holds.  The forked child waits for EOF on the gate, i.e. until the parent shell
-# has exited, before it execs the client: otherwise dash may reap a client that has already
-# finished (it sweeps with wait4(-1, WNOHANG)) and its rusage would be lost.
-LAUNCHER = '{ exec 3>&- 5>&-; read _ <&4; exec 4<&- "$@"; } 0<&0 & echo $! >&3'
 
 
 def rss_run(argv, timeout, sh):
     """One run for peak RSS (KiB); the client is forked by a small shell, see above."""
     if not SUBREAPER:       # fallback: polluted by this interpreter's RSS, flagged in the output
         return direct_rss_run(argv, timeout)
-    r = empty_stdin()
-    pr, pw = os.pipe()
-    gr, gw = os.pipe()
-    fa = [(os.POSIX_SPAWN_DUP2, r, 0),
-          (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-          (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-          (os.POSIX_SPAWN_DUP2, pw, 3),
-          (os.POSIX_SPAWN_DUP2, gr, 4),
-          (os.POSIX_SPAWN_DUP2, gw, 5)]
     try:
-        # the client stays in the shell's process group (no job control in sh -c)
-        shpid = os.posix_spawn(sh, [sh, "-c", LAUNCHER, "sh"] + list(argv), os.environ,
-                               file_actions=fa, setpgroup=0)
+        shpid, pid = loopback.launch(argv, sh, loopback.DEVNULL_OUT)
     except OSError as e:
-        for fd in (r, pr, pw, gr, gw):
-            os.close(fd)
         return {"maxrss_kib": None, "exit": spawn_error(e)}
-    for fd in (r, pw, gr, gw):      # the gate must have no write end left here
-        os.close(fd)
-    try:
-        os.wait4(shpid, 0)          # from here on the client is our child
-        data = b""
-        while True:
-            chunk = os.read(pr, 64)
-            if not chunk:
-                break
-            data += chunk
-    finally:
-        os.close(pr)
-    if not data.strip().isdigit():
+    if pid is None:
         return {"maxrss_kib": None, "exit": "launcher-failed"}
-    status, ru, timed_out = wait_with_timeout(int(data), timeout, shpid)
+    status, ru, timed_out = wait_with_timeout(pid, timeout, shpid)
     return {"maxrss_kib": ru.ru_maxrss, "exit": exit_label(status, timed_out)}
 
 
 def direct_rss_run(argv, timeout):
     r = empty_stdin()
-    fa = [(os.POSIX_SPAWN_DUP2, r, 0),
-          (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-          (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)]
+    fa = [(os.POSIX_SPAWN_DUP2, r, 0), *loopback.DEVNULL_OUT]
     try:
         try:
             pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=fa, setpgroup=0)
@@ -636,7 +491,7 @@ def main():
                 sys.stdout.flush()
     finally:
         for proc in servers_running:
-            stop_server(proc)
+            loopback.stop_server(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
     print()

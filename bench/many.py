@@ -13,9 +13,7 @@ Python 3 standard library only; needs the openssl CLI.  See bench/README.md.
 """
 
 import argparse
-import ctypes
 import os
-import re
 import shutil
 import signal
 import statistics
@@ -24,30 +22,12 @@ import sys
 import tempfile
 import time
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_NSSTLS = os.path.join(REPO_ROOT, "build", "src", "nsstls")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import loopback     # noqa: E402  (bench/loopback.py: certificates, servers, client plumbing)
+from loopback import DEFAULT_NSSTLS, empty_stdin, kill_group  # noqa: E402
 
 N_SERVERS = 4
 TARGET_RATIO = 5.0      # the issue: nsstls at least 5x faster than the loop
-
-OPENSSL_CNF = """\
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = placeholder
-[root_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[leaf_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost,IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-"""
 
 # The loop of (b), as a user would type it.  "$@" are ROOT.pem then the targets; it prints how
 # many s_client runs failed, so that a loop of quick failures cannot pass for a fast one.
@@ -61,88 +41,27 @@ echo "$fails"'''
 # --------------------------------------------------------------------------------------------
 # set-up: certificates and servers
 
-def check_run(argv):
-    r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT)
-    if r.returncode != 0:
-        raise SystemExit("setup step failed (exit %d): %s\n%s"
-                         % (r.returncode, " ".join(argv), r.stdout.decode(errors="replace")))
-
-
 def make_pki(openssl, d):
     """An RSA-2048 root and an RSA-2048 leaf for localhost / 127.0.0.1.
 
     Valid for a year and 90 days: --check's default thresholds (WARNING within 30 days,
     CRITICAL within 7) must not fire, or the lines would not say OK."""
-    cnf = os.path.join(d, "openssl.cnf")
-    with open(cnf, "w") as f:
-        f.write(OPENSSL_CNF)
-    p = lambda name: os.path.join(d, name)
-    check_run([openssl, "req", "-x509", "-new", "-config", cnf, "-extensions", "root_ext",
-               "-newkey", "rsa:2048", "-nodes", "-keyout", p("root.key"), "-out", p("root.pem"),
-               "-days", "365", "-sha256", "-set_serial", "1001",
-               "-subj", "/O=nsstls bench/CN=nsstls many-targets bench root"])
-    check_run([openssl, "req", "-new", "-config", cnf, "-newkey", "rsa:2048", "-nodes",
-               "-keyout", p("leaf.key"), "-out", p("leaf.csr"),
-               "-subj", "/O=nsstls bench/CN=localhost"])
-    check_run([openssl, "x509", "-req", "-in", p("leaf.csr"), "-CA", p("root.pem"),
-               "-CAkey", p("root.key"), "-set_serial", "2001", "-days", "90", "-sha256",
-               "-extfile", cnf, "-extensions", "leaf_ext", "-out", p("leaf.pem")])
-    return {"root": p("root.pem"), "leaf": p("leaf.pem"), "key": p("leaf.key")}
+    return loopback.make_root_and_leaf(
+        openssl, loopback.write_openssl_cnf(d), os.path.join(d, ""), "rsa",
+        root_subj="/O=nsstls bench/CN=nsstls many-targets bench root",
+        leaf_subj="/O=nsstls bench/CN=localhost",
+        root_serial=1001, leaf_serial=2001, root_days=365, leaf_days=90)
 
 
 def start_server(openssl, d, i, pki):
-    """openssl s_server -www on 127.0.0.1:<ephemeral>; returns (Popen, port).
-
-    s_server shuts down when its stdin reaches EOF, so stdin is a pipe kept open until the
-    end.  Its output goes to a log file, where the ACCEPT line gives the port."""
-    log_path = os.path.join(d, "s_server-%d.log" % i)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([openssl, "s_server", "-accept", "127.0.0.1:0",
-                                 "-cert", pki["leaf"], "-key", pki["key"], "-www"],
-                                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with open(log_path, "rb") as f:
-            m = re.search(rb"^ACCEPT 127\.0\.0\.1:(\d+)\s*$", f.read(), re.M)
-        if m:
-            return proc, int(m.group(1))
-        if proc.poll() is not None:
-            break
-        time.sleep(0.02)
-    stop_server(proc)
-    with open(log_path, "rb") as f:
-        raise SystemExit("openssl s_server #%d did not report an ACCEPT line:\n%s"
-                         % (i, f.read().decode(errors="replace")))
-
-
-def stop_server(proc):
-    """Stop one server by its PID (never by name)."""
-    if proc.poll() is None:
-        try:
-            os.kill(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-        except ProcessLookupError:
-            pass
-    if proc.stdin:
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
+    """openssl s_server -www on 127.0.0.1:<ephemeral>; returns (Popen, port).  It is kept
+    alive by an open stdin pipe and stopped by PID: loopback.start_server, stop_server."""
+    return loopback.start_server(openssl, pki, os.path.join(d, "s_server-%d.log" % i),
+                                 "openssl s_server #%d" % i, ["-www"])
 
 
 # --------------------------------------------------------------------------------------------
 # running the two contenders
-
-def empty_stdin():
-    """Read end of a pipe whose write end is already closed: EOF at once."""
-    r, w = os.pipe()
-    os.close(w)
-    return r
-
 
 def wait_or_kill(pid, timeout, pgid):
     """wait4(pid), killing the process group pgid after `timeout` seconds.
@@ -168,21 +87,11 @@ def wait_or_kill(pid, timeout, pgid):
         raise
 
 
-def kill_group(pgid):
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def run(argv, out_path, timeout):
     """One timed run, spawned straight from here: stdin empty, stdout to out_path, stderr to
     out_path + ".err".  Returns {wall_s, cpu_s, exit, out}."""
     r = empty_stdin()
-    fa = [(os.POSIX_SPAWN_DUP2, r, 0),
-          (os.POSIX_SPAWN_OPEN, 1, out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
-          (os.POSIX_SPAWN_OPEN, 2, out_path + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-           0o600)]
+    fa = [(os.POSIX_SPAWN_DUP2, r, 0), *loopback.file_out(out_path)]
     try:
         t0 = time.perf_counter()
         pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=fa, setpgroup=0)
@@ -196,56 +105,14 @@ def run(argv, out_path, timeout):
             "exit": "timeout" if timed_out else os.waitstatus_to_exitcode(status), "out": out}
 
 
-# Peak RSS.  A child spawned straight from Python starts its life in a copy of (or, with
-# posix_spawn, in) the interpreter's address space, and at exec Linux folds that address
-# space's high-water mark into the child's ru_maxrss: every figure would read at least the
-# interpreter's ~13 MiB.  So for RSS nsstls is forked by a small /bin/sh that exits at once;
-# this process is a child subreaper (prctl), so nsstls is re-parented to it and its own rusage
-# comes back from wait4.  The same technique as bench/handshake.py, where it is explained in
-# full; the figures agree with GNU time's %M.
-PR_SET_CHILD_SUBREAPER = 36
-
-# fd 3: the shell reports the PID of its child; fds 4/5: a gate pipe whose write end only the
-# shell holds, so the child execs nsstls only after the shell has exited (and cannot reap it).
-LAUNCHER = '{ exec 3>&- 5>&-; read _ <&4; exec 4<&- "$@"; } 0<&0 & echo $! >&3'
-
-
-def become_subreaper():
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
-
-
 def rss_run(argv, out_path, timeout, sh):
-    """One run for peak RSS through the launcher.  Returns {maxrss_kib, exit, out}."""
-    r = empty_stdin()
-    pr, pw = os.pipe()
-    gr, gw = os.pipe()
-    fa = [(os.POSIX_SPAWN_DUP2, r, 0),
-          (os.POSIX_SPAWN_OPEN, 1, out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
-          (os.POSIX_SPAWN_OPEN, 2, out_path + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-           0o600),
-          (os.POSIX_SPAWN_DUP2, pw, 3), (os.POSIX_SPAWN_DUP2, gr, 4),
-          (os.POSIX_SPAWN_DUP2, gw, 5)]
-    shpid = os.posix_spawn(sh, [sh, "-c", LAUNCHER, "sh"] + list(argv), os.environ,
-                           file_actions=fa, setpgroup=0)
-    for fd in (r, pw, gr, gw):
-        os.close(fd)
-    try:
-        os.wait4(shpid, 0)
-        data = b""
-        while True:
-            chunk = os.read(pr, 64)
-            if not chunk:
-                break
-            data += chunk
-    finally:
-        os.close(pr)
-    if not data.strip().isdigit():
+    """One run for peak RSS: nsstls is forked by a small sh, not by this interpreter, whose RSS
+    it would otherwise report (see loopback.launch; needs loopback.become_subreaper()).
+    Returns {maxrss_kib, exit, out}."""
+    shpid, pid = loopback.launch(argv, sh, loopback.file_out(out_path))
+    if pid is None:
         return {"maxrss_kib": None, "exit": "launcher-failed", "out": ""}
-    status, ru, timed_out = wait_or_kill(int(data), timeout, shpid)
+    status, ru, timed_out = wait_or_kill(pid, timeout, shpid)
     with open(out_path, encoding="utf-8", errors="replace") as f:
         out = f.read()
     return {"maxrss_kib": ru.ru_maxrss,
@@ -293,7 +160,7 @@ def main():
     if openssl is None:
         raise SystemExit("many.py: the openssl CLI is required")
     sh = shutil.which("sh") or "/bin/sh"
-    subreaper = become_subreaper()
+    subreaper = loopback.become_subreaper()
     # SIGTERM takes the same way out as Ctrl-C: through the finally below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -361,7 +228,7 @@ def main():
             rss_runs.append(r)
     finally:
         for proc in servers:
-            stop_server(proc)
+            loopback.stop_server(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
     a_med = statistics.median(r["wall_s"] for r in a_runs)
