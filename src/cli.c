@@ -182,6 +182,9 @@ static struct poptOption trust_table[] = {
 	  "password source: env:VAR, file:PATH or pass:TEXT", "SPEC" },
 	{ "insecure", 'k', POPT_ARG_NONE, NULL, 0,
 	  "go on (exit 0) when verification fails; the report still shows why", NULL },
+	{ "allow-weak", '\0', POPT_ARG_NONE, NULL, 0,
+	  "RISK: accept weak keys (RSA/DSA < 2048, EC < 256 bits) and SHA-1/MD5 "
+	  "signatures, as NSS does; the findings still show them", NULL },
 	{ "warn-days", '\0', POPT_ARG_STRING, NULL, OPT_WARN_DAYS,
 	  "warn when the certificate expires within N days (default 30)", "N" },
 	{ "attime", '\0', POPT_ARG_STRING, NULL, OPT_ATTIME,
@@ -390,6 +393,7 @@ bind_flags(struct nsstls_opts *o)
 {
 	bind_flag("list-ciphers", &o->list_ciphers);
 	bind_flag("insecure", &o->insecure);
+	bind_flag("allow-weak", &o->allow_weak);
 	bind_flag("no-data", &o->no_data);
 	bind_flag("crlf", &o->crlf);
 	bind_flag("showcerts", &o->showcerts);

@@ -541,6 +541,8 @@ out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	json_object_set_new(doc, "starttls", jstarttls(r));
 	json_object_set_new(doc, "timings", jtimings(r));
 	json_object_set_new(doc, "trust_sources", jtrust(r));
+	json_object_set_new(doc, "policy", json_string(r->allow_weak ?
+	    "allow-weak" : "strict"));
 	json_object_set_new(doc, "certificates", jchains(r));
 	json_object_set_new(doc, "verification", jverify(r));
 	json_object_set_new(doc, "findings", jfindings(r));

@@ -222,6 +222,9 @@ print_trust(FILE *f, const struct report *r)
 			fprintf(f, ", %d anchor%s", t->anchors, t->anchors == 1 ? "" : "s");
 		fputc('\n', f);
 	}
+	if (r->allow_weak)
+		fputs("Policy: allow-weak (--allow-weak: weak keys and SHA-1/MD5 "
+		    "signatures accepted)\n", f);
 }
 
 static void

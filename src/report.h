@@ -198,6 +198,7 @@ struct reconnect_info {
 	enum phase phase;        /* where it failed */
 };
 
+/* The verification policy in force (policy.h). */
 struct verify_result {
 	bool done;               /* the auth hook ran */
 	bool chain_ok;
@@ -207,6 +208,12 @@ struct verify_result {
 	int error_depth;         /* depth of the first chain error, or -1 */
 	bool overridden;         /* --insecure let a failure pass */
 	char *missing_issuer;    /* issuer name when the chain stops short */
+	bool chain_loop;         /* the issuers lead back into the chain */
+	bool isolated_veto;      /* NSS's chain was good only with certificates
+	                          * neither this server nor a trust source gave */
+	bool weak_allowed;       /* --allow-weak: the strict policy is off */
+	unsigned version;        /* TLS version the server chose, 0: none
+	                          * (--print-cert) */
 };
 
 struct alert_info {
@@ -299,6 +306,7 @@ struct starttls_info {
 };
 
 struct report {
+	bool allow_weak;         /* --allow-weak: the strict policy was off */
 	/* target */
 	char *host;
 	uint16_t port;
