@@ -1211,6 +1211,8 @@ struct p12_keys {
 	int seen;                /* key bags seen */
 	bool mismatch;           /* a key bag held another key */
 	PRErrorCode error;       /* why the last import failed */
+	bool decrypt;            /* decrypt encrypted safes in this pass */
+	bool refused;            /* a safe was left for the decrypting pass */
 };
 
 /* The PKCS#12 schemes take the password as a BMPString, PBES2 takes its
@@ -1232,6 +1234,11 @@ p12_decrypt_key(void *arg, SECAlgorithmID *alg)
 	SECItem *pw = p12_password_for(k, alg);
 	PK11SymKey *sym;
 
+	if (!k->decrypt) {
+		k->refused = true;
+		PORT_SetError(SEC_ERROR_NO_KEY);
+		return NULL;
+	}
 	sym = PK11_PBEKeyGen(k->slot, alg, pw, PR_FALSE, k->pin_arg);
 	if (sym != NULL)
 		PK11_SetSymKeyUserData(sym, pw, NULL);
@@ -1346,13 +1353,16 @@ p12_safe_content(void *arg, const char *buf, unsigned long len)
 }
 
 /* One safe of the authenticated safe: PKCS#7 data, or encryptedData that
- * NSS's PKCS#7 decoder decrypts with the key p12_decrypt_key makes. */
-static void
-p12_safe(struct p12_keys *k, SECItem *der)
+ * NSS's PKCS#7 decoder decrypts with the key p12_decrypt_key makes (when
+ * decrypt is set).  Returns false when the safe is left for decryption. */
+static bool
+p12_safe(struct p12_keys *k, SECItem *der, bool decrypt)
 {
 	struct p12_safe s = { xmalloc(der->len + 1), 0, der->len, false };
 	SEC_PKCS7ContentInfo *cinfo;
 
+	k->decrypt = decrypt;
+	k->refused = false;
 	cinfo = SEC_PKCS7DecodeItem(der, p12_safe_content, &s, NULL, NULL,
 	    p12_decrypt_key, k, p12_decrypt_allowed);
 	if (cinfo != NULL && !s.overflow && s.len > 0) {
@@ -1363,9 +1373,13 @@ p12_safe(struct p12_keys *k, SECItem *der)
 	if (cinfo != NULL)
 		SEC_PKCS7DestroyContentInfo(cinfo);
 	wipe_free(s.data, s.cap + 1);
+	return !k->refused;
 }
 
-/* Walk every safe of the file's authenticated safe to the key bags. */
+/* Walk every safe of the file's authenticated safe to the key bags: the
+ * plain ones first (keys usually sit in a plain safe, shrouded), then the
+ * encrypted ones, which the decoder has already decrypted once and whose
+ * key derivation may be slow (pk12util: 600000 PBKDF2 iterations). */
 static void
 p12_find_key(struct p12_keys *k, unsigned char *data, size_t len)
 {
@@ -1374,6 +1388,8 @@ p12_find_key(struct p12_keys *k, unsigned char *data, size_t len)
 	PLArenaPool *arena = PORT_NewArena(DER_DEFAULT_CHUNKSIZE);
 	struct p12_pfx pfx;
 	SECItem **safes = NULL, *content;
+	bool *later = NULL;
+	size_t n = 0;
 
 	if (arena == NULL)
 		return;
@@ -1389,9 +1405,16 @@ p12_find_key(struct p12_keys *k, unsigned char *data, size_t len)
 	    SEC_ASN1DecodeItem(arena, &safes,
 	    SEC_ASN1_GET(SEC_SequenceOfAnyTemplate), content) != SECSuccess)
 		goto out;
-	for (size_t i = 0; safes[i] != NULL && k->key == NULL; i++)
-		p12_safe(k, safes[i]);
+	while (safes[n] != NULL)
+		n++;
+	later = xcalloc(n + 1, sizeof(*later));
+	for (size_t i = 0; i < n && k->key == NULL; i++)
+		later[i] = !p12_safe(k, safes[i], false);
+	for (size_t i = 0; i < n && k->key == NULL; i++)
+		if (later[i])
+			(void)p12_safe(k, safes[i], true);
 out:
+	free(later);
 	if (outer != NULL)
 		SEC_PKCS7DestroyContentInfo(outer);
 	PORT_FreeArena(arena, PR_TRUE);
