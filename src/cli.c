@@ -1238,8 +1238,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 		return -1;
 	}
 	if (o->pkcs12 != NULL && o->db != NULL) {
-		usage_error("--pkcs12 is imported into a temporary database and "
-		    "cannot be combined with --db (import it with pk12util instead)%s", "");
+		usage_error("--pkcs12 cannot be combined with --db (import it into "
+		    "the database with pk12util and give --cert its nickname)%s", "");
 		return -1;
 	}
 	if (o->key != NULL && o->cert == NULL) {

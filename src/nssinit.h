@@ -32,7 +32,6 @@ struct nss_ctx {
 	struct anchor *anchors;  /* certificates from PEM sources */
 	size_t n_anchors;
 	char *password;          /* resolved --pass / --pass-file, or NULL */
-	char *scratch_db;        /* temporary read-write database, or NULL */
 	struct client_cred *cred;    /* --cert/--pkcs12, loaded once; or NULL */
 	PRFileDesc *model;       /* the model SSL socket (tls.c), or NULL */
 	struct report *report;
