@@ -550,6 +550,20 @@ def test_crl_file_is_read_once(nsstls, openssl_server, tmp_path):
         assert statuses(doc)[:2] == ["revoked", "good"], doc["revocation"]
 
 
+@pytest.mark.parametrize("jobs", ["1", "4"])
+def test_crl_verdicts_are_per_target(nsstls, openssl_server, jobs):
+    """The decoded CRLs are shared by every connection, the verdicts are not:
+    good and revoked servers mixed, run together, each get their own."""
+    bad, good = openssl_server(**REVOKED), openssl_server(**GOOD)
+    ports = [good.port, bad.port, good.port, bad.port]
+    r = nsstls(*BOUNDED, *CA, "--no-data", "--json", "-j", jobs, *crl_args("crl-bundle.pem"),
+               *[f"localhost:{p}" for p in ports], timeout=60)
+    assert r.returncode == 6, r.stderr
+    docs = peers.json_documents(r.stdout_bytes)
+    assert [d["target"]["port"] for d in docs] == ports
+    assert [statuses(d)[0] for d in docs] == ["good", "revoked", "good", "revoked"]
+
+
 def test_crl_unreadable(nsstls, openssl_server, tmp_path):
     """An unreadable --crl-file is a setup error (exit 2) before any
     connection, like an unreadable --ca-file; the JSON says so too."""
