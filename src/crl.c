@@ -261,6 +261,20 @@ signed_by(const struct loaded_crl *lc, CERTCertificate *issuer, void *pwarg)
 	return ok;
 }
 
+/* NSS's own words for why it refuses a CRL, without the final period. */
+static char *
+refusal(PRErrorCode err)
+{
+	const char *text = PR_ErrorToString(err, PR_LANGUAGE_I_DEFAULT);
+	const char *name = PR_ErrorToName(err);
+	size_t len = text != NULL ? strlen(text) : 0;
+
+	if (len > 0 && text[len - 1] == '.')
+		len--;
+	return xasprintf("NSS refuses it: %.*s (%s)", (int)len, text ? text : "",
+	    name != NULL ? name : "?");
+}
+
 /* Why the CRL cannot be used for the certificate at depth i, or NULL.
  * The issuer is certs[i + 1]; *sig_ok says whether its key signed it. */
 static char *
@@ -284,9 +298,7 @@ crl_problem(const struct loaded_crl *lc, CERTCertificate **certs, size_t n,
 		return xasprintf("the key usage of certificate [%zu], its issuer, "
 		    "does not allow signing CRLs (no cRLSign)", i + 1);
 	if (lc->refused != 0)
-		return xasprintf("NSS refuses it: %s (%s)",
-		    PR_ErrorToString(lc->refused, PR_LANGUAGE_I_DEFAULT),
-		    PR_ErrorToName(lc->refused) ? PR_ErrorToName(lc->refused) : "?");
+		return refusal(lc->refused);
 	if (lc->partial)
 		return xstrdup("it is a delta CRL or covers only part of its "
 		    "issuer's certificates (issuing distribution point); only "
