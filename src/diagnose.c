@@ -310,16 +310,23 @@ revocation_findings(struct report *r)
 	for (size_t i = 0; i < r->n_crls; i++) {
 		const struct crl_result *c = &r->crls[i];
 
-		if (c->revoked_cert >= 0 && c->signature_ok && c->problem == NULL) {
+		char at[24] = "";
+
+		if (c->count > 1)
+			snprintf(at, sizeof(at), " #%u", c->position);
+		if (c->revoked_cert >= 0) {
 			date(c->revoked_at, d, sizeof(d));
 			report_add_finding(r, SEV_ERROR, "crl-revoked", c->revoked_cert,
 			    (size_t)c->revoked_cert < r->n_built ?
 			    r->built[c->revoked_cert].sent_index : -1,
-			    "the CRL %s lists certificate [%d] as revoked on %s",
-			    c->file, c->revoked_cert, d);
+			    "the CRL %s%s lists certificate [%d] as revoked on %s",
+			    c->file, at, c->revoked_cert, d);
 		} else if (c->problem != NULL) {
-			report_add_finding(r, SEV_WARNING, "crl-unusable", -1, -1,
-			    "the CRL %s cannot be relied on: %s", c->file, c->problem);
+			report_add_finding(r, SEV_WARNING, "crl-unusable", c->cert,
+			    (size_t)c->cert < r->n_built ?
+			    r->built[c->cert].sent_index : -1,
+			    "the CRL %s%s (issuer %s) cannot be used for certificate "
+			    "[%d]: %s", c->file, at, c->issuer, c->cert, c->problem);
 		}
 	}
 }

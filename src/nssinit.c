@@ -23,6 +23,7 @@
 
 #include "certinfo.h"
 #include "config.h"
+#include "crl.h"
 #include "util.h"
 
 /*
@@ -330,19 +331,18 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 	for (size_t i = 0; i < o->n_ca_files; i++)
 		if (load_pem_source(ctx, r, "ca-file", o->ca_files[i]) != 0)
 			return -1;
-	/* A CRL is read when the chain is known; an unreadable file is a
-	 * setup error now, like an unreadable --ca-file. */
-	for (size_t i = 0; i < o->n_crl_files; i++) {
-		size_t len;
-		unsigned char *crl = util_read_file(o->crl_files[i], &len);
+	/* Every CRL is read and decoded once, here: a bad file is a setup
+	 * error before any connection, and each connection checks its chain
+	 * against the same decoded CRLs. */
+	if (o->n_crl_files > 0) {
+		char *err = NULL;
 
-		if (crl == NULL) {
-			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-			    "cannot read --crl-file %s: %s", o->crl_files[i],
-			    strerror(errno));
+		ctx->crls = crl_load(o->crl_files, o->n_crl_files, &err);
+		if (ctx->crls == NULL) {
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP, "%s", err);
+			free(err);
 			return -1;
 		}
-		free(crl);
 	}
 	return 0;
 }
@@ -373,6 +373,8 @@ nssinit_teardown(struct nss_ctx *ctx)
 {
 	int rc = 0;
 
+	crl_free(ctx->crls);
+	ctx->crls = NULL;
 	for (size_t i = 0; i < ctx->n_anchors; i++)
 		CERT_DestroyCertificate(ctx->anchors[i].cert);
 	free(ctx->anchors);

@@ -17,6 +17,7 @@
 #include "report.h"
 
 struct client_cred;
+struct crl_set;
 
 struct anchor {
 	CERTCertificate *cert;
@@ -34,6 +35,7 @@ struct nss_ctx {
 	char *password;          /* resolved --pass / --pass-file, or NULL */
 	struct client_cred *cred;    /* --cert/--pkcs12, loaded once; or NULL */
 	PRFileDesc *model;       /* the model SSL socket (tls.c), or NULL */
+	struct crl_set *crls;    /* every --crl-file, read once; or NULL */
 	struct report *report;
 };
 

@@ -354,10 +354,72 @@ print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
 }
 
 static void
-print_revocation(FILE *f, const struct report *r, const struct nsstls_opts *o)
+print_crl(FILE *f, const struct crl_result *c)
 {
 	char t[40];
 
+	fprintf(f, "  %-16s %s", "CRL", c->file);
+	if (c->count > 1)
+		fprintf(f, " #%u", c->position);
+	fputs(": ", f);
+	if (c->revoked_cert >= 0) {
+		fmt_time(c->revoked_at, t, sizeof(t));
+		fprintf(f, "certificate [%d] REVOKED on %s", c->revoked_cert, t);
+	} else if (c->cert < 0) {
+		fputs("meant for no certificate of this chain", f);
+	} else if (c->problem != NULL) {
+		fprintf(f, "UNUSABLE for certificate [%d]: %s", c->cert, c->problem);
+	} else {
+		fprintf(f, "certificate [%d] not listed", c->cert);
+	}
+	fprintf(f, " (issuer %s)\n", c->issuer);
+}
+
+static const char *
+revocation_word(enum revocation_status s)
+{
+	switch (s) {
+	case REVOCATION_GOOD:
+		return "good";
+	case REVOCATION_REVOKED:
+		return "REVOKED";
+	case REVOCATION_UNKNOWN:
+		return "UNKNOWN";
+	case REVOCATION_NOT_CHECKED:
+		break;
+	}
+	return "not checked";
+}
+
+/* One line per certificate of the chain, once any source was asked. */
+static void
+print_cert_revocation(FILE *f, const struct report *r)
+{
+	char label[48], t[40];
+
+	for (size_t i = 0; i < r->n_revocation; i++) {
+		const struct cert_revocation *c = &r->revocation[i];
+
+		snprintf(label, sizeof(label), "Certificate [%zu]", i);
+		fprintf(f, "  %-16s %s", label, revocation_word(c->status));
+		if (c->status == REVOCATION_REVOKED) {
+			fmt_time(c->revoked_at, t, sizeof(t));
+			fprintf(f, " on %s", t);
+		}
+		if (c->status == REVOCATION_UNKNOWN && c->reason != NULL)
+			fprintf(f, ": %s\n", c->reason);
+		else if (c->source != NULL)
+			fprintf(f, " (%s)\n", c->source);
+		else if (c->reason != NULL)
+			fprintf(f, " (%s)\n", c->reason);
+		else
+			fputc('\n', f);
+	}
+}
+
+static void
+print_revocation(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
 	if (r->source_file != NULL && !o->ocsp && r->n_crls == 0)
 		return;         /* offline: no staple, nothing asked */
 	fputs("Revocation:\n", f);
@@ -365,20 +427,10 @@ print_revocation(FILE *f, const struct report *r, const struct nsstls_opts *o)
 		print_ocsp(f, "OCSP staple", &r->staple);
 	if (o->ocsp)
 		print_ocsp(f, "OCSP responder", &r->ocsp);
-	for (size_t i = 0; i < r->n_crls; i++) {
-		const struct crl_result *c = &r->crls[i];
-
-		fprintf(f, "  %-16s %s: ", "CRL", c->file);
-		if (c->revoked_cert >= 0) {
-			fmt_time(c->revoked_at, t, sizeof(t));
-			fprintf(f, "certificate [%d] REVOKED on %s\n", c->revoked_cert, t);
-		} else if (c->problem != NULL) {
-			fprintf(f, "%s\n", c->problem);
-		} else {
-			fprintf(f, "no certificate of the chain is listed (issuer %s)\n",
-			    c->issuer);
-		}
-	}
+	for (size_t i = 0; i < r->n_crls; i++)
+		print_crl(f, &r->crls[i]);
+	if (r->staple.present || o->ocsp || r->n_crls > 0)
+		print_cert_revocation(f, r);
 }
 
 static void

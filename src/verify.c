@@ -436,15 +436,38 @@ mark_revoked(struct report *r, int depth)
 	r->verify.chain_ok = false;
 }
 
-/* Usable evidence of a revocation in force at `when` (--attime can be
- * before the revocation, or before the response was even made). */
-static bool
-ocsp_says_revoked(const struct ocsp_result *o, PRTime when)
+/* What an OCSP answer (stapled or fetched) says about the leaf. */
+static void
+ocsp_verdict(struct report *r, const struct ocsp_result *o, const char *what,
+    PRTime when)
 {
-	return o->status == OCSP_STATUS_REVOKED && o->signature_ok &&
-	    o->for_this_cert && o->problem == NULL && o->revoked_at <= when;
+	char *why;
+
+	if (!o->present && o->problem == NULL)
+		return;
+	if (o->problem != NULL || !o->signature_ok || !o->for_this_cert) {
+		why = xasprintf("the %s cannot be used: %s", what, o->problem ?
+		    o->problem : "it is not signed properly for this certificate");
+		report_revocation(r, 0, REVOCATION_UNKNOWN, what, 0, why);
+		free(why);
+	} else if (o->status == OCSP_STATUS_REVOKED && o->revoked_at <= when) {
+		report_revocation(r, 0, REVOCATION_REVOKED, what, o->revoked_at, NULL);
+	} else if (o->status == OCSP_STATUS_GOOD || o->status == OCSP_STATUS_REVOKED) {
+		/* Revoked only after the time verified at (--attime): good then. */
+		report_revocation(r, 0, REVOCATION_GOOD, what, 0, NULL);
+	} else {
+		why = xasprintf("the %s answers \"unknown\": the responder does "
+		    "not know the certificate", what);
+		report_revocation(r, 0, REVOCATION_UNKNOWN, what, 0, why);
+		free(why);
+	}
 }
 
+/*
+ * Each certificate of the built chain gets one revocation verdict from
+ * every source that speaks of it (the leaf's OCSP staple or responder,
+ * each CRL its issuer signed); a revoked certificate fails the chain.
+ */
 static void
 check_revocation(struct verify_ctx *v, CERTCertificate **certs, size_t n,
     const SECItem *staple, PRTime when, void *pwarg)
@@ -452,25 +475,25 @@ check_revocation(struct verify_ctx *v, CERTCertificate **certs, size_t n,
 	struct report *r = v->report;
 	CERTCertificate *issuer = n > 1 ? certs[1] : NULL;
 
+	r->revocation = xcalloc(n > 0 ? n : 1, sizeof(*r->revocation));
+	r->n_revocation = n;
 	if (staple != NULL && staple->len > 0) {
 		ocsp_check(staple, certs[0], issuer, when, pwarg, &r->staple);
-		if (ocsp_says_revoked(&r->staple, when))
-			mark_revoked(r, 0);
+		ocsp_verdict(r, &r->staple, "OCSP staple", when);
 	}
 	if (v->opts->ocsp) {
 		ocsp_fetch(v->opts->ocsp_url, certs[0], issuer, when,
 		    v->opts->connect_timeout_ms, pwarg, &r->ocsp);
-		if (ocsp_says_revoked(&r->ocsp, when))
-			mark_revoked(r, 0);
+		ocsp_verdict(r, &r->ocsp, "OCSP responder", when);
 	}
-	if (v->opts->n_crl_files > 0)
-		r->crls = xcalloc(v->opts->n_crl_files, sizeof(*r->crls));
-	for (size_t i = 0; i < v->opts->n_crl_files; i++) {
-		struct crl_result *c = &r->crls[r->n_crls++];
-
-		(void)crl_check(v->opts->crl_files[i], certs, n, when, pwarg, c);
-		if (c->revoked_cert >= 0 && c->signature_ok && c->problem == NULL)
-			mark_revoked(r, c->revoked_cert);
+	crl_apply(v->nss->crls, certs, n, when, pwarg, r);
+	for (size_t i = 0; i < n; i++) {
+		if (r->revocation[i].status == REVOCATION_REVOKED)
+			mark_revoked(r, (int)i);
+		else if (r->revocation[i].status == REVOCATION_NOT_CHECKED)
+			report_revocation(r, i, REVOCATION_NOT_CHECKED, NULL, 0,
+			    r->built[i].anchor ? "trust anchor" :
+			    "no revocation source covers it");
 	}
 }
 
