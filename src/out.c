@@ -3,12 +3,69 @@
  */
 #include "out.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
 #include "out_json.h"
 #include "out_text.h"
+
+/* First write error of stdout [0] and stderr [1]; only the main thread
+ * writes to them (multi.c's workers render into memory). */
+static int stream_errno[2];
+static bool stdout_said;
+
+int
+out_stream_check(FILE *f)
+{
+	int i = f == stdout ? 0 : f == stderr ? 1 : -1;
+	int e;
+
+	if (fflush(f) == 0 && !ferror(f))
+		return 0;
+	/* A failed write leaves errno; stdio keeps only the flag. */
+	e = errno != 0 ? errno : EIO;
+	if (i < 0)
+		return e;
+	if (stream_errno[i] == 0)
+		stream_errno[i] = e;
+	return stream_errno[i];
+}
+
+bool
+out_stdout_gone(void)
+{
+	return stream_errno[0] == EPIPE;
+}
+
+void
+out_stdout_said(void)
+{
+	stdout_said = true;
+}
+
+int
+out_exit(int code, bool check)
+{
+	bool failed = out_stream_check(stdout) != 0;
+
+	/* close(2) can report a write error (NFS, some devices).  EBADF with
+	 * nothing written is a stdout closed by the caller and not used. */
+	errno = 0;
+	if (fclose(stdout) != 0 && !failed && errno != EBADF) {
+		stream_errno[0] = errno != 0 ? errno : EIO;
+		failed = true;
+	}
+	if (failed && !stdout_said && stream_errno[0] != EPIPE)
+		fprintf(stderr, "nsstls: cannot write to stdout: %s\n",
+		    strerror(stream_errno[0]));
+	if (out_stream_check(stderr) != 0)
+		failed = true;      /* nothing left to say it on */
+	if (failed && code == 0)
+		code = check ? CHECK_UNKNOWN : NSSTLS_EXIT_IO;
+	return code;
+}
 
 /* --showcerts, --save-chain, --save-chain-verified.  A write failure
  * becomes the outcome only when the run had none worse. */
@@ -44,6 +101,9 @@ out_finish(struct report *r, const struct nsstls_opts *o, bool text_done,
 {
 	int code = (int)r->exit_code;
 
+	/* The reader went away: the rest would be lost too (quietly). */
+	if (out == stdout && out_stdout_gone())
+		return code != 0 ? code : o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_IO;
 	if (o->check) {
 		/* The verdict first: the JSON document carries it too. */
 		code = (int)check_evaluate(r, o);
@@ -53,12 +113,14 @@ out_finish(struct report *r, const struct nsstls_opts *o, bool text_done,
 			(void)out_json_report(out, r, o);
 		else
 			check_print(out, r);
+		(void)out_stream_check(out);
 		return code;
 	}
 	if (o->json)
 		(void)out_json_report(out, r, o);
 	else if (!text_done)
 		out_text_report(err, r, o);
+	(void)out_stream_check(out);
 	out_text_error(err, r);
 	return code;
 }

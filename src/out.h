@@ -13,6 +13,31 @@
 #include "cli.h"
 #include "report.h"
 
+/*
+ * The standard streams.  Every write to stdout and stderr goes through
+ * stdio, whose error flag is sticky; these check it at the points where
+ * output must have reached its descriptor, and keep the first error so
+ * that it is said once and decides the exit status.  A reader that went
+ * away (EPIPE: SIGPIPE is ignored, because NSPR writes to sockets without
+ * MSG_NOSIGNAL) ends the run quietly, with the same exit status.
+ */
+
+/* Flush f; for stdout and stderr remember the first write error.
+ * Returns 0, or that errno. */
+int out_stream_check(FILE *f);
+
+/* The reader of stdout went away (EPIPE): write nothing more. */
+bool out_stdout_gone(void);
+
+/* The stdout error was said already (in the report's error line). */
+void out_stdout_said(void);
+
+/* Last thing before exit: flush and close stdout, flush stderr.  A write
+ * error says "nsstls: cannot write to stdout: ..." on stderr (not for
+ * EPIPE, not twice) and turns success into status 7 (check: 3, UNKNOWN);
+ * a run that failed keeps its status.  Returns the exit status. */
+int out_exit(int code, bool check);
+
 /* --showcerts (stdout), --save-chain, --save-chain-verified.  A write
  * failure becomes the outcome (exit 7) when the run had none worse, and
  * is said on stderr otherwise.  Returns 0 or -1. */
