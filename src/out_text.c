@@ -839,6 +839,10 @@ out_text_session_end(FILE *f, const struct report *r,
 		    "received\n", r->peer_closed ? "by the server" : "by nsstls",
 		    (unsigned long long)r->bytes_sent,
 		    (unsigned long long)r->bytes_received);
+	/* Many HTTP/1.0 servers just close; a cut connection looks the same. */
+	if (r->peer_closed && !r->close_notify_received)
+		fputs("The server closed without close_notify (the data may be "
+		    "truncated)\n", f);
 	if (o->verbose > 0 || o->trace)
 		print_wire(f, r, "TLS records before closing");
 	fflush(f);
