@@ -93,7 +93,8 @@ main(int argc, char **argv)
 	/* Credentials are loaded once, before any connection: a wrong
 	 * password or a mismatched key is a setup error (exit 2), not a
 	 * handshake failure. */
-	if (nssinit_setup(&opts, &nss, &report) != 0 ||
+	if (out_check_paths(&opts, &report) != 0 ||
+	    nssinit_setup(&opts, &nss, &report) != 0 ||
 	    clientauth_load(&opts, &nss, &report, &nss.cred) != 0 ||
 	    (opts.print_cert == NULL &&
 	    (nss.model = tls_model_create(&opts, &report)) == NULL)) {

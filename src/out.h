@@ -38,7 +38,17 @@ void out_stdout_said(void);
  * a run that failed keeps its status.  Returns the exit status. */
 int out_exit(int code, bool check);
 
-/* --showcerts (stdout), --save-chain, --save-chain-verified.  A write
+/* a and b name the same directory entry, however spelt ("x.pem" and
+ * "./x.pem"): an output file given twice. */
+bool out_same_file(const char *a, const char *b);
+
+/* Before connecting: the directories of --save-chain and
+ * --save-chain-verified can take the file.  Returns 0, or -1 after
+ * report_fail() (setup, exit 2). */
+int out_check_paths(const struct nsstls_opts *o, struct report *r);
+
+/* --showcerts (stdout), --save-chain, --save-chain-verified (written to
+ * a temporary file and renamed into place), once per run.  A write
  * failure becomes the outcome (exit 7) when the run had none worse, and
  * is said on stderr otherwise.  Returns 0 or -1. */
 int out_write_chains(const struct nsstls_opts *o, struct report *r);

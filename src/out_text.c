@@ -5,7 +5,6 @@
  */
 #include "out_text.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include <prerror.h>
@@ -861,24 +860,6 @@ out_text_pem_chain(FILE *f, const struct report *r, bool built)
 			return -1;
 	}
 	return fflush(f) == 0 ? 0 : -1;
-}
-
-int
-out_save_pem(const char *path, const struct report *r, bool built, int *err)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (f == NULL) {
-		*err = errno;
-		return -1;
-	}
-	rc = out_text_pem_chain(f, r, built);
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc != 0)
-		*err = errno;
-	return rc;
 }
 
 void
