@@ -109,7 +109,7 @@ is_stream(const char *path)
 static int
 path_writable(const char *path)
 {
-	char *copy = xstrdup(path);
+	char *copy = xstrdup(path), *dir = dirname(copy);
 	struct stat st;
 	int e = 0;
 
@@ -118,8 +118,11 @@ path_writable(const char *path)
 	if (is_stream(path)) {
 		if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0)
 			e = errno;
-	} else if (faccessat(AT_FDCWD, dirname(copy), W_OK | X_OK,
-	    AT_EACCESS) != 0) {
+	} else if (stat(dir, &st) != 0) {
+		e = errno;
+	} else if (!S_ISDIR(st.st_mode)) {
+		e = ENOTDIR;
+	} else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0) {
 		e = errno;
 	} else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		e = EISDIR;
