@@ -232,7 +232,7 @@ def test_closed_pipe_data_phase_ends_quietly():
     # The server sends far more than a pipe holds and keeps the connection
     # open; the reader takes 100 bytes and goes.
     def stay(peer, tls):
-        time.sleep(30)
+        peer.stall()
     with tls_peer(stay, payload=b"x" * (4 << 20)) as srv:
         code, err, took = _run_reading([*BOUNDED, *CA, f"localhost:{srv.port}"], 100)
     assert code == 7, err
