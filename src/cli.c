@@ -19,6 +19,7 @@
 #include "echconfig.h"
 #include "exporter.h"
 #include "names.h"
+#include "out.h"
 #include "proxy.h"
 #include "starttls.h"
 
@@ -1085,6 +1086,28 @@ cli_target_free(struct nsstls_opts *t)
 	t->servername = t->verify_name = NULL;
 }
 
+/* --save-chain and --save-chain-verified name a file each, not the same
+ * one (the second would silently replace the first). */
+static int
+check_save_paths(const struct nsstls_opts *o)
+{
+	if (o->save_chain != NULL && o->save_chain[0] == '\0') {
+		usage_error("--save-chain needs a file name%s", "");
+		return -1;
+	}
+	if (o->save_chain_verified != NULL && o->save_chain_verified[0] == '\0') {
+		usage_error("--save-chain-verified needs a file name%s", "");
+		return -1;
+	}
+	if (o->save_chain != NULL && o->save_chain_verified != NULL &&
+	    out_same_file(o->save_chain, o->save_chain_verified)) {
+		usage_error("--save-chain and --save-chain-verified name the same "
+		    "file (%s): give each its own", o->save_chain_verified);
+		return -1;
+	}
+	return 0;
+}
+
 /* Every rule between options, each with its own message (nc's style). */
 static int
 validate(struct nsstls_opts *o, struct raw *r)
@@ -1275,6 +1298,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 		    "makes none%s", "");
 		return -1;
 	}
+	if (check_save_paths(o) != 0)
+		return -1;
 	if (o->print_cert != NULL) {
 		/* Offline there is no target: only a name given is checked. */
 		if (o->verify_name_opt != NULL)

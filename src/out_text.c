@@ -5,7 +5,6 @@
  */
 #include "out_text.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include <prerror.h>
@@ -894,6 +893,10 @@ out_text_session_end(FILE *f, const struct report *r,
 		    "received\n", r->peer_closed ? "by the server" : "by nsstls",
 		    (unsigned long long)r->bytes_sent,
 		    (unsigned long long)r->bytes_received);
+	/* Many HTTP/1.0 servers just close; a cut connection looks the same. */
+	if (r->peer_closed && !r->close_notify_received)
+		fputs("The server closed without close_notify (the data may be "
+		    "truncated)\n", f);
 	if (o->verbose > 0 || o->trace)
 		print_wire(f, r, "TLS records before closing");
 	fflush(f);
@@ -912,24 +915,6 @@ out_text_pem_chain(FILE *f, const struct report *r, bool built)
 			return -1;
 	}
 	return fflush(f) == 0 ? 0 : -1;
-}
-
-int
-out_save_pem(const char *path, const struct report *r, bool built, int *err)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (f == NULL) {
-		*err = errno;
-		return -1;
-	}
-	rc = out_text_pem_chain(f, r, built);
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc != 0)
-		*err = errno;
-	return rc;
 }
 
 void

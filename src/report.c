@@ -223,6 +223,10 @@ report_add_handshake(struct report *r)
 void
 report_add_alert(struct report *r, bool sent, unsigned level, unsigned desc)
 {
+	/* NSS's PR_Recv returns 0 for a close_notify and for a bare TCP FIN
+	 * alike; only the alert tells them apart. */
+	if (!sent && desc == 0)
+		r->close_notify_received = true;
 	if (r->n_alerts >= sizeof(r->alerts) / sizeof(r->alerts[0]))
 		return;
 	r->alerts[r->n_alerts].sent = sent;

@@ -397,6 +397,8 @@ struct report {
 	int64_t first_byte_us;   /* handshake end to first byte received, or 0 */
 	uint64_t bytes_sent, bytes_received;
 	bool peer_closed;
+	bool close_notify_received;  /* without it, a close may be a truncation */
+	bool chains_written;     /* --showcerts/--save-chain done (out.c) */
 
 	/* outcome */
 	enum phase phase;        /* where it stopped */
