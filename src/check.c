@@ -108,6 +108,16 @@ expiry_problems(struct report *r, const struct nsstls_opts *o,
 		    min, o->warn_days);
 }
 
+/* Warnings a monitor must not take for OK: what --allow-weak or --tls-min
+ * let through. */
+static bool
+risk_accepted(const struct finding *f)
+{
+	return f->severity == SEV_WARNING && (strcmp(f->id, "weak-key") == 0 ||
+	    strcmp(f->id, "weak-signature") == 0 ||
+	    strcmp(f->id, "deprecated-protocol") == 0);
+}
+
 static void
 expectation_problems(struct report *r, const struct nsstls_opts *o,
     enum check_code *code)
@@ -153,7 +163,8 @@ expectation_problems(struct report *r, const struct nsstls_opts *o,
 	 * key size...) still deserve attention. */
 	if (r->verify.done && r->verify.chain_ok && r->verify.name_ok)
 		for (size_t i = 0; i < r->n_findings; i++)
-			if (r->findings[i].severity == SEV_ERROR)
+			if (r->findings[i].severity == SEV_ERROR ||
+			    risk_accepted(&r->findings[i]))
 				problem(r, code, CHECK_WARNING, "%s", r->findings[i].text);
 }
 
