@@ -85,6 +85,9 @@ enum {
 	OPT_EXPORT_KEYING,
 	OPT_KEYMAT_LABEL,
 	OPT_KEYMAT_LEN,
+	OPT_SCAN_JOBS,
+	OPT_PROFILE,
+	OPT_SHARD,
 };
 
 /* Values parsed in the loop are collected here before validation. */
@@ -302,6 +305,22 @@ static struct poptOption check_table[] = {
 	POPT_TABLEEND
 };
 
+static struct poptOption scan_table[] = {
+	{ "scan", '\0', POPT_ARG_NONE, NULL, 0,
+	  "scan mode: every version, cipher suite (in the server's order), group, "
+	  "signature scheme, certificate and feature the server accepts, judged "
+	  "against a Mozilla profile", NULL },
+	{ "scan-jobs", '\0', POPT_ARG_STRING, NULL, OPT_SCAN_JOBS,
+	  "probes of one server at once (default 8)", "N" },
+	{ "profile", '\0', POPT_ARG_STRING, NULL, OPT_PROFILE,
+	  "Mozilla server-side TLS profile the scan is judged against: modern, "
+	  "intermediate (default) or old", "NAME" },
+	{ "shard", '\0', POPT_ARG_STRING, NULL, OPT_SHARD,
+	  "take only every N-th target, from offset K (0 <= K < N), to split a "
+	  "target list across machines", "K/N" },
+	POPT_TABLEEND
+};
+
 static struct poptOption help_table[] = {
 	{ "version", '\0', POPT_ARG_NONE, NULL, 0,
 	  "print the versions of nsstls, NSS and NSPR", NULL },
@@ -356,6 +375,7 @@ static struct poptOption main_table[] = {
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, output_table, 0, "Output:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, check_table, 0, "Health checks:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, many_table, 0, "Many targets:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, scan_table, 0, "Scan:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, alias_table, 0, NULL, NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, help_table, 0, "Help:", NULL },
 	POPT_TABLEEND
@@ -409,6 +429,7 @@ bind_flags(struct nsstls_opts *o)
 	bind_flag("require-ocsp-staple", &o->require_staple);
 	bind_flag("no-proxy-env", &o->no_proxy_env);
 	bind_flag("ech-grease", &o->ech_grease);
+	bind_flag("scan", &o->scan);
 }
 
 static void usage_error(const char *fmt, ...)
@@ -635,6 +656,45 @@ add_exporter(struct nsstls_opts *o, const char *arg)
 		return -1;
 	}
 	return 0;
+}
+
+/* --scan-jobs, --profile, --shard. */
+static int
+scan_option(int rc, const char *arg, struct nsstls_opts *o)
+{
+	char *end;
+	long k, n;
+
+	switch (rc) {
+	case OPT_SCAN_JOBS:
+		n = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || n < 1 || n > 64) {
+			usage_error("--scan-jobs: '%s' is not a number from 1 to 64", arg);
+			return -1;
+		}
+		o->scan_jobs = (int)n;
+		return 0;
+	case OPT_PROFILE:
+		if (strcmp(arg, "modern") != 0 && strcmp(arg, "intermediate") != 0 &&
+		    strcmp(arg, "old") != 0) {
+			usage_error("--profile: '%s' is not a profile (modern, "
+			    "intermediate, old)", arg);
+			return -1;
+		}
+		free(o->scan_profile);
+		o->scan_profile = xstrdup(arg);
+		return 0;
+	default:
+		k = strtol(arg, &end, 10);
+		if (end == arg || *end != '/' || (n = strtol(end + 1, &end, 10),
+		    *end != '\0') || k < 0 || n < 1 || k >= n || n > 1000000) {
+			usage_error("--shard: '%s' is not K/N with 0 <= K < N", arg);
+			return -1;
+		}
+		o->shard_k = (unsigned)k;
+		o->shard_n = (unsigned)n;
+		return 0;
+	}
 }
 
 /* One option from the loop.  arg is popt's malloc'd copy, owned here. */
@@ -1000,6 +1060,11 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 	case OPT_EXPORT_KEYING:
 		ret = add_exporter(o, arg);
 		break;
+	case OPT_SCAN_JOBS:
+	case OPT_PROFILE:
+	case OPT_SHARD:
+		ret = scan_option(rc, arg, o);
+		break;
 	case OPT_KEYMAT_LABEL:
 		replace(&r->keymat_label, arg);
 		arg = NULL;
@@ -1103,6 +1168,29 @@ check_save_paths(const struct nsstls_opts *o)
 	    out_same_file(o->save_chain, o->save_chain_verified)) {
 		usage_error("--save-chain and --save-chain-verified name the same "
 		    "file (%s): give each its own", o->save_chain_verified);
+		return -1;
+	}
+	return 0;
+}
+
+/* --scan makes its own connections: options about one connection's
+ * session or data do not apply. */
+static int
+validate_scan(const struct nsstls_opts *o)
+{
+	if (!o->scan) {
+		if (o->scan_profile != NULL)
+			usage_error("--profile judges a scan: add --scan%s", "");
+		return o->scan_profile != NULL ? -1 : 0;
+	}
+	if (o->print_cert != NULL || o->renegotiate > 0 || o->reconnect > 0 ||
+	    o->key_update != KEY_UPDATE_NONE || o->early_data != NULL ||
+	    o->n_exporters > 0 || o->showcerts || o->save_chain != NULL ||
+	    o->save_chain_verified != NULL || o->keylog != NULL || o->trace) {
+		usage_error("--scan makes its own connections: --print-cert, "
+		    "--renegotiate, --reconnect, --key-update, --early-data, "
+		    "--export-keying-material, --showcerts, --save-chain, --keylog "
+		    "and --trace do not apply%s", "");
 		return -1;
 	}
 	return 0;
@@ -1298,7 +1386,7 @@ validate(struct nsstls_opts *o, struct raw *r)
 		    "makes none%s", "");
 		return -1;
 	}
-	if (check_save_paths(o) != 0)
+	if (check_save_paths(o) != 0 || validate_scan(o) != 0)
 		return -1;
 	if (o->print_cert != NULL) {
 		/* Offline there is no target: only a name given is checked. */
@@ -1354,6 +1442,11 @@ validate(struct nsstls_opts *o, struct raw *r)
 		util_target_free(&t);
 	}
 	o->multi = o->n_targets > 1 || o->targets_file != NULL;
+	if (o->shard_n > 0 && !o->multi) {
+		usage_error("--shard splits a list of targets: give several, or "
+		    "--targets FILE%s", "");
+		return -1;
+	}
 	if (o->multi && o->renegotiate + (o->key_update != KEY_UPDATE_NONE) > 0) {
 		usage_error("--renegotiate and --key-update work on one target%s", "");
 		return -1;
@@ -1386,6 +1479,7 @@ opts_init(struct nsstls_opts *o)
 	o->warn_days = 30;
 	o->crit_days = 7;
 	o->jobs = 8;
+	o->scan_jobs = 8;
 }
 
 enum cli_result
@@ -1485,6 +1579,7 @@ cli_free(struct nsstls_opts *o)
 	free(o->keylog);
 	free(o->early_data);
 	free(o->ech_config);
+	free(o->scan_profile);
 	for (size_t i = 0; i < o->n_exporters; i++)
 		exporter_req_free(&o->exporters[i]);
 	free(o->exporters);

@@ -135,6 +135,12 @@ struct nsstls_opts {
 	int unordered;
 	bool multi;                     /* more than one target: no data phase */
 
+	/* --scan */
+	int scan;
+	int scan_jobs;                  /* probes at once per server */
+	char *scan_profile;             /* modern, intermediate (NULL), old */
+	unsigned shard_k, shard_n;      /* --shard K/N; shard_n 0: none */
+
 	/* One-shot actions */
 	int list_ciphers;
 	int version;

@@ -48,11 +48,8 @@ client_ctx_init(struct tls_ctx *t, const struct nsstls_opts *o,
 	t->model = nss->model;
 }
 
-/* The plain socket TLS starts on: TCP to the target, directly or through
- * a tunnel of the proxy, then the STARTTLS dialogue when asked for.
- * Returns NULL after report_fail(). */
-static PRFileDesc *
-reach(const struct nsstls_opts *o, struct report *r)
+PRFileDesc *
+client_reach(const struct nsstls_opts *o, struct report *r)
 {
 	struct proxy_spec proxy;
 	PRFileDesc *tcp = NULL;
@@ -75,7 +72,7 @@ int
 client_open(struct tls_ctx *t, struct verify_ctx *v)
 {
 	const struct nsstls_opts *o = t->opts;
-	PRFileDesc *tcp = reach(o, t->report);
+	PRFileDesc *tcp = client_reach(o, t->report);
 
 	if (tcp == NULL)
 		return -1;

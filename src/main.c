@@ -22,6 +22,7 @@
 #include "out_text.h"
 #include "printcert.h"
 #include "report.h"
+#include "scan.h"
 #include "tls.h"
 
 /* NSS down, then the output streams: the exit status. */
@@ -103,6 +104,8 @@ main(int argc, char **argv)
 		code = multi_run(&opts, &nss, &report);
 	} else if (opts.print_cert != NULL) {
 		code = printcert_run(&opts, &nss, &report);
+	} else if (opts.scan) {
+		code = scan_run(&opts, &nss, &report, stdout, stderr);
 	} else {
 		code = client_run(&opts, &nss, &report, stdout, stderr);
 	}

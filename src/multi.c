@@ -19,6 +19,7 @@
 #include "check.h"
 #include "client.h"
 #include "out.h"
+#include "scan.h"
 #include "util.h"
 
 struct job {
@@ -93,6 +94,21 @@ read_targets(const char *path, struct job **jobs, size_t *n)
 	return rc;
 }
 
+/* --shard K/N: keep every N-th target from offset K, in order. */
+static void
+shard(struct pool *p, unsigned k, unsigned n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (i % n == k)
+			p->jobs[kept++] = p->jobs[i];
+		else
+			free(p->jobs[i].arg);
+	}
+	p->n = kept;
+}
+
 static void
 run_one(struct pool *p, struct job *j)
 {
@@ -118,7 +134,8 @@ run_one(struct pool *p, struct job *j)
 		    p->setup->trust[i].detail, p->setup->trust[i].anchors);
 	if (!o.json && !o.check)
 		fprintf(errf, "== %s\n", j->arg);
-	j->code = client_run(&o, p->nss, &r, out, errf);
+	j->code = o.scan ? scan_run(&o, p->nss, &r, out, errf) :
+	    client_run(&o, p->nss, &r, out, errf);
 	report_free(&r);
 	cli_target_free(&o);
 out:
@@ -192,6 +209,12 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 		add_job(&p.jobs, &p.n, o->targets[i]);
 	if (o->targets_file != NULL && read_targets(o->targets_file, &p.jobs, &p.n) != 0) {
 		code = o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
+		goto out;
+	}
+	if (o->shard_n > 0)
+		shard(&p, o->shard_k, o->shard_n);
+	if (p.n == 0 && o->shard_n > 0) {
+		/* More machines than targets: an empty share is no error. */
 		goto out;
 	}
 	if (p.n == 0) {

@@ -1,0 +1,390 @@
+/*
+ * rawhello: hand-built ClientHellos and the ServerHello reader (see
+ * rawhello.h).
+ */
+#include "rawhello.h"
+
+#include <string.h>
+
+/* Every group a server might pick: the elliptic curves (brainpool
+ * too), x448, FFDHE, and the post-quantum hybrids. */
+static const uint16_t broad_groups[] = {
+	0x001d, 0x0017, 0x0018, 0x0019, 0x001e, 0x001a, 0x001b, 0x001c,
+	0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x11ec, 0x11eb, 0x6399,
+	0x0016, 0x0015, 0x0013, 0x0012,
+};
+
+static const uint16_t sigalgs[] = {
+	0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806,
+	0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0303, 0x0203,
+	0x0301, 0x0201, 0x0402, 0x0502, 0x0602, 0x0302, 0x0202, 0x0101,
+};
+
+/* SSLv2 cipher specs (3 bytes each): RC4, RC2, IDEA, DES, 3DES and
+ * their export variants. */
+static const uint8_t ssl2_specs[] = {
+	0x01, 0x00, 0x80, 0x02, 0x00, 0x80, 0x03, 0x00, 0x80, 0x04, 0x00, 0x80,
+	0x05, 0x00, 0x80, 0x06, 0x00, 0x40, 0x07, 0x00, 0xc0,
+};
+
+/* SHA-256("HelloRetryRequest"): the random of a HRR (RFC 8446 4.1.3). */
+static const uint8_t hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02,
+	0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e,
+	0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+/* A bounded writer: every put checks the room left. */
+struct wbuf {
+	uint8_t *p;
+	size_t len, cap;
+	bool overflow;
+};
+
+static void
+put(struct wbuf *w, const void *data, size_t n)
+{
+	if (w->overflow || n > w->cap - w->len) {
+		w->overflow = true;
+		return;
+	}
+	memcpy(w->p + w->len, data, n);
+	w->len += n;
+}
+
+static void
+put8(struct wbuf *w, unsigned v)
+{
+	uint8_t b = (uint8_t)v;
+
+	put(w, &b, 1);
+}
+
+static void
+put16(struct wbuf *w, unsigned v)
+{
+	put8(w, v >> 8);
+	put8(w, v);
+}
+
+/* Reserve a length field of n bytes; patch() fills it in later. */
+static size_t
+reserve(struct wbuf *w, size_t n)
+{
+	size_t at = w->len;
+
+	for (size_t i = 0; i < n; i++)
+		put8(w, 0);
+	return at;
+}
+
+static void
+patch(struct wbuf *w, size_t at, size_t n)
+{
+	size_t v = w->len - at - n;
+
+	if (w->overflow)
+		return;
+	for (size_t i = 0; i < n; i++)
+		w->p[at + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+static void
+put_list16(struct wbuf *w, const uint16_t *v, size_t n)
+{
+	put16(w, (unsigned)(2 * n));
+	for (size_t i = 0; i < n; i++)
+		put16(w, v[i]);
+}
+
+static void
+put_sni(struct wbuf *w, const char *name)
+{
+	size_t n = strlen(name);
+
+	put16(w, 0x0000);
+	put16(w, (unsigned)(n + 5));
+	put16(w, (unsigned)(n + 3));
+	put8(w, 0);
+	put16(w, (unsigned)n);
+	put(w, name, n);
+}
+
+static void
+put_extensions(struct wbuf *w, const struct rawhello_spec *s)
+{
+	const uint16_t *groups = s->groups ? s->groups : broad_groups;
+	size_t n_groups = s->groups ? s->n_groups :
+	    sizeof(broad_groups) / sizeof(broad_groups[0]);
+	size_t at = reserve(w, 2), e;
+
+	if (s->sni != NULL)
+		put_sni(w, s->sni);
+	put16(w, 0x000a);                       /* supported_groups */
+	put16(w, (unsigned)(2 + 2 * n_groups));
+	put_list16(w, groups, n_groups);
+	put16(w, 0x000b);                       /* ec_point_formats */
+	put16(w, 2);
+	put8(w, 1);
+	put8(w, 0);
+	if (s->version >= 0x0303) {
+		put16(w, 0x000d);               /* signature_algorithms */
+		put16(w, (unsigned)(2 + sizeof(sigalgs)));
+		put_list16(w, sigalgs, sizeof(sigalgs) / sizeof(sigalgs[0]));
+	}
+	if (s->heartbeat) {
+		put16(w, 0x000f);               /* peer_allowed_to_send */
+		put16(w, 1);
+		put8(w, 1);
+	}
+	put16(w, 0x0017);                       /* extended_master_secret */
+	put16(w, 0);
+	put16(w, 0xff01);                       /* renegotiation_info */
+	put16(w, 1);
+	put8(w, 0);
+	if (s->version == 0x0304) {
+		put16(w, 0x002b);               /* supported_versions */
+		put16(w, 3);
+		put8(w, 2);
+		put16(w, 0x0304);
+		put16(w, 0x0033);               /* key_share */
+		e = reserve(w, 2);
+		if (s->no_key_share) {
+			put16(w, 0);
+		} else {
+			put16(w, 36);
+			put16(w, 0x001d);       /* x25519 */
+			put16(w, 32);
+			put(w, s->random, 32);
+		}
+		patch(w, e, 2);
+		put16(w, 0x002d);               /* psk_key_exchange_modes */
+		put16(w, 2);
+		put8(w, 1);
+		put8(w, 1);
+	}
+	patch(w, at, 2);
+}
+
+static size_t
+build_ssl2(const struct rawhello_spec *s, struct wbuf *w)
+{
+	size_t body = 9 + sizeof(ssl2_specs) + 16;
+
+	put8(w, 0x80 | (unsigned)(body >> 8));
+	put8(w, (unsigned)body);
+	put8(w, 1);                             /* CLIENT-HELLO */
+	put16(w, 0x0002);
+	put16(w, sizeof(ssl2_specs));
+	put16(w, 0);                            /* session id */
+	put16(w, 16);                           /* challenge */
+	put(w, ssl2_specs, sizeof(ssl2_specs));
+	put(w, s->random, 16);
+	return w->overflow ? 0 : w->len;
+}
+
+size_t
+rawhello_build(const struct rawhello_spec *s, uint8_t *buf, size_t cap)
+{
+	struct wbuf w = { buf, 0, cap, false };
+	size_t rec, hs;
+
+	if (s->version == RAWHELLO_SSL2)
+		return build_ssl2(s, &w);
+	if (s->version < 0x0300 || s->version > 0x0304 || s->n_suites == 0 ||
+	    s->n_suites > 2000)
+		return 0;
+	put8(&w, 22);
+	/* TLS 1.3 hellos go in a TLS 1.0 record, as every client does. */
+	put16(&w, s->version == 0x0300 ? 0x0300 : 0x0301);
+	rec = reserve(&w, 2);
+	put8(&w, 1);                            /* client_hello */
+	hs = reserve(&w, 3);
+	put16(&w, s->version == 0x0304 ? 0x0303 : s->version);
+	put(&w, s->random, 32);
+	/* TLS 1.3 middlebox compatibility wants a session ID. */
+	put8(&w, s->version == 0x0304 ? 32 : 0);
+	if (s->version == 0x0304)
+		put(&w, s->random, 32);
+	put_list16(&w, s->suites, s->n_suites);
+	put8(&w, s->compression ? 2 : 1);
+	if (s->compression)
+		put8(&w, 1);                    /* DEFLATE */
+	put8(&w, 0);
+	if (s->version > 0x0300)
+		put_extensions(&w, s);
+	patch(&w, hs, 3);
+	patch(&w, rec, 2);
+	if (w.overflow || w.len - 5 > 16384)
+		return 0;
+	return w.len;
+}
+
+/* A bounded reader: every get checks the bytes left. */
+struct rbuf {
+	const uint8_t *p;
+	size_t len, off;
+	bool bad;
+};
+
+static unsigned
+get(struct rbuf *r, size_t n)
+{
+	unsigned v = 0;
+
+	if (r->bad || n > r->len - r->off) {
+		r->bad = true;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		v = v << 8 | r->p[r->off++];
+	return v;
+}
+
+static const uint8_t *
+skip(struct rbuf *r, size_t n)
+{
+	const uint8_t *at = r->p + r->off;
+
+	if (r->bad || n > r->len - r->off) {
+		r->bad = true;
+		return NULL;
+	}
+	r->off += n;
+	return at;
+}
+
+static void
+parse_extension(unsigned type, struct rbuf *x, bool hrr,
+    struct rawhello_answer *a)
+{
+	switch (type) {
+	case 0x002b:
+		a->version = (uint16_t)get(x, 2);
+		break;
+	case 0x0033:
+		/* A HRR names the group alone; a ServerHello its share. */
+		a->group = (uint16_t)get(x, 2);
+		(void)hrr;
+		break;
+	case 0x000f:
+		a->heartbeat = true;
+		break;
+	case 0xff01:
+		a->renegotiation_info = true;
+		break;
+	case 0x0017:
+		a->ems = true;
+		break;
+	}
+}
+
+/* The body of a ServerHello (after its 4-byte header). */
+static enum rawhello_kind
+parse_body(const uint8_t *p, size_t len, struct rawhello_answer *a)
+{
+	struct rbuf r = { p, len, 0, false };
+	const uint8_t *random;
+	bool hrr;
+
+	a->version = (uint16_t)get(&r, 2);
+	random = skip(&r, 32);
+	skip(&r, get(&r, 1));
+	a->suite = (uint16_t)get(&r, 2);
+	a->compression = (uint8_t)get(&r, 1);
+	if (r.bad)
+		return RAWHELLO_MALFORMED;
+	hrr = memcmp(random, hrr_random, 32) == 0;
+	if (r.off < r.len) {
+		size_t ext_len = get(&r, 2);
+		struct rbuf e = { skip(&r, ext_len), ext_len, 0, false };
+
+		if (r.bad)
+			return RAWHELLO_MALFORMED;
+		while (e.off < e.len && !e.bad) {
+			unsigned type = get(&e, 2);
+			size_t n = get(&e, 2);
+			struct rbuf x = { skip(&e, n), n, 0, false };
+
+			if (!e.bad)
+				parse_extension(type, &x, hrr, a);
+		}
+		if (e.bad)
+			return RAWHELLO_MALFORMED;
+	}
+	return hrr ? RAWHELLO_HRR : RAWHELLO_SERVER_HELLO;
+}
+
+/* SSLv2: a 2-byte header with the high bit set, then SERVER-HELLO (4). */
+static enum rawhello_kind
+parse_ssl2(const uint8_t *buf, size_t len, struct rawhello_answer *a)
+{
+	size_t body;
+
+	if (len < 2)
+		return RAWHELLO_INCOMPLETE;
+	body = (size_t)(buf[0] & 0x7f) << 8 | buf[1];
+	if (body < 11)
+		return RAWHELLO_MALFORMED;
+	if (len < 2 + 7)
+		return RAWHELLO_INCOMPLETE;
+	if (buf[2] != 4)
+		return RAWHELLO_MALFORMED;
+	a->version = (uint16_t)(buf[5] << 8 | buf[6]);
+	return a->version == 0x0002 ? RAWHELLO_SSL2_HELLO : RAWHELLO_MALFORMED;
+}
+
+/* The largest ServerHello read: far more than any real one. */
+#define HELLO_MAX 16384
+
+enum rawhello_kind
+rawhello_parse_server_hello(const uint8_t *buf, size_t len,
+    struct rawhello_answer *a)
+{
+	uint8_t hs[HELLO_MAX];
+	size_t hs_len = 0, off = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (len == 0)
+		return a->kind = RAWHELLO_INCOMPLETE;
+	if (buf[0] & 0x80)
+		return a->kind = parse_ssl2(buf, len, a);
+	/* Handshake records until the ServerHello is whole. */
+	for (;;) {
+		size_t rec_len, msg_len, take;
+
+		if (len - off < 5)
+			return a->kind = RAWHELLO_INCOMPLETE;
+		rec_len = (size_t)buf[off + 3] << 8 | buf[off + 4];
+		if (buf[off + 1] != 3 || rec_len == 0 || rec_len > 16384 + 2048)
+			return a->kind = RAWHELLO_MALFORMED;
+		if (buf[off] == 21) {
+			if (hs_len > 0 || rec_len < 2)
+				return a->kind = RAWHELLO_MALFORMED;
+			if (len - off < 7)
+				return a->kind = RAWHELLO_INCOMPLETE;
+			a->alert_level = buf[off + 5];
+			a->alert_desc = buf[off + 6];
+			return a->kind = RAWHELLO_ALERT;
+		}
+		if (buf[off] != 22)
+			return a->kind = RAWHELLO_MALFORMED;
+		take = len - off - 5 < rec_len ? len - off - 5 : rec_len;
+		if (take > sizeof(hs) - hs_len)
+			return a->kind = RAWHELLO_MALFORMED;
+		memcpy(hs + hs_len, buf + off + 5, take);
+		hs_len += take;
+		if (hs_len >= 4) {
+			if (hs[0] != 2)
+				return a->kind = RAWHELLO_MALFORMED;
+			msg_len = (size_t)hs[1] << 16 | (size_t)hs[2] << 8 | hs[3];
+			if (msg_len > sizeof(hs) - 4)
+				return a->kind = RAWHELLO_MALFORMED;
+			if (hs_len >= 4 + msg_len)
+				return a->kind = parse_body(hs + 4, msg_len, a);
+		}
+		if (take < rec_len)
+			return a->kind = RAWHELLO_INCOMPLETE;
+		off += 5 + rec_len;
+	}
+}

@@ -1,0 +1,914 @@
+/*
+ * scan: the --scan driver (see scan.h).
+ *
+ * Two rounds of tasks, each round run by --scan-jobs threads: first one
+ * task per protocol version (TLS versions through NSS, enumerating the
+ * suites in the server's order as they go: offer all, remove the chosen,
+ * repeat; SSL 2/3 by raw ClientHello), then everything that depends on
+ * the versions found — order confirmation, suites NSS lacks, groups,
+ * signature schemes, certificates, features.  A task runs its probes one
+ * after the other; tasks run side by side.
+ */
+#include "scan.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ssl.h>
+#include <sslerr.h>
+#include <sslproto.h>
+
+#include "check.h"
+#include "client.h"
+#include "names.h"
+#include "out.h"
+#include "scan_probe.h"
+#include "scan_suites.h"
+#include "util.h"
+
+const uint16_t scan_versions[SCAN_N_VERSIONS] = {
+	RAWHELLO_SSL2, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304,
+};
+
+struct scan;
+
+struct task {
+	void (*run)(struct scan *sc, const struct task *t);
+	int vi;                  /* index into scan_versions */
+	unsigned arg;
+};
+
+struct scan {
+	struct scan_ctx ctx;
+	struct scan_result *res;
+	struct task *tasks;
+	size_t n_tasks, next;
+};
+
+/* ---- the model ------------------------------------------------------ */
+
+const char *
+scan_state_str(enum scan_state s)
+{
+	static const char *const names[] = { "untested", "no", "yes", "unknown",
+		"not testable" };
+
+	return names[s];
+}
+
+const struct scan_version *
+scan_version_get(const struct scan_result *res, uint16_t version)
+{
+	for (int i = 0; i < SCAN_N_VERSIONS; i++)
+		if (res->versions[i].version == version)
+			return &res->versions[i];
+	return NULL;
+}
+
+void
+scan_add_finding(struct scan_result *res, enum severity sev, const char *id,
+    const char *fmt, ...)
+{
+	struct scan_finding *f;
+	va_list ap;
+
+	res->findings = xrealloc(res->findings,
+	    (res->n_findings + 1) * sizeof(*res->findings));
+	f = &res->findings[res->n_findings++];
+	f->severity = sev;
+	f->id = id;
+	va_start(ap, fmt);
+	if (vasprintf(&f->text, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+}
+
+static void
+add_suite(struct scan *sc, int vi, uint16_t id, bool raw, unsigned group,
+    int bits)
+{
+	struct scan_version *v = &sc->res->versions[vi];
+
+	/* NSS names no group for RSA key transport and a custom one for
+	 * plain DHE: only real named groups are kept. */
+	if (group >= 0x10000)
+		group = 0;
+	pthread_mutex_lock(&sc->ctx.lock);
+	v->suites = xrealloc(v->suites, (v->n_suites + 1) * sizeof(*v->suites));
+	v->suites[v->n_suites++] = (struct scan_suite){ id, raw, group, bits };
+	pthread_mutex_unlock(&sc->ctx.lock);
+}
+
+static void
+add_group(struct scan *sc, int vi, unsigned id, bool hrr, bool raw)
+{
+	struct scan_version *v = &sc->res->versions[vi];
+
+	pthread_mutex_lock(&sc->ctx.lock);
+	v->groups = xrealloc(v->groups, (v->n_groups + 1) * sizeof(*v->groups));
+	v->groups[v->n_groups++] = (struct scan_group){ id, hrr, raw };
+	pthread_mutex_unlock(&sc->ctx.lock);
+}
+
+static void
+set_state(struct scan *sc, enum scan_state *field, enum scan_state st)
+{
+	pthread_mutex_lock(&sc->ctx.lock);
+	*field = st;
+	pthread_mutex_unlock(&sc->ctx.lock);
+}
+
+static enum scan_state
+state_of(enum probe_outcome out, bool yes)
+{
+	return out == PROBE_LOST ? SCAN_UNKNOWN : yes ? SCAN_YES : SCAN_NO;
+}
+
+static bool
+supported(const struct scan *sc, int vi)
+{
+	return sc->res->versions[vi].state == SCAN_YES;
+}
+
+/* Remove id from list[0..*n). */
+static void
+drop(uint16_t *list, size_t *n, uint16_t id)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (list[i] == id) {
+			memmove(&list[i], &list[i + 1], (*n - i - 1) * sizeof(*list));
+			(*n)--;
+			return;
+		}
+}
+
+/* ---- round 1: versions and their suites ----------------------------- */
+
+/* The suites NSS can offer at version v. */
+static uint16_t *
+nss_suites(uint16_t v, size_t *n)
+{
+	const PRUint16 *impl = SSL_GetImplementedCiphers();
+	uint16_t *out = xcalloc(SSL_GetNumImplementedCiphers(), sizeof(*out));
+
+	*n = 0;
+	for (PRUint16 i = 0; i < SSL_GetNumImplementedCiphers(); i++)
+		if ((v == 0x0304) == ((impl[i] >> 8) == 0x13))
+			out[(*n)++] = impl[i];
+	return out;
+}
+
+static bool
+listed(const uint16_t *list, size_t n, uint16_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == id)
+			return true;
+	return false;
+}
+
+/* Offer every suite, take the chosen one out, offer the rest, until the
+ * server refuses: the accepted suites in the server's order, one
+ * connection each (and one for the refusal). */
+static void
+version_tls(struct scan *sc, const struct task *t)
+{
+	uint16_t v = scan_versions[t->vi];
+	size_t n;
+	uint16_t *left = nss_suites(v, &n);
+	enum probe_outcome out = PROBE_REFUSED;
+	bool any = false;
+
+	while (n > 0) {
+		struct probe p = { .vmin = v, .vmax = v, .suites = left, .n_suites = n };
+
+		out = scan_probe_tls(&sc->ctx, &p);
+		if (out != PROBE_ACCEPTED || p.hs.version != v ||
+		    !listed(left, n, p.hs.suite))
+			break;
+		any = true;
+		add_suite(sc, t->vi, p.hs.suite, false, p.hs.group, p.hs.kea_bits);
+		drop(left, &n, p.hs.suite);
+	}
+	free(left);
+	set_state(sc, &sc->res->versions[t->vi].state,
+	    any ? SCAN_YES : state_of(out, false));
+}
+
+/* Every registry suite up to version v (SSL 3 to TLS 1.2), skipping
+ * those NSS offers itself when nss_too is false. */
+static uint16_t *
+registry_suites(uint16_t v, bool nss_too, size_t *n)
+{
+	uint16_t *out = xcalloc(scan_suites_len, sizeof(*out));
+	SSLCipherSuiteInfo info;
+
+	*n = 0;
+	for (size_t i = 0; i < scan_suites_len; i++) {
+		const struct scan_suite_info *s = &scan_suites[i];
+		bool in_nss = SSL_GetCipherSuiteInfo(s->id, &info,
+		    sizeof(info)) == SECSuccess;
+
+		if (s->min_version > v || (s->min_version == 0x0304) != (v == 0x0304))
+			continue;
+		if (!nss_too && in_nss)
+			continue;
+		out[(*n)++] = s->id;
+	}
+	return out;
+}
+
+/* The same enumeration with hand-built ClientHellos.  Returns whether
+ * the server accepted any; *out the last outcome. */
+static bool
+raw_enumerate(struct scan *sc, int vi, uint16_t *left, size_t n,
+    enum probe_outcome *out)
+{
+	uint16_t v = scan_versions[vi];
+	bool any = false;
+
+	*out = PROBE_REFUSED;
+	while (n > 0) {
+		struct rawhello_spec spec = { .version = v, .suites = left,
+			.n_suites = n };
+		struct rawhello_answer a;
+
+		*out = scan_probe_raw(&sc->ctx, &spec, &a);
+		if (*out != PROBE_ACCEPTED || a.version != v ||
+		    !listed(left, n, a.suite))
+			break;
+		any = true;
+		add_suite(sc, vi, a.suite, true, 0, 0);
+		drop(left, &n, a.suite);
+	}
+	return any;
+}
+
+/* SSL 2 and 3: NSS 3.87 cannot offer either, the raw hello can. */
+static void
+version_raw(struct scan *sc, const struct task *t)
+{
+	uint16_t v = scan_versions[t->vi];
+	enum probe_outcome out;
+	bool yes;
+
+	if (v == RAWHELLO_SSL2) {
+		struct rawhello_spec spec = { .version = v };
+		struct rawhello_answer a;
+
+		out = scan_probe_raw(&sc->ctx, &spec, &a);
+		yes = out == PROBE_ACCEPTED && a.kind == RAWHELLO_SSL2_HELLO;
+	} else {
+		size_t n;
+		uint16_t *all = registry_suites(v, true, &n);
+
+		yes = raw_enumerate(sc, t->vi, all, n, &out);
+		free(all);
+	}
+	set_state(sc, &sc->res->versions[t->vi].state, yes ? SCAN_YES :
+	    state_of(out, false));
+}
+
+/* ---- round 2: what depends on the versions -------------------------- */
+
+/* Offer the suites found, reversed: a server that keeps its own order
+ * still picks its first; one that follows the client picks our first. */
+static void
+suite_order(struct scan *sc, const struct task *t)
+{
+	struct scan_version *sv = &sc->res->versions[t->vi];
+	uint16_t *rev;
+	size_t n = 0;
+	struct probe p = { .vmin = sv->version, .vmax = sv->version,
+		.in_given_order = true };
+
+	pthread_mutex_lock(&sc->ctx.lock);
+	rev = xcalloc(sv->n_suites + 1, sizeof(*rev));
+	for (size_t i = sv->n_suites; i-- > 0;)
+		if (!sv->suites[i].raw)
+			rev[n++] = sv->suites[i].id;
+	pthread_mutex_unlock(&sc->ctx.lock);
+	p.suites = rev;
+	p.n_suites = n;
+	if (n >= 2 && scan_probe_tls(&sc->ctx, &p) == PROBE_ACCEPTED) {
+		pthread_mutex_lock(&sc->ctx.lock);
+		sv->order = p.hs.suite == rev[0] ? ORDER_CLIENT : ORDER_SERVER;
+		pthread_mutex_unlock(&sc->ctx.lock);
+	}
+	free(rev);
+}
+
+static void
+raw_suites(struct scan *sc, const struct task *t)
+{
+	size_t n;
+	uint16_t *left = registry_suites(scan_versions[t->vi], false, &n);
+	enum probe_outcome out;
+
+	(void)raw_enumerate(sc, t->vi, left, n, &out);
+	free(left);
+}
+
+static const SSLNamedGroup nss_groups[] = {
+	ssl_grp_ec_curve25519, ssl_grp_ec_secp256r1, ssl_grp_ec_secp384r1,
+	ssl_grp_ec_secp521r1, ssl_grp_ffdhe_2048, ssl_grp_ffdhe_3072,
+	ssl_grp_ffdhe_4096, ssl_grp_ffdhe_6144, ssl_grp_ffdhe_8192,
+};
+
+/* Groups NSS 3.87 lacks, for TLS 1.3 raw hellos: x448, the TLS 1.3
+ * brainpool curves, the ML-KEM and Kyber hybrids. */
+static const uint16_t raw_groups[] = {
+	0x001e, 0x001f, 0x0020, 0x0021, 0x11ec, 0x11eb, 0x11ed, 0x6399,
+};
+
+/* TLS 1.3 groups NSS lacks: an empty key_share makes a server that
+ * takes one of the offered groups name it in a HelloRetryRequest. */
+static void
+groups13_raw(struct scan *sc, int vi)
+{
+	uint16_t left[sizeof(raw_groups) / sizeof(raw_groups[0])];
+	size_t n = sizeof(raw_groups) / sizeof(raw_groups[0]);
+	uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0x1304, 0x1305 };
+
+	memcpy(left, raw_groups, sizeof(raw_groups));
+	while (n > 0) {
+		struct rawhello_spec spec = { .version = 0x0304, .suites = suites,
+			.n_suites = 5, .groups = left, .n_groups = n,
+			.no_key_share = true };
+		struct rawhello_answer a;
+
+		if (scan_probe_raw(&sc->ctx, &spec, &a) != PROBE_ACCEPTED ||
+		    a.kind != RAWHELLO_HRR || !listed(left, n, a.group))
+			break;
+		add_group(sc, vi, a.group, true, true);
+		drop(left, &n, a.group);
+	}
+}
+
+/* Groups in the server's order (offer all, remove the chosen); TLS 1.3
+ * with a key share for the first offered only, so another choice came
+ * through a HelloRetryRequest. */
+static void
+groups(struct scan *sc, const struct task *t)
+{
+	uint16_t v = scan_versions[t->vi];
+	SSLNamedGroup left[sizeof(nss_groups) / sizeof(nss_groups[0])];
+	size_t n = v == 0x0304 ? 9 : 4;          /* TLS 1.2: ECDHE curves */
+	size_t n_suites;
+	uint16_t *suites = nss_suites(v, &n_suites);
+
+	memcpy(left, nss_groups, sizeof(left));
+	if (v < 0x0304) {
+		/* Only ECDHE suites, so the group is the choice. */
+		size_t k = 0;
+
+		for (size_t i = 0; i < n_suites; i++) {
+			SSLCipherSuiteInfo info;
+
+			if (SSL_GetCipherSuiteInfo(suites[i], &info, sizeof(info)) ==
+			    SECSuccess && info.keaType == ssl_kea_ecdh)
+				suites[k++] = suites[i];
+		}
+		n_suites = k;
+	}
+	while (n > 0 && n_suites > 0) {
+		struct probe p = { .vmin = v, .vmax = v, .suites = suites,
+			.n_suites = n_suites, .groups = left, .n_groups = n };
+		size_t i;
+
+		if (scan_probe_tls(&sc->ctx, &p) != PROBE_ACCEPTED)
+			break;
+		for (i = 0; i < n && left[i] != p.hs.group; i++)
+			;
+		if (i == n)
+			break;
+		add_group(sc, t->vi, p.hs.group, p.hs.hrr, false);
+		memmove(&left[i], &left[i + 1], (n - i - 1) * sizeof(*left));
+		n--;
+	}
+	free(suites);
+	if (v == 0x0304)
+		groups13_raw(sc, t->vi);
+}
+
+/* One signature scheme offered alone: can the server sign with it? */
+static void
+sigalg(struct scan *sc, const struct task *t)
+{
+	uint16_t v = scan_versions[t->vi];
+	SSLSignatureScheme one = (SSLSignatureScheme)t->arg;
+	struct probe p = { .vmin = v, .vmax = v, .sigalgs = &one, .n_sigalgs = 1 };
+	struct scan_version *sv = &sc->res->versions[t->vi];
+
+	if (scan_probe_tls(&sc->ctx, &p) != PROBE_ACCEPTED ||
+	    p.hs.sig_scheme != (unsigned)one)
+		return;
+	pthread_mutex_lock(&sc->ctx.lock);
+	sv->sigalgs = xrealloc(sv->sigalgs, (sv->n_sigalgs + 1) * sizeof(unsigned));
+	sv->sigalgs[sv->n_sigalgs++] = one;
+	pthread_mutex_unlock(&sc->ctx.lock);
+}
+
+/* The TLS versions found (TLS 1.0 to 1.3): lowest and highest, or
+ * false when none. */
+static bool
+tls_range(const struct scan *sc, uint16_t *lo, uint16_t *hi)
+{
+	*lo = *hi = 0;
+	for (int i = 2; i < SCAN_N_VERSIONS; i++)
+		if (supported(sc, i)) {
+			if (*lo == 0)
+				*lo = scan_versions[i];
+			*hi = scan_versions[i];
+		}
+	return *lo != 0;
+}
+
+/* The highest of TLS 1.0-1.2 found, or 0. */
+static uint16_t
+best12(const struct scan *sc)
+{
+	for (int i = 4; i >= 2; i--)
+		if (supported(sc, i))
+			return scan_versions[i];
+	return 0;
+}
+
+static bool
+suite_auth_is(uint16_t id, bool ecdsa)
+{
+	SSLCipherSuiteInfo info;
+
+	if (SSL_GetCipherSuiteInfo(id, &info, sizeof(info)) != SECSuccess)
+		return false;
+	if (info.authType == ssl_auth_tls13_any)
+		return true;
+	return ecdsa ? info.authType == ssl_auth_ecdsa :
+	    info.authType == ssl_auth_rsa_sign || info.authType == ssl_auth_rsa_decrypt ||
+	    info.authType == ssl_auth_rsa_pss;
+}
+
+static const SSLSignatureScheme ecdsa_schemes[] = {
+	ssl_sig_ecdsa_secp256r1_sha256, ssl_sig_ecdsa_secp384r1_sha384,
+	ssl_sig_ecdsa_secp521r1_sha512, ssl_sig_ecdsa_sha1,
+};
+static const SSLSignatureScheme rsa_schemes[] = {
+	ssl_sig_rsa_pss_rsae_sha256, ssl_sig_rsa_pss_rsae_sha384,
+	ssl_sig_rsa_pss_rsae_sha512, ssl_sig_rsa_pss_pss_sha256,
+	ssl_sig_rsa_pss_pss_sha384, ssl_sig_rsa_pss_pss_sha512,
+	ssl_sig_rsa_pkcs1_sha256, ssl_sig_rsa_pkcs1_sha384,
+	ssl_sig_rsa_pkcs1_sha512, ssl_sig_rsa_pkcs1_sha1,
+};
+
+/* A certificate the server can present: the default one, the one for
+ * ECDSA-only or RSA-only clients, the one without SNI; each verified as
+ * in connect mode (the probe's report keeps the chain and verdict). */
+static void
+certificate(struct scan *sc, const struct task *t)
+{
+	static const char *const labels[] = { "default", "ECDSA", "RSA", "no SNI" };
+	struct probe p = { .keep_report = true, .no_sni = t->arg == 3 };
+	uint16_t *suites = NULL;
+	size_t n = 0, total = SSL_GetNumImplementedCiphers();
+	const PRUint16 *impl = SSL_GetImplementedCiphers();
+
+	(void)tls_range(sc, &p.vmin, &p.vmax);
+	if (t->arg == 1 || t->arg == 2) {
+		bool ecdsa = t->arg == 1;
+
+		suites = xcalloc(total, sizeof(*suites));
+		for (size_t i = 0; i < total; i++)
+			if (suite_auth_is(impl[i], ecdsa))
+				suites[n++] = impl[i];
+		p.suites = suites;
+		p.n_suites = n;
+		p.sigalgs = ecdsa ? ecdsa_schemes : rsa_schemes;
+		p.n_sigalgs = ecdsa ? 4 : 10;
+	}
+	if (scan_probe_tls(&sc->ctx, &p) == PROBE_ACCEPTED && p.report->n_sent > 0) {
+		struct scan_result *res = sc->res;
+
+		pthread_mutex_lock(&sc->ctx.lock);
+		res->certs = xrealloc(res->certs, (res->n_certs + 1) * sizeof(*res->certs));
+		res->certs[res->n_certs].label = xstrdup(labels[t->arg]);
+		res->certs[res->n_certs++].r = p.report;
+		pthread_mutex_unlock(&sc->ctx.lock);
+		p.report = NULL;
+	}
+	if (p.report != NULL) {
+		report_free(p.report);
+		free(p.report);
+	}
+	free(suites);
+}
+
+/* TLS 1.2 (or the best below): secure renegotiation, extended master
+ * secret, and whether the server lets the client renegotiate. */
+static void
+feature_tls12(struct scan *sc, const struct task *t)
+{
+	struct scan_features *f = &sc->res->f;
+	struct probe p = { .renegotiate = true };
+	enum probe_outcome out;
+
+	p.vmin = p.vmax = best12(sc);
+	out = scan_probe_tls(&sc->ctx, &p);
+	pthread_mutex_lock(&sc->ctx.lock);
+	f->secure_reneg = state_of(out, p.secure_reneg);
+	f->ems = state_of(out, p.hs.ems);
+	f->client_reneg = state_of(out, p.renegotiated);
+	pthread_mutex_unlock(&sc->ctx.lock);
+	(void)t;
+}
+
+/* Two connections sharing a session cache entry: does the second one
+ * resume?  arg 0: TLS 1.2 by session ID, 1: TLS 1.2 by ticket, 2: TLS
+ * 1.3 ticket. */
+static void
+feature_resume(struct scan *sc, const struct task *t)
+{
+	struct scan_features *f = &sc->res->f;
+	enum scan_state *field = t->arg == 0 ? &f->resume_id :
+	    t->arg == 1 ? &f->resume_ticket : &f->resume_tls13;
+	struct probe p = { .session = scan_probe_session_id(),
+		.no_tickets = t->arg == 0, .await_tickets = t->arg == 2 };
+	enum probe_outcome out;
+	bool yes = false;
+
+	p.vmin = p.vmax = t->arg == 2 ? 0x0304 : best12(sc);
+	out = scan_probe_tls(&sc->ctx, &p);
+	if (out == PROBE_ACCEPTED) {
+		struct probe q = p;
+
+		out = scan_probe_tls(&sc->ctx, &q);
+		/* A ticket resumption is one whose first handshake got the
+		 * promise of a ticket (the resumed one need not repeat it). */
+		yes = q.hs.resumed && (t->arg != 1 || p.hs.ticket_offered);
+	}
+	set_state(sc, field, state_of(out, yes));
+}
+
+/* The ALPN protocols asked about: h2, http/1.1, then --alpn's. */
+static const char *
+alpn_name(const struct scan *sc, unsigned k)
+{
+	static const char *const standard[] = { "h2", "http/1.1" };
+
+	return k < 2 ? standard[k] : sc->ctx.o->alpn[k - 2];
+}
+
+static void
+feature_alpn(struct scan *sc, const struct task *t)
+{
+	char *one[] = { (char *)alpn_name(sc, t->arg), NULL };
+	struct probe p = { .alpn = one, .n_alpn = 1 };
+	struct scan_features *f = &sc->res->f;
+
+	(void)tls_range(sc, &p.vmin, &p.vmax);
+	if (scan_probe_tls(&sc->ctx, &p) != PROBE_ACCEPTED ||
+	    strcmp(p.hs.alpn, one[0]) != 0)
+		return;
+	pthread_mutex_lock(&sc->ctx.lock);
+	f->alpn = xrealloc(f->alpn, (f->n_alpn + 2) * sizeof(char *));
+	f->alpn[f->n_alpn++] = xstrdup(one[0]);
+	f->alpn[f->n_alpn] = NULL;
+	pthread_mutex_unlock(&sc->ctx.lock);
+}
+
+/* TLS_FALLBACK_SCSV with the best version left out: a server that
+ * honours it answers inappropriate_fallback. */
+static void
+feature_fallback(struct scan *sc, const struct task *t)
+{
+	struct probe p = { .fallback_scsv = true };
+	uint16_t lo, hi, below = 0;
+	enum probe_outcome out;
+
+	(void)tls_range(sc, &lo, &hi);
+	for (int i = 2; i < SCAN_N_VERSIONS; i++)
+		if (supported(sc, i) && scan_versions[i] < hi)
+			below = scan_versions[i];
+	p.vmin = p.vmax = below;
+	out = scan_probe_tls(&sc->ctx, &p);
+	set_state(sc, &sc->res->f.fallback_scsv, out == PROBE_LOST ? SCAN_UNKNOWN :
+	    out == PROBE_REFUSED && p.error == SSL_ERROR_INAPPROPRIATE_FALLBACK_ALERT ?
+	    SCAN_YES : out == PROBE_ACCEPTED ? SCAN_NO : SCAN_UNKNOWN);
+	(void)t;
+}
+
+/* Compression and heartbeat, which NSS never offers: one raw hello at
+ * the best version up to TLS 1.2, with the suites the server took. */
+static void
+feature_raw(struct scan *sc, const struct task *t)
+{
+	const struct scan_version *sv = &sc->res->versions[t->vi];
+	uint16_t *suites = xcalloc(sv->n_suites, sizeof(*suites));
+	struct rawhello_spec spec = { .version = sv->version, .suites = suites,
+		.n_suites = sv->n_suites, .compression = true, .heartbeat = true };
+	struct rawhello_answer a;
+	enum probe_outcome out;
+
+	for (size_t i = 0; i < sv->n_suites; i++)
+		suites[i] = sv->suites[i].id;
+	out = scan_probe_raw(&sc->ctx, &spec, &a);
+	pthread_mutex_lock(&sc->ctx.lock);
+	sc->res->f.compression = state_of(out, a.compression != 0);
+	sc->res->f.heartbeat = state_of(out, a.heartbeat);
+	pthread_mutex_unlock(&sc->ctx.lock);
+	free(suites);
+}
+
+/* ---- scheduling ----------------------------------------------------- */
+
+static void
+add_task(struct scan *sc, void (*run)(struct scan *, const struct task *),
+    int vi, unsigned arg)
+{
+	sc->tasks = xrealloc(sc->tasks, (sc->n_tasks + 1) * sizeof(*sc->tasks));
+	sc->tasks[sc->n_tasks++] = (struct task){ run, vi, arg };
+}
+
+static void *
+worker(void *arg)
+{
+	struct scan *sc = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&sc->ctx.lock);
+		i = sc->next < sc->n_tasks ? sc->next++ : sc->n_tasks;
+		pthread_mutex_unlock(&sc->ctx.lock);
+		if (i == sc->n_tasks)
+			return NULL;
+		sc->tasks[i].run(sc, &sc->tasks[i]);
+	}
+}
+
+/* Run the queued tasks on up to --scan-jobs threads, then empty the
+ * queue. */
+static void
+run_tasks(struct scan *sc)
+{
+	size_t n = (size_t)sc->ctx.o->scan_jobs < sc->n_tasks ?
+	    (size_t)sc->ctx.o->scan_jobs : sc->n_tasks;
+	pthread_t *th = xcalloc(n + 1, sizeof(*th));
+
+	sc->next = 0;
+	for (size_t i = 0; i < n; i++)
+		if (pthread_create(&th[i], NULL, worker, sc) != 0)
+			abort();
+	for (size_t i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	free(sc->tasks);
+	sc->tasks = NULL;
+	sc->n_tasks = 0;
+}
+
+static void
+queue_round1(struct scan *sc)
+{
+	/* TLS 1.3 and 1.2 first: they have the most suites to walk. */
+	for (int vi = SCAN_N_VERSIONS - 1; vi >= 0; vi--) {
+		sc->res->versions[vi].version = scan_versions[vi];
+		add_task(sc, vi < 2 ? version_raw : version_tls, vi, 0);
+	}
+}
+
+static void
+queue_round2(struct scan *sc)
+{
+	const struct nsstls_opts *o = sc->ctx.o;
+	uint16_t lo, hi;
+	int n_tls = 0;
+
+	if (!tls_range(sc, &lo, &hi))
+		return;
+	for (int vi = 2; vi < SCAN_N_VERSIONS; vi++) {
+		if (!supported(sc, vi))
+			continue;
+		n_tls++;
+		if (sc->res->versions[vi].n_suites >= 2)
+			add_task(sc, suite_order, vi, 0);
+		add_task(sc, raw_suites, vi, 0);
+		if (scan_versions[vi] >= 0x0303) {
+			add_task(sc, groups, vi, 0);
+			for (size_t k = 0; k < names_default_sigalgs_len; k++)
+				if (scan_versions[vi] < 0x0304 ||
+				    (names_default_sigalgs[k] != ssl_sig_rsa_pkcs1_sha1 &&
+				    names_default_sigalgs[k] != ssl_sig_ecdsa_sha1))
+					add_task(sc, sigalg, vi, names_default_sigalgs[k]);
+		}
+	}
+	for (unsigned k = 0; k < 4; k++)
+		if (k != 3 || o->servername != NULL)
+			add_task(sc, certificate, -1, k);
+	for (unsigned k = 0; k < 2 + o->n_alpn; k++)
+		add_task(sc, feature_alpn, -1, k);
+	if (best12(sc) != 0) {
+		add_task(sc, feature_tls12, -1, 0);
+		add_task(sc, feature_resume, -1, 0);
+		add_task(sc, feature_resume, -1, 1);
+		for (int vi = 4; vi >= 2; vi--)
+			if (supported(sc, vi)) {
+				add_task(sc, feature_raw, vi, 0);
+				break;
+			}
+	}
+	if (hi == 0x0304)
+		add_task(sc, feature_resume, -1, 2);
+	if (n_tls >= 2)
+		add_task(sc, feature_fallback, -1, 0);
+}
+
+/* ---- after the probes ----------------------------------------------- */
+
+/* The same certificate found by several probes is shown once, with
+ * every way it was found. */
+static void
+merge_certs(struct scan_result *res)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < res->n_certs; i++) {
+		struct scan_cert *c = &res->certs[i];
+		size_t j;
+
+		for (j = 0; j < k; j++)
+			if (strcmp(res->certs[j].r->sent[0].sha256, c->r->sent[0].sha256) == 0)
+				break;
+		if (j < k) {
+			char *label;
+
+			if (asprintf(&label, "%s, %s", res->certs[j].label, c->label) < 0)
+				abort();
+			free(res->certs[j].label);
+			res->certs[j].label = label;
+			free(c->label);
+			report_free(c->r);
+			free(c->r);
+			continue;
+		}
+		res->certs[k++] = *c;
+	}
+	res->n_certs = k;
+}
+
+static size_t
+sigalg_rank(unsigned s)
+{
+	for (size_t k = 0; k < names_default_sigalgs_len; k++)
+		if ((unsigned)names_default_sigalgs[k] == s)
+			return k;
+	return names_default_sigalgs_len;
+}
+
+static int
+cmp_sigalg(const void *a, const void *b)
+{
+	size_t x = sigalg_rank(*(const unsigned *)a), y = sigalg_rank(*(const unsigned *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+/* Certificates sort by how they were found (default, ECDSA, RSA, no SNI)
+ * whatever thread finished first. */
+static int
+cmp_cert(const void *a, const void *b)
+{
+	static const char *const order = "dERn";
+	const struct scan_cert *x = a, *y = b;
+
+	return (int)(strchr(order, x->label[0]) - order) -
+	    (int)(strchr(order, y->label[0]) - order);
+}
+
+static void
+finish_model(struct scan *sc)
+{
+	struct scan_result *res = sc->res;
+
+	for (int i = 0; i < SCAN_N_VERSIONS; i++)
+		if (res->versions[i].n_sigalgs > 1)
+			qsort(res->versions[i].sigalgs, res->versions[i].n_sigalgs,
+			    sizeof(unsigned), cmp_sigalg);
+	if (res->n_certs > 1)
+		qsort(res->certs, res->n_certs, sizeof(*res->certs), cmp_cert);
+	merge_certs(res);
+	if (res->n_certs > 0) {
+		const struct report *r = res->certs[0].r;
+
+		res->f.ocsp_stapling = r->staple.present ? SCAN_YES : SCAN_NO;
+		res->f.scts = r->n_scts > 0 ? SCAN_YES : SCAN_NO;
+	}
+	res->f.early_data = SCAN_NOT_TESTABLE;
+	res->connections = sc->ctx.connections;
+	res->refusals = sc->ctx.refusals;
+	if (sc->ctx.lost > 0) {
+		res->incomplete = true;
+		if (asprintf(&res->incomplete_why, "%u probe%s got no answer "
+		    "(connections refused or timed out): what they asked is "
+		    "shown as unknown", sc->ctx.lost, sc->ctx.lost == 1 ? "" : "s") < 0)
+			abort();
+	}
+}
+
+static void
+scan_result_free(struct scan_result *res)
+{
+	for (int i = 0; i < SCAN_N_VERSIONS; i++) {
+		free(res->versions[i].suites);
+		free(res->versions[i].groups);
+		free(res->versions[i].sigalgs);
+	}
+	for (size_t i = 0; i < res->n_certs; i++) {
+		free(res->certs[i].label);
+		report_free(res->certs[i].r);
+		free(res->certs[i].r);
+	}
+	free(res->certs);
+	util_list_free(res->f.alpn);
+	for (size_t i = 0; i < res->n_findings; i++)
+		free(res->findings[i].text);
+	free(res->findings);
+	free(res->incomplete_why);
+}
+
+/* Nothing answered at all: say why the way connect mode does (one more
+ * connection attempt through the normal path, for its words). */
+static int
+unreachable_exit(const struct nsstls_opts *o, struct report *r, FILE *out,
+    FILE *err)
+{
+	PRFileDesc *fd = client_reach(o, r);
+
+	if (fd != NULL) {
+		PR_Close(fd);
+		report_fail(r, PHASE_HANDSHAKE, 0, NSSTLS_EXIT_HANDSHAKE,
+		    "the server answered no TLS or SSL version the scan offered");
+	}
+	return out_finish(r, o, false, out, err);
+}
+
+static int
+render(const struct scan_result *res, struct report *r,
+    const struct nsstls_opts *o, FILE *out)
+{
+	if (o->check) {
+		out_scan_check(out, res, r, o);
+		return scan_check_code(res);
+	}
+	if (o->json) {
+		if (out_scan_json(out, res, r, o) != 0)
+			return NSSTLS_EXIT_IO;
+	} else if (o->brief) {
+		out_scan_brief(out, res, r, o);
+	} else if (!o->quiet) {
+		out_scan_text(out, res, r, o);
+	}
+	return NSSTLS_EXIT_OK;
+}
+
+int
+scan_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
+    FILE *out, FILE *err)
+{
+	struct scan_result res;
+	struct scan sc;
+	int64_t start = util_now_us();
+	bool any = false;
+	int code;
+
+	memset(&res, 0, sizeof(res));
+	memset(&sc, 0, sizeof(sc));
+	sc.ctx.o = o;
+	sc.ctx.nss = nss;
+	sc.ctx.setup = r;
+	sc.ctx.err = err;
+	sc.ctx.progress = err == stderr && isatty(STDERR_FILENO) && !o->quiet;
+	sc.res = &res;
+	pthread_mutex_init(&sc.ctx.lock, NULL);
+	queue_round1(&sc);
+	run_tasks(&sc);
+	queue_round2(&sc);
+	run_tasks(&sc);
+	if (sc.ctx.progress)
+		fputs("\r\033[K", err);
+	for (int i = 0; i < SCAN_N_VERSIONS; i++)
+		any |= res.versions[i].state == SCAN_YES;
+	res.duration_us = util_now_us() - start;
+	finish_model(&sc);
+	if (!any) {
+		code = unreachable_exit(o, r, out, err);
+	} else {
+		scan_profile_judge(&res, o);
+		r->phase = PHASE_DONE;
+		code = render(&res, r, o, out);
+	}
+	scan_result_free(&res);
+	pthread_mutex_destroy(&sc.ctx.lock);
+	return code;
+}
