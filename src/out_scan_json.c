@@ -156,14 +156,17 @@ out_scan_json(FILE *f, const struct scan_result *res, const struct report *r,
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
 	json_t *doc = NULL;
-	int rc = -1;
+	int rc;
 
 	/* The common keys come from connect mode's renderer, as they are. */
 	if (mem == NULL)
 		return -1;
-	if (out_json_report(mem, r, o) != 0 || fclose(mem) != 0)
+	rc = out_json_report(mem, r, o);
+	if (fclose(mem) != 0)
+		rc = -1;
+	if (rc != 0)
 		goto out;
-	mem = NULL;
+	rc = -1;
 	doc = json_loadb(buf, len, 0, NULL);
 	if (doc == NULL)
 		goto out;
@@ -174,8 +177,6 @@ out_scan_json(FILE *f, const struct scan_result *res, const struct report *r,
 	fputc('\n', f);
 	rc = rc == 0 && fflush(f) == 0 ? 0 : -1;
 out:
-	if (mem != NULL)
-		fclose(mem);
 	json_decref(doc);
 	free(buf);
 	return rc;

@@ -317,22 +317,36 @@ static const SSLNamedGroup nss_groups[] = {
 	ssl_grp_ffdhe_4096, ssl_grp_ffdhe_6144, ssl_grp_ffdhe_8192,
 };
 
-/* Groups NSS 3.87 lacks, for TLS 1.3 raw hellos: x448, the TLS 1.3
- * brainpool curves, the ML-KEM and Kyber hybrids. */
-static const uint16_t raw_groups[] = {
+/* Every TLS 1.3 group a server may take, for raw hellos: NSS's own,
+ * and those NSS 3.87 lacks (x448, the TLS 1.3 brainpool curves, the
+ * ML-KEM and Kyber hybrids). */
+static const uint16_t groups13[] = {
+	0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
 	0x001e, 0x001f, 0x0020, 0x0021, 0x11ec, 0x11eb, 0x11ed, 0x6399,
 };
 
-/* TLS 1.3 groups NSS lacks: an empty key_share makes a server that
- * takes one of the offered groups name it in a HelloRetryRequest. */
+static bool
+nss_has_group(unsigned g)
+{
+	for (size_t i = 0; i < sizeof(nss_groups) / sizeof(nss_groups[0]); i++)
+		if ((unsigned)nss_groups[i] == g)
+			return true;
+	return false;
+}
+
+/* TLS 1.3 groups in the server's order, with no key exchange at all:
+ * an empty key_share makes a server that takes one of the offered groups
+ * name it in a HelloRetryRequest.  Offer all, remove the named one,
+ * repeat — one cheap connection per group, none of them an FFDHE
+ * computation. */
 static void
 groups13_raw(struct scan *sc, int vi)
 {
-	uint16_t left[sizeof(raw_groups) / sizeof(raw_groups[0])];
-	size_t n = sizeof(raw_groups) / sizeof(raw_groups[0]);
+	uint16_t left[sizeof(groups13) / sizeof(groups13[0])];
+	size_t n = sizeof(groups13) / sizeof(groups13[0]);
 	uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0x1304, 0x1305 };
 
-	memcpy(left, raw_groups, sizeof(raw_groups));
+	memcpy(left, groups13, sizeof(groups13));
 	while (n > 0) {
 		struct rawhello_spec spec = { .version = 0x0304, .suites = suites,
 			.n_suites = 5, .groups = left, .n_groups = n,
@@ -342,37 +356,37 @@ groups13_raw(struct scan *sc, int vi)
 		if (scan_probe_raw(&sc->ctx, &spec, &a) != PROBE_ACCEPTED ||
 		    a.kind != RAWHELLO_HRR || !listed(left, n, a.group))
 			break;
-		add_group(sc, vi, a.group, true, true);
+		add_group(sc, vi, a.group, true, !nss_has_group(a.group));
 		drop(left, &n, a.group);
 	}
 }
 
-/* Groups in the server's order (offer all, remove the chosen); TLS 1.3
- * with a key share for the first offered only, so another choice came
- * through a HelloRetryRequest. */
+/* TLS 1.2 ECDHE groups in the server's order (offer all, remove the
+ * chosen) through NSS, which sees the group in the ServerKeyExchange;
+ * TLS 1.3 by raw hellos. */
 static void
 groups(struct scan *sc, const struct task *t)
 {
 	uint16_t v = scan_versions[t->vi];
-	SSLNamedGroup left[sizeof(nss_groups) / sizeof(nss_groups[0])];
-	size_t n = v == 0x0304 ? 9 : 4;          /* TLS 1.2: ECDHE curves */
-	size_t n_suites;
-	uint16_t *suites = nss_suites(v, &n_suites);
+	SSLNamedGroup left[4];
+	size_t n = 4, n_suites, k = 0;
+	uint16_t *suites;
 
-	memcpy(left, nss_groups, sizeof(left));
-	if (v < 0x0304) {
-		/* Only ECDHE suites, so the group is the choice. */
-		size_t k = 0;
-
-		for (size_t i = 0; i < n_suites; i++) {
-			SSLCipherSuiteInfo info;
-
-			if (SSL_GetCipherSuiteInfo(suites[i], &info, sizeof(info)) ==
-			    SECSuccess && info.keaType == ssl_kea_ecdh)
-				suites[k++] = suites[i];
-		}
-		n_suites = k;
+	if (v == 0x0304) {
+		groups13_raw(sc, t->vi);
+		return;
 	}
+	suites = nss_suites(v, &n_suites);
+	memcpy(left, nss_groups, sizeof(left));
+	/* Only ECDHE suites, so the group is the choice. */
+	for (size_t i = 0; i < n_suites; i++) {
+		SSLCipherSuiteInfo info;
+
+		if (SSL_GetCipherSuiteInfo(suites[i], &info, sizeof(info)) ==
+		    SECSuccess && info.keaType == ssl_kea_ecdh)
+			suites[k++] = suites[i];
+	}
+	n_suites = k;
 	while (n > 0 && n_suites > 0) {
 		struct probe p = { .vmin = v, .vmax = v, .suites = suites,
 			.n_suites = n_suites, .groups = left, .n_groups = n };
@@ -384,13 +398,11 @@ groups(struct scan *sc, const struct task *t)
 			;
 		if (i == n)
 			break;
-		add_group(sc, t->vi, p.hs.group, p.hs.hrr, false);
+		add_group(sc, t->vi, p.hs.group, false, false);
 		memmove(&left[i], &left[i + 1], (n - i - 1) * sizeof(*left));
 		n--;
 	}
 	free(suites);
-	if (v == 0x0304)
-		groups13_raw(sc, t->vi);
 }
 
 /* One signature scheme offered alone: can the server sign with it? */

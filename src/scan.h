@@ -44,8 +44,10 @@ struct scan_suite {
 
 struct scan_group {
 	unsigned id;
-	bool hrr;                /* TLS 1.3: the server asked for it by HRR */
-	bool raw;
+	bool hrr;                /* named in a HelloRetryRequest (TLS 1.3
+	                          * groups are asked for with an empty
+	                          * key_share) */
+	bool raw;                /* NSS 3.87 cannot offer it */
 };
 
 struct scan_version {
