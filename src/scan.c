@@ -169,6 +169,10 @@ listed(const uint16_t *list, size_t n, uint16_t id)
 	return false;
 }
 
+static uint16_t *registry_suites(uint16_t v, bool nss_too, size_t *n);
+static bool raw_enumerate(struct scan *sc, int vi, uint16_t *left, size_t n,
+    enum probe_outcome *out);
+
 /* Offer every suite, take the chosen one out, offer the rest, until the
  * server refuses: the accepted suites in the server's order, one
  * connection each (and one for the refusal). */
@@ -193,6 +197,14 @@ version_tls(struct scan *sc, const struct task *t)
 		drop(left, &n, p.hs.suite);
 	}
 	free(left);
+	/* A server that takes none of NSS's suites may still take others:
+	 * then only the raw hello tells that the version is accepted. */
+	if (!any && out == PROBE_REFUSED) {
+		left = registry_suites(v, false, &n);
+		any = raw_enumerate(sc, t->vi, left, n, &out);
+		sc->res->versions[t->vi].raw_done = true;
+		free(left);
+	}
 	set_state(sc, &sc->res->versions[t->vi].state,
 	    any ? SCAN_YES : state_of(out, false));
 }
@@ -705,7 +717,8 @@ queue_round2(struct scan *sc)
 		n_tls++;
 		if (sc->res->versions[vi].n_suites >= 2)
 			add_task(sc, suite_order, vi, 0);
-		add_task(sc, raw_suites, vi, 0);
+		if (!sc->res->versions[vi].raw_done)
+			add_task(sc, raw_suites, vi, 0);
 		if (scan_versions[vi] >= 0x0303) {
 			add_task(sc, groups, vi, 0);
 			for (size_t k = 0; k < names_default_sigalgs_len; k++)

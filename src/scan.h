@@ -60,6 +60,7 @@ struct scan_version {
 	size_t n_groups;
 	unsigned *sigalgs;               /* TLS 1.2 and 1.3 */
 	size_t n_sigalgs;
+	bool raw_done;                   /* suites NSS lacks were probed */
 };
 
 struct scan_cert {
