@@ -103,6 +103,12 @@ complete -c nsstls -l targets -r -F -d 'Read targets from FILE, HOST[:PORT] per 
 complete -c nsstls -s j -l jobs -x -d 'Check up to N targets at once (default 8, at most 256)'
 complete -c nsstls -l unordered -d 'Print each result as it finishes, not in input order'
 
+# Scan
+complete -c nsstls -l scan -d 'Scan mode: every version, suite, group, scheme, certificate and feature accepted'
+complete -c nsstls -l scan-jobs -x -d 'Probes of one server at once (default 8, at most 64)'
+complete -c nsstls -l profile -x -a 'modern intermediate old' -d 'Mozilla profile the scan is judged against'
+complete -c nsstls -l shard -x -d 'Take every N-th target from offset K (K/N)'
+
 # Help
 complete -c nsstls -l version -d 'Print nsstls, NSS and NSPR versions and exit'
 complete -c nsstls -s '?' -l help -d 'Show help and exit'
