@@ -429,3 +429,77 @@ def test_agrees_with_sslscan(nsstls, openssl_server):
     ours = {(v["version"], s["openssl_name"]) for v in doc["scan"]["versions"]
             for s in v["suites"]}
     assert ours == theirs
+
+
+# ---- reaching the server ------------------------------------------------
+
+def test_through_starttls(nsstls):
+    import starttls_peers as sp
+    with sp.starttls_server(sp.smtp, "ok") as srv:
+        doc = scan_json(nsstls, f"localhost:{srv.port}", "--starttls", "smtp")
+        n = srv.accepted
+    assert "TLSv1.3" in accepted(doc) and "TLSv1.2" in accepted(doc)
+    assert version(doc, "SSLv3")["accepted"] == "no"      # raw hello, after EHLO
+    assert doc["scan"]["certificates"][0]["verified"] is True
+    assert n == doc["scan"]["connections"]
+
+
+def test_through_proxy(nsstls, openssl_server):
+    import starttls_peers as sp
+    srv = rsa_server(openssl_server, "-tls1_3")
+    with sp.connect_proxy() as proxy:
+        doc = scan_json(nsstls, f"localhost:{srv.port}", "--proxy",
+                        f"127.0.0.1:{proxy.port}")
+        tunnels = proxy.tunnels
+    assert accepted(doc) == ["TLSv1.3"]
+    assert tunnels == doc["scan"]["connections"]
+
+
+def test_ipv6(nsstls, fixtures_dir, _server_stack):
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    with peers._process_server("openssl s_server") as srv:
+        srv.start([shutil.which("openssl"), "s_server", "-accept", "[::1]:0",
+                   "-cert", str(fixtures_dir / "server-rsa.crt"),
+                   "-key", str(fixtures_dir / "server-rsa.key"), "-tls1_2"])
+        port = peers._poll(lambda: (re.search(r"^ACCEPT .*:(\d+)$", srv.log(), re.M)
+                                    or [None, None])[1], 10, "ACCEPT")
+        r = nsstls("--scan", "--json", "--insecure", "-6", f"[::1]:{port}", timeout=120)
+    assert r.returncode == 0, r.stderr
+    doc = peers.validate_json(json.loads(r.stdout))
+    assert accepted(doc) == ["TLSv1.2"]
+
+
+def test_many_targets_json_lines_and_shard(nsstls, openssl_server, tmp_path):
+    a = rsa_server(openssl_server, "-tls1_2")
+    b = rsa_server(openssl_server, "-tls1_3")
+    c = rsa_server(openssl_server, "-tls1_2", "-cipher", "AES128-SHA")
+    targets = [f"localhost:{s.port}" for s in (a, b, c)]
+    r = nsstls("--scan", "--json", "--ca-file", ROOTS, "-j", "3", *targets, timeout=180)
+    assert r.returncode == 0, r.stderr
+    docs = [peers.validate_json(json.loads(l)) for l in r.stdout.splitlines()]
+    assert [d["target"]["port"] for d in docs] == [a.port, b.port, c.port]
+    assert [accepted(d) for d in docs] == [["TLSv1.2"], ["TLSv1.3"], ["TLSv1.2"]]
+    # --shard 1/2 takes the second target only; 0/2 the first and third.
+    f = tmp_path / "targets"
+    f.write_text("\n".join(targets) + "\n")
+    r = nsstls("--scan", "--json", "--ca-file", ROOTS, "--targets", str(f),
+               "--shard", "1/2", timeout=180)
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(l)["target"]["port"] for l in r.stdout.splitlines()] == [b.port]
+    r = nsstls("--check", "--ca-file", ROOTS, "--targets", str(f), "--shard", "0/2")
+    assert [l.split()[3] for l in r.stdout.splitlines()] == [targets[0], targets[2]]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--scan", "--profile", "strict"], "--profile: 'strict' is not a profile"),
+    (["--profile", "old"], "--profile judges a scan: add --scan"),
+    (["--scan", "--scan-jobs", "0"], "--scan-jobs: '0' is not a number from 1 to 64"),
+    (["--scan", "--reconnect"], "--scan makes its own connections"),
+    (["--shard", "2/2", "a", "b"], "--shard: '2/2' is not K/N with 0 <= K < N"),
+    (["--shard", "0/2"], "--shard splits a list of targets"),
+])
+def test_usage_errors(nsstls, args, words):
+    r = nsstls(*args, "localhost:1")
+    assert r.returncode == 1
+    assert words in r.stderr
