@@ -1,0 +1,158 @@
+/* Unit tests for rawhello.c: the hand-built ClientHello and the bounded
+ * reader of the server's first answer. */
+#include <stdint.h>
+#include <string.h>
+
+#include "rawhello.h"
+#include "tap.h"
+
+/* A ServerHello record: version, suite, compression, extensions. */
+static size_t
+server_hello(uint8_t *out, uint16_t version, uint16_t suite, uint8_t comp,
+    const uint8_t *ext, size_t ext_len, const uint8_t *random)
+{
+	size_t body = 2 + 32 + 1 + 2 + 1 + 2 + ext_len, n = 0;
+
+	out[n++] = 22;
+	out[n++] = 3;
+	out[n++] = 3;
+	out[n++] = (uint8_t)((body + 4) >> 8);
+	out[n++] = (uint8_t)(body + 4);
+	out[n++] = 2;
+	out[n++] = 0;
+	out[n++] = (uint8_t)(body >> 8);
+	out[n++] = (uint8_t)body;
+	out[n++] = (uint8_t)(version >> 8);
+	out[n++] = (uint8_t)version;
+	if (random != NULL)
+		memcpy(out + n, random, 32);
+	else
+		memset(out + n, 0x42, 32);
+	n += 32;
+	out[n++] = 0;                    /* session id */
+	out[n++] = (uint8_t)(suite >> 8);
+	out[n++] = (uint8_t)suite;
+	out[n++] = comp;
+	out[n++] = (uint8_t)(ext_len >> 8);
+	out[n++] = (uint8_t)ext_len;
+	memcpy(out + n, ext, ext_len);
+	return n + ext_len;
+}
+
+static void
+test_build(void)
+{
+	static const uint16_t suites[] = { 0xc0ac, 0x0035 };
+	struct rawhello_spec s = { .version = 0x0303, .suites = suites,
+		.n_suites = 2, .sni = "example.com", .compression = true,
+		.heartbeat = true };
+	uint8_t buf[4096];
+	size_t len = rawhello_build(&s, buf, sizeof(buf));
+
+	ok(len > 60 && buf[0] == 22 && (size_t)(buf[3] << 8 | buf[4]) == len - 5,
+	    "TLS 1.2 hello: one handshake record, its length right");
+	ok(buf[5] == 1 && (size_t)(buf[6] << 16 | buf[7] << 8 | buf[8]) == len - 9,
+	    "client_hello message length right");
+	ok(buf[9] == 3 && buf[10] == 3, "client_version 3.3");
+	ok(buf[43] == 0 && buf[44] == 0 && buf[45] == 4 && buf[46] == 0xc0 &&
+	    buf[47] == 0xac, "suites listed as given");
+	ok(buf[50] == 2 && buf[51] == 1 && buf[52] == 0, "DEFLATE offered before null");
+	ok(memmem(buf, len, "example.com", 11) != NULL, "SNI present");
+	ok(rawhello_build(&s, buf, 40) == 0, "too small a buffer: 0, no overflow");
+	s.version = RAWHELLO_SSL2;
+	len = rawhello_build(&s, buf, sizeof(buf));
+	ok(len > 2 && (buf[0] & 0x80) && buf[2] == 1 && buf[3] == 0 && buf[4] == 2,
+	    "SSLv2 CLIENT-HELLO");
+	s.version = 0x0304;
+	s.no_key_share = true;
+	len = rawhello_build(&s, buf, sizeof(buf));
+	ok(len > 0 && memmem(buf, len, "\x00\x2b\x00\x03\x02\x03\x04", 7) != NULL,
+	    "TLS 1.3: supported_versions names 1.3 alone");
+	ok(memmem(buf, len, "\x00\x33\x00\x02\x00\x00", 6) != NULL,
+	    "TLS 1.3: an empty key_share when asked");
+}
+
+static void
+test_parse(void)
+{
+	static const uint8_t hrr_random[32] = {
+		0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+		0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+		0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c };
+	static const uint8_t ext12[] = { 0x00, 0x0f, 0x00, 0x01, 0x01,
+		0xff, 0x01, 0x00, 0x01, 0x00, 0x00, 0x17, 0x00, 0x00 };
+	static const uint8_t ext13[] = { 0x00, 0x2b, 0x00, 0x02, 0x03, 0x04,
+		0x00, 0x33, 0x00, 0x02, 0x00, 0x1e };
+	static const uint8_t alert[] = { 21, 3, 3, 0, 2, 2, 40 };
+	static const uint8_t ssl2[] = { 0x80, 0x2e, 4, 0, 1, 0, 2, 0, 0 };
+	uint8_t buf[512], two[600];
+	struct rawhello_answer a;
+	size_t len = server_hello(buf, 0x0303, 0xc0ac, 1, ext12, sizeof(ext12), NULL);
+	bool all = true;
+
+	ok(rawhello_parse_server_hello(buf, len, &a) == RAWHELLO_SERVER_HELLO &&
+	    a.version == 0x0303 && a.suite == 0xc0ac && a.compression == 1 &&
+	    a.heartbeat && a.renegotiation_info && a.ems,
+	    "ServerHello: version, suite, compression, extensions");
+	for (size_t n = 0; n < len; n++)
+		all &= rawhello_parse_server_hello(buf, n, &a) == RAWHELLO_INCOMPLETE;
+	ok(all, "every truncation is incomplete, never a misread");
+	/* The same message split over two records. */
+	memcpy(two, buf, 5 + 10);
+	two[3] = 0;
+	two[4] = 10;
+	two[15] = 22;
+	two[16] = 3;
+	two[17] = 3;
+	two[18] = (uint8_t)((len - 15) >> 8);
+	two[19] = (uint8_t)(len - 15);
+	memcpy(two + 20, buf + 15, len - 15);
+	ok(rawhello_parse_server_hello(two, len + 5, &a) == RAWHELLO_SERVER_HELLO &&
+	    a.suite == 0xc0ac, "a ServerHello split over two records");
+	len = server_hello(buf, 0x0303, 0x1302, 0, ext13, sizeof(ext13), hrr_random);
+	ok(rawhello_parse_server_hello(buf, len, &a) == RAWHELLO_HRR &&
+	    a.version == 0x0304 && a.group == 0x001e && a.suite == 0x1302,
+	    "HelloRetryRequest: TLS 1.3, the group asked for");
+	ok(rawhello_parse_server_hello(alert, sizeof(alert), &a) == RAWHELLO_ALERT &&
+	    a.alert_level == 2 && a.alert_desc == 40, "alert: level and description");
+	ok(rawhello_parse_server_hello(ssl2, sizeof(ssl2), &a) == RAWHELLO_SSL2_HELLO,
+	    "SSLv2 SERVER-HELLO");
+	ok(rawhello_parse_server_hello((const uint8_t *)"HTTP/1.1 400", 12, &a) ==
+	    RAWHELLO_MALFORMED, "plain text is malformed");
+	len = server_hello(buf, 0x0303, 0xc0ac, 0, ext12, sizeof(ext12), NULL);
+	buf[len - 1] = 0xff;             /* the last extension: past the end */
+	ok(rawhello_parse_server_hello(buf, len, &a) == RAWHELLO_MALFORMED,
+	    "an extension longer than its list is malformed");
+	buf[5] = 11;                     /* a Certificate first */
+	ok(rawhello_parse_server_hello(buf, len, &a) == RAWHELLO_MALFORMED,
+	    "a handshake message other than ServerHello first is malformed");
+}
+
+/* Every single-byte change of a valid answer is read without a fault
+ * (the sanitizers would see one). */
+static void
+test_mutations(void)
+{
+	static const uint8_t ext[] = { 0x00, 0x2b, 0x00, 0x02, 0x03, 0x04 };
+	uint8_t buf[512], m[512];
+	size_t len = server_hello(buf, 0x0303, 0x1301, 0, ext, sizeof(ext), NULL);
+	struct rawhello_answer a;
+	unsigned kinds = 0;
+
+	for (size_t i = 0; i < len; i++)
+		for (unsigned v = 0; v < 256; v += 51) {
+			memcpy(m, buf, len);
+			m[i] = (uint8_t)v;
+			kinds |= 1u << rawhello_parse_server_hello(m, len, &a);
+		}
+	ok(kinds & (1u << RAWHELLO_MALFORMED), "mutations read without a fault");
+}
+
+int
+main(void)
+{
+	test_build();
+	test_parse();
+	test_mutations();
+	return done_testing();
+}
