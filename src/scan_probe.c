@@ -22,6 +22,7 @@
  * tries, and never past --connect-timeout. */
 #define REFUSED_FIRST_MS 50
 #define REFUSED_TRIES 7
+#define REFUSED_TRIES_UNREACHED 3
 
 unsigned long
 scan_probe_session_id(void)
@@ -66,13 +67,19 @@ unreachable(const struct report *r)
 }
 
 /* Sleep before try number `try` (from 1); false when the back-off would
- * pass --connect-timeout. */
+ * pass --connect-timeout.  A server never reached yet gets few tries: it
+ * is more likely down than busy, and a down server should fail fast. */
 static bool
-back_off(const struct nsstls_opts *o, int try, int64_t start_us)
+back_off(struct scan_ctx *s, int try, int64_t start_us)
 {
+	const struct nsstls_opts *o = s->o;
 	long ms = REFUSED_FIRST_MS << (try - 1);
+	bool reached;
 
-	if (try >= REFUSED_TRIES ||
+	pthread_mutex_lock(&s->lock);
+	reached = s->connections > s->refusals;
+	pthread_mutex_unlock(&s->lock);
+	if (try >= (reached ? REFUSED_TRIES : REFUSED_TRIES_UNREACHED) ||
 	    util_now_us() - start_us + ms * 1000 > o->connect_timeout_ms * 1000)
 		return false;
 	PR_Sleep(PR_MillisecondsToInterval((PRUint32)ms));
@@ -216,7 +223,7 @@ scan_probe_tls(struct scan_ctx *s, struct probe *p)
 		}
 		p->outcome = try_tls(s, p, model, &o, r, &retry);
 		PR_Close(model);
-		if (!retry || !back_off(&o, try, start))
+		if (!retry || !back_off(s, try, start))
 			break;
 	}
 	if (p->outcome == PROBE_LOST)
@@ -327,7 +334,7 @@ scan_probe_raw(struct scan_ctx *s, struct rawhello_spec *spec,
 			PR_Close(fd);
 			break;
 		}
-		if (!retry || !back_off(s->o, try, start))
+		if (!retry || !back_off(s, try, start))
 			break;
 	}
 	if (out == PROBE_LOST)
