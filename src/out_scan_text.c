@@ -121,7 +121,8 @@ text_groups(FILE *f, const struct scan_version *v)
 	if (v->n_groups > 0) {
 		fprintf(f, "Groups, %s:", vname(v->version));
 		for (size_t k = 0; k < v->n_groups; k++)
-			fprintf(f, "%s %s", k ? "," : "", scan_group_name(v->groups[k].id));
+			fprintf(f, "%s %s%s", k ? "," : "", scan_group_name(v->groups[k].id),
+			    v->groups[k].hrr ? " (HRR even with its key share)" : "");
 		fputc('\n', f);
 	}
 	if (v->n_sigalgs > 0) {

@@ -27,6 +27,8 @@ struct rawhello_spec {
 	bool heartbeat;          /* the heartbeat extension (RFC 6520) */
 	bool no_key_share;       /* TLS 1.3: an empty key_share, so a server
 	                          * that accepts a group says so in a HRR */
+	uint16_t share_group;    /* TLS 1.3: the key share's group (x25519,
+	                          * x448, P-256/384/521, FFDHE); 0: x25519 */
 	uint8_t random[32];      /* client random; also the x25519 share */
 };
 

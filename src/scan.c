@@ -346,6 +346,36 @@ nss_has_group(unsigned g)
 	return false;
 }
 
+/* For each group found: does a client that sends a key share for it get
+ * on with the handshake, or still get a HelloRetryRequest (the server
+ * wants another group first)?  Shares we can make: x25519, x448, the
+ * NIST curves, FFDHE; the hybrids stay unasked. */
+static void
+groups13_shares(struct scan *sc, int vi)
+{
+	struct scan_version *sv = &sc->res->versions[vi];
+	uint16_t found[sizeof(groups13) / sizeof(groups13[0])];
+	uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0x1304, 0x1305 };
+	size_t n = sv->n_groups;
+
+	for (size_t i = 0; i < n; i++)
+		found[i] = (uint16_t)sv->groups[i].id;
+	for (size_t i = 0; i < n; i++) {
+		struct rawhello_spec spec = { .version = 0x0304, .suites = suites,
+			.n_suites = 5, .groups = found, .n_groups = n,
+			.share_group = found[i] };
+		struct rawhello_answer a;
+
+		if ((found[i] >= 0x0100 && found[i] <= 0x0104) || found[i] <= 0x001e) {
+			if (scan_probe_raw(&sc->ctx, &spec, &a) == PROBE_ACCEPTED) {
+				pthread_mutex_lock(&sc->ctx.lock);
+				sv->groups[i].hrr = a.kind == RAWHELLO_HRR;
+				pthread_mutex_unlock(&sc->ctx.lock);
+			}
+		}
+	}
+}
+
 /* TLS 1.3 groups in the server's order, with no key exchange at all:
  * an empty key_share makes a server that takes one of the offered groups
  * name it in a HelloRetryRequest.  Offer all, remove the named one,
@@ -368,9 +398,10 @@ groups13_raw(struct scan *sc, int vi)
 		if (scan_probe_raw(&sc->ctx, &spec, &a) != PROBE_ACCEPTED ||
 		    a.kind != RAWHELLO_HRR || !listed(left, n, a.group))
 			break;
-		add_group(sc, vi, a.group, true, !nss_has_group(a.group));
+		add_group(sc, vi, a.group, false, !nss_has_group(a.group));
 		drop(left, &n, a.group);
 	}
+	groups13_shares(sc, vi);
 }
 
 /* TLS 1.2 ECDHE groups in the server's order (offer all, remove the

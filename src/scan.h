@@ -44,9 +44,9 @@ struct scan_suite {
 
 struct scan_group {
 	unsigned id;
-	bool hrr;                /* named in a HelloRetryRequest (TLS 1.3
-	                          * groups are asked for with an empty
-	                          * key_share) */
+	bool hrr;                /* TLS 1.3: a key share for it still got a
+	                          * HelloRetryRequest (the server wants
+	                          * another group first) */
 	bool raw;                /* NSS 3.87 cannot offer it */
 };
 

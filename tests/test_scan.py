@@ -503,3 +503,18 @@ def test_usage_errors(nsstls, args, words):
     r = nsstls(*args, "localhost:1")
     assert r.returncode == 1
     assert words in r.stderr
+
+
+def test_tls13_groups_server_order_and_hrr(nsstls, gnutls_server):
+    """GnuTLS with %SERVER_PRECEDENCE wants secp384r1 first: a client that
+    sends an x25519 key share still gets a HelloRetryRequest.  GnuTLS also
+    takes TLS_AES_128_CCM_SHA256, which NSS lacks."""
+    srv = gnutls_server(*RSA, args=[
+        "--priority", "NORMAL:%SERVER_PRECEDENCE:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:"
+        "+GROUP-SECP384R1:+GROUP-X25519:+AES-128-CCM"])
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    groups = version(doc, "TLSv1.3")["groups"]
+    assert [(g["name"], g["hello_retry_request"]) for g in groups] == [
+        ("secp384r1", False), ("x25519", True)]
+    got = {s["name"]: s["raw_probe"] for s in version(doc, "TLSv1.3")["suites"]}
+    assert got.get("TLS_AES_128_CCM_SHA256") is True
