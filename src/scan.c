@@ -348,8 +348,10 @@ nss_has_group(unsigned g)
 
 /* For each group found: does a client that sends a key share for it get
  * on with the handshake, or still get a HelloRetryRequest (the server
- * wants another group first)?  Shares we can make: x25519, x448, the
- * NIST curves, FFDHE; the hybrids stay unasked. */
+ * wants another group first)?  Asked for x25519, x448 and the NIST
+ * curves; not for FFDHE, whose share costs a busy server tens to hundreds
+ * of milliseconds of key generation each, nor for the hybrids, whose
+ * share we cannot make. */
 static void
 groups13_shares(struct scan *sc, int vi)
 {
@@ -366,7 +368,7 @@ groups13_shares(struct scan *sc, int vi)
 			.share_group = found[i] };
 		struct rawhello_answer a;
 
-		if ((found[i] >= 0x0100 && found[i] <= 0x0104) || found[i] <= 0x001e) {
+		if (found[i] <= 0x001e) {
 			if (scan_probe_raw(&sc->ctx, &spec, &a) == PROBE_ACCEPTED) {
 				pthread_mutex_lock(&sc->ctx.lock);
 				sv->groups[i].hrr = a.kind == RAWHELLO_HRR;

@@ -125,12 +125,24 @@ probe_opts(const struct nsstls_opts *base, const struct probe *p,
 	o->ocsp = 0;
 }
 
+/* Probes that only ask what the server accepts do not judge its
+ * certificate (the certificate probes do, through verify.c): a chain
+ * verification per probe would cost more CPU than the probe itself. */
+static SECStatus
+accept_unjudged(void *arg, PRFileDesc *fd, PRBool checksig, PRBool is_server)
+{
+	return SECSuccess;
+}
+
 /* Per-connection settings NSS does not take from the model. */
 static int
 tune(struct tls_ctx *t, const struct probe *p, const struct nsstls_opts *o)
 {
 	PRFileDesc *fd = t->fd;
 
+	if (!p->keep_report &&
+	    SSL_AuthCertificateHook(fd, accept_unjudged, NULL) != SECSuccess)
+		return -1;
 	if (p->in_given_order &&
 	    SSL_CipherSuiteOrderSet(fd, o->ciphers, (PRUint16)o->n_ciphers) != SECSuccess)
 		return -1;
@@ -146,6 +158,28 @@ tune(struct tls_ctx *t, const struct probe *p, const struct nsstls_opts *o)
 	return 0;
 }
 
+/* TLS 1.3 tickets follow the handshake: read (peek, so nothing is
+ * consumed) until the server has been quiet for TICKET_QUIET_MS, within
+ * --timeout.  NSS files each ticket in its session cache as it reads it. */
+#define TICKET_QUIET_MS 50
+
+static void
+await_tickets(struct tls_ctx *t)
+{
+	int64_t deadline = util_now_us() + t->opts->timeout_ms * 1000;
+
+	while (util_now_us() < deadline) {
+		char c;
+		PRPollDesc pd = { t->fd, PR_POLL_READ, 0 };
+
+		if (PR_Recv(t->fd, &c, 1, PR_MSG_PEEK, PR_INTERVAL_NO_WAIT) >= 0 ||
+		    PR_GetError() != PR_WOULD_BLOCK_ERROR)
+			return;         /* data, a close or an error: no more tickets */
+		if (PR_Poll(&pd, 1, PR_MillisecondsToInterval(TICKET_QUIET_MS)) <= 0)
+			return;
+	}
+}
+
 static void
 after_handshake(struct tls_ctx *t, struct probe *p)
 {
@@ -155,7 +189,7 @@ after_handshake(struct tls_ctx *t, struct probe *p)
 	p->secure_reneg = SSL_HandshakeNegotiatedExtension(t->fd,
 	    ssl_renegotiation_info_xtn, &reneg) == SECSuccess && reneg;
 	if (p->await_tickets)
-		(void)tls_await_tickets(t);
+		await_tickets(t);
 	if (p->renegotiate)
 		p->renegotiated = tls_renegotiate(t) == 0;
 }
