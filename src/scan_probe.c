@@ -23,6 +23,7 @@
 #define REFUSED_FIRST_MS 50
 #define REFUSED_TRIES 7
 #define REFUSED_TRIES_UNREACHED 3
+#define SILENT_TRIES 3
 
 unsigned long
 scan_probe_session_id(void)
@@ -70,16 +71,21 @@ unreachable(const struct report *r)
  * pass --connect-timeout.  A server never reached yet gets few tries: it
  * is more likely down than busy, and a down server should fail fast. */
 static bool
-back_off(struct scan_ctx *s, int try, int64_t start_us)
+back_off(struct scan_ctx *s, int try, int64_t start_us, bool silent)
 {
 	const struct nsstls_opts *o = s->o;
 	long ms = REFUSED_FIRST_MS << (try - 1);
-	bool reached;
+	bool reached, shedding;
 
 	pthread_mutex_lock(&s->lock);
 	reached = s->connections > s->refusals;
+	shedding = s->refusals > 0;
 	pthread_mutex_unlock(&s->lock);
-	if (try >= (reached ? REFUSED_TRIES : REFUSED_TRIES_UNREACHED) ||
+	/* A close before any byte is a refusal of the hello by some servers
+	 * and a dropped connection by a busy one: a few quick tries tell
+	 * them apart, the full back-off once the server refused TCP too. */
+	if (try >= (!reached ? REFUSED_TRIES_UNREACHED :
+	    silent && !shedding ? SILENT_TRIES : REFUSED_TRIES) ||
 	    util_now_us() - start_us + ms * 1000 > o->connect_timeout_ms * 1000)
 		return false;
 	PR_Sleep(PR_MillisecondsToInterval((PRUint32)ms));
@@ -195,15 +201,23 @@ after_handshake(struct tls_ctx *t, struct probe *p)
 }
 
 /* One try.  Returns the outcome; *retry when the server was unreachable. */
+/* The server closed (or reset) the connection before sending a byte. */
+static bool
+closed_silently(PRErrorCode err, uint64_t received)
+{
+	return received == 0 && (err == PR_END_OF_FILE_ERROR ||
+	    err == PR_CONNECT_RESET_ERROR);
+}
+
 static enum probe_outcome
 try_tls(struct scan_ctx *s, struct probe *p, PRFileDesc *model,
-    const struct nsstls_opts *o, struct report *r, bool *retry)
+    const struct nsstls_opts *o, struct report *r, bool *retry, bool *silent)
 {
 	struct verify_ctx v = { o, s->nss, r, NULL, NULL, 0, 0 };
 	struct tls_ctx t;
 	enum probe_outcome out = PROBE_LOST;
 
-	*retry = false;
+	*retry = *silent = false;
 	v.target_id = p->session != 0 ? p->session : scan_probe_session_id();
 	client_ctx_init(&t, o, s->nss, r);
 	t.model = model;
@@ -220,6 +234,7 @@ try_tls(struct scan_ctx *s, struct probe *p, PRFileDesc *model,
 	if (tls_handshake(&t) != 0) {
 		p->error = r->error;
 		out = r->error == PR_IO_TIMEOUT_ERROR ? PROBE_LOST : PROBE_REFUSED;
+		*retry = *silent = closed_silently(r->error, r->wire_received.bytes);
 		goto out;
 	}
 	after_handshake(&t, p);
@@ -236,7 +251,7 @@ scan_probe_tls(struct scan_ctx *s, struct probe *p)
 	struct report *r = xcalloc(1, sizeof(*r));
 	PRFileDesc *model;
 	int64_t start = util_now_us();
-	bool retry = false;
+	bool retry = false, silent = false;
 
 	probe_opts(s->o, p, &o);
 	p->outcome = PROBE_LOST;
@@ -255,9 +270,9 @@ scan_probe_tls(struct scan_ctx *s, struct probe *p)
 			p->error = r->error;
 			break;
 		}
-		p->outcome = try_tls(s, p, model, &o, r, &retry);
+		p->outcome = try_tls(s, p, model, &o, r, &retry, &silent);
 		PR_Close(model);
-		if (!retry || !back_off(s, try, start))
+		if (!retry || !back_off(s, try, start, silent))
 			break;
 	}
 	if (p->outcome == PROBE_LOST)
@@ -299,7 +314,8 @@ send_all(PRFileDesc *fd, const uint8_t *buf, size_t len, int64_t deadline)
 /* Read until the answer can be parsed, the server closes, or the
  * deadline.  Returns the outcome. */
 static enum probe_outcome
-read_answer(PRFileDesc *fd, int64_t deadline, struct rawhello_answer *a)
+read_answer(PRFileDesc *fd, int64_t deadline, struct rawhello_answer *a,
+    bool *silent)
 {
 	uint8_t buf[16384 + 2048 + 5];
 	size_t len = 0;
@@ -326,8 +342,11 @@ read_answer(PRFileDesc *fd, int64_t deadline, struct rawhello_answer *a)
 			len += (size_t)n;
 			continue;
 		}
-		if (n == 0 || PR_GetError() != PR_WOULD_BLOCK_ERROR)
-			return PROBE_REFUSED;   /* closed or reset: a no */
+		if (n == 0 || PR_GetError() != PR_WOULD_BLOCK_ERROR) {
+			/* Closed or reset: a no, unless before any byte. */
+			*silent = len == 0;
+			return PROBE_REFUSED;
+		}
 		if (left <= 0 || PR_Poll(&pd, 1,
 		    PR_MillisecondsToInterval((PRUint32)(left / 1000 + 1))) < 0)
 			return PROBE_LOST;
@@ -353,7 +372,7 @@ scan_probe_raw(struct scan_ctx *s, struct rawhello_spec *spec,
 	for (int try = 1;; try++) {
 		struct report r;
 		PRFileDesc *fd;
-		bool retry;
+		bool retry, silent = false;
 
 		report_init(&r, s->o->target.host, s->o->port);
 		fd = client_reach(s->o, &r);
@@ -364,11 +383,13 @@ scan_probe_raw(struct scan_ctx *s, struct rawhello_spec *spec,
 			int64_t deadline = util_now_us() + s->o->timeout_ms * 1000;
 
 			out = send_all(fd, hello, len, deadline) != 0 ? PROBE_REFUSED :
-			    read_answer(fd, deadline, a);
+			    read_answer(fd, deadline, a, &silent);
 			PR_Close(fd);
-			break;
+			if (!silent || !back_off(s, try, start, true))
+				break;
+			continue;
 		}
-		if (!retry || !back_off(s, try, start))
+		if (!retry || !back_off(s, try, start, false))
 			break;
 	}
 	if (out == PROBE_LOST)
