@@ -132,8 +132,9 @@ run_one(struct pool *p, struct job *j)
 	for (size_t i = 0; i < p->setup->n_trust; i++)
 		report_add_trust(&r, p->setup->trust[i].name,
 		    p->setup->trust[i].detail, p->setup->trust[i].anchors);
+	/* The header goes where the report does: a scan's is on stdout. */
 	if (!o.json && !o.check)
-		fprintf(errf, "== %s\n", j->arg);
+		fprintf(o.scan ? out : errf, "== %s\n", j->arg);
 	j->code = o.scan ? scan_run(&o, p->nss, &r, out, errf) :
 	    client_run(&o, p->nss, &r, out, errf);
 	report_free(&r);

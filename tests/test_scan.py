@@ -489,6 +489,11 @@ def test_many_targets_json_lines_and_shard(nsstls, openssl_server, tmp_path):
     assert [json.loads(l)["target"]["port"] for l in r.stdout.splitlines()] == [b.port]
     r = nsstls("--check", "--ca-file", ROOTS, "--targets", str(f), "--shard", "0/2")
     assert [l.split()[3] for l in r.stdout.splitlines()] == [targets[0], targets[2]]
+    # Text: each scan under its `== target` header, on stdout with it.
+    r = nsstls("--scan", "--brief", "--ca-file", ROOTS, *targets[:2], timeout=180)
+    assert r.returncode == 0, r.stderr
+    assert re.findall(r"^== (.+)\n(.+):", r.stdout, re.M) == [
+        (t, t) for t in targets[:2]]
 
 
 @pytest.mark.parametrize("args, words", [
