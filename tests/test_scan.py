@@ -523,3 +523,27 @@ def test_tls13_groups_server_order_and_hrr(nsstls, gnutls_server):
         ("secp384r1", False), ("x25519", True)]
     got = {s["name"]: s["raw_probe"] for s in version(doc, "TLSv1.3")["suites"]}
     assert got.get("TLS_AES_128_CCM_SHA256") is True
+
+
+@pytest.mark.skipif(shutil.which("script") is None, reason="no script(1)")
+def test_colour_and_progress_only_on_a_terminal(nsstls, openssl_server):
+    srv = rsa_server(openssl_server, "-min_protocol", "TLSv1", "-cipher",
+                     "AES128-SHA:@SECLEVEL=0")
+    cmd = " ".join(peers.nsstls_command() + ["--scan", "--ca-file", ROOTS,
+                                             f"localhost:{srv.port}"])
+    on_tty = subprocess_tty(cmd, {})
+    assert "\033[31mERROR" in on_tty                  # red on a terminal
+    assert "nsstls: scanning localhost: " in on_tty    # the progress line
+    assert "\033[" not in subprocess_tty(cmd, {"NO_COLOR": "1"}).replace(
+        "\r\033[K", "").split("Scan of", 1)[1]
+
+
+def subprocess_tty(cmd: str, env: dict) -> str:
+    """cmd's output on a pseudo-terminal (script(1)), stdout and stderr."""
+    import os
+    import subprocess
+    full = {k: v for k, v in peers.without_proxy_env(os.environ).items()
+            if k != "NO_COLOR"} | env
+    r = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True,
+                       timeout=120, env=full, stdin=subprocess.DEVNULL)
+    return r.stdout.decode(errors="replace")
