@@ -607,6 +607,22 @@ feature_resume(struct scan *sc, const struct task *t)
 	set_state(sc, field, state_of(out, yes));
 }
 
+/* 0-RTT: do the server's TLS 1.3 tickets allow early data?  Read from
+ * the tickets' terms; no early data is sent (it could be replayed, and
+ * what to send depends on the protocol). */
+static void
+feature_early(struct scan *sc, const struct task *t)
+{
+	/* NSS hands tickets over only to a socket that caches sessions. */
+	struct probe p = { .vmin = 0x0304, .vmax = 0x0304, .await_tickets = true,
+		.read_tickets = true, .session = scan_probe_session_id() };
+	enum probe_outcome out = scan_probe_tls(&sc->ctx, &p);
+
+	set_state(sc, &sc->res->f.early_data, out == PROBE_ACCEPTED && !p.got_ticket ?
+	    SCAN_UNKNOWN : state_of(out, p.max_early_data > 0));
+	(void)t;
+}
+
 /* The ALPN protocols asked about: h2, http/1.1, then --alpn's. */
 static const char *
 alpn_name(const struct scan *sc, unsigned k)
@@ -776,8 +792,10 @@ queue_round2(struct scan *sc)
 				break;
 			}
 	}
-	if (hi == 0x0304)
+	if (hi == 0x0304) {
 		add_task(sc, feature_resume, -1, 2);
+		add_task(sc, feature_early, -1, 0);
+	}
 	if (n_tls >= 2)
 		add_task(sc, feature_fallback, -1, 0);
 }
@@ -862,7 +880,6 @@ finish_model(struct scan *sc)
 		res->f.ocsp_stapling = r->staple.present ? SCAN_YES : SCAN_NO;
 		res->f.scts = r->n_scts > 0 ? SCAN_YES : SCAN_NO;
 	}
-	res->f.early_data = SCAN_NOT_TESTABLE;
 	res->connections = sc->ctx.connections;
 	res->refusals = sc->ctx.refusals;
 	if (sc->ctx.lost > 0) {

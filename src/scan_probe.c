@@ -140,9 +140,26 @@ accept_unjudged(void *arg, PRFileDesc *fd, PRBool checksig, PRBool is_server)
 	return SECSuccess;
 }
 
+/* A ticket as NSS hands it to an external cache: its terms say whether
+ * the server would take early data, without sending any. */
+static SECStatus
+ticket_read(PRFileDesc *fd, const PRUint8 *token, unsigned int len, void *arg)
+{
+	struct probe *p = arg;
+	SSLResumptionTokenInfo info;
+
+	if (SSL_GetResumptionTokenInfo(token, len, &info, sizeof(info)) != SECSuccess)
+		return SECSuccess;
+	p->got_ticket = true;
+	if (info.maxEarlyDataSize > p->max_early_data)
+		p->max_early_data = info.maxEarlyDataSize;
+	SSL_DestroyResumptionTokenInfo(&info);
+	return SECSuccess;
+}
+
 /* Per-connection settings NSS does not take from the model. */
 static int
-tune(struct tls_ctx *t, const struct probe *p, const struct nsstls_opts *o)
+tune(struct tls_ctx *t, struct probe *p, const struct nsstls_opts *o)
 {
 	PRFileDesc *fd = t->fd;
 
@@ -160,6 +177,9 @@ tune(struct tls_ctx *t, const struct probe *p, const struct nsstls_opts *o)
 		return -1;
 	if (p->session != 0 &&
 	    SSL_OptionSet(fd, SSL_NO_CACHE, PR_FALSE) != SECSuccess)
+		return -1;
+	if (p->read_tickets &&
+	    SSL_SetResumptionTokenCallback(fd, ticket_read, p) != SECSuccess)
 		return -1;
 	return 0;
 }

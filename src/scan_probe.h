@@ -60,6 +60,7 @@ struct probe {
 	unsigned long session;           /* non-zero: keep sessions under it */
 	bool await_tickets;              /* TLS 1.3: wait for tickets */
 	bool keep_report;                /* hand the report over (certs) */
+	bool read_tickets;               /* TLS 1.3: read each ticket's terms */
 
 	/* what happened */
 	enum probe_outcome outcome;
@@ -67,6 +68,8 @@ struct probe {
 	PRErrorCode error;
 	bool secure_reneg;               /* renegotiation_info negotiated */
 	bool renegotiated;
+	bool got_ticket;                 /* read_tickets: a ticket came */
+	uint32_t max_early_data;         /* the largest 0-RTT a ticket allows */
 	struct report *report;           /* keep_report: the caller frees */
 };
 

@@ -393,6 +393,14 @@ def test_alpn_and_resumption(nsstls, openssl_server):
     assert f["secure_renegotiation"] == "yes"
     assert f["extended_master_secret"] == "yes"
     assert f["client_renegotiation"] == "no"
+    assert f["early_data"] == "no"
+
+
+def test_early_data_allowed_by_tickets(nsstls, openssl_server):
+    srv = rsa_server(openssl_server, "-tls1_3", "-early_data")
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    assert doc["scan"]["features"]["early_data"] == "yes"
+    assert doc["scan"]["features"]["resumption_tls13"] == "yes"
 
 
 def test_gnutls_priority_string(nsstls, gnutls_server):
