@@ -107,7 +107,7 @@ jfeatures(const struct scan_features *f)
 	for (size_t i = 0; i < f->n_alpn; i++)
 		json_array_append_new(alpn, jstr(f->alpn[i]));
 	return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:s, s:s, s:s}", "alpn", alpn,
+	    "s:s, s:s, s:s, s:s}", "alpn", alpn,
 	    "fallback_scsv", scan_state_str(f->fallback_scsv),
 	    "secure_renegotiation", scan_state_str(f->secure_reneg),
 	    "client_renegotiation", scan_state_str(f->client_reneg),
@@ -119,7 +119,8 @@ jfeatures(const struct scan_features *f)
 	    "ocsp_stapling", scan_state_str(f->ocsp_stapling),
 	    "scts", scan_state_str(f->scts),
 	    "compression", scan_state_str(f->compression),
-	    "heartbeat", scan_state_str(f->heartbeat));
+	    "heartbeat", scan_state_str(f->heartbeat),
+	    "ech", scan_state_str(f->ech));
 }
 
 static json_t *

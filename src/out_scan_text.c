@@ -194,6 +194,7 @@ text_features(FILE *f, const struct scan_result *res)
 	feature(f, "SCTs", x->scts);
 	feature(f, "TLS compression", x->compression);
 	feature(f, "heartbeat extension", x->heartbeat);
+	feature(f, "ECH (with --ech's configs)", x->ech);
 }
 
 static void

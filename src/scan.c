@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "client.h"
+#include "ech.h"
 #include "names.h"
 #include "out.h"
 #include "scan_probe.h"
@@ -623,6 +624,18 @@ feature_early(struct scan *sc, const struct task *t)
 	(void)t;
 }
 
+/* ECH with the configs of --ech LIST or --ech auto (the DNS HTTPS
+ * record): does the server decrypt the inner ClientHello? */
+static void
+feature_ech(struct scan *sc, const struct task *t)
+{
+	struct probe p = { .vmin = 0x0304, .vmax = 0x0304, .ech = true };
+	enum probe_outcome out = scan_probe_tls(&sc->ctx, &p);
+
+	set_state(sc, &sc->res->f.ech, state_of(out, p.ech_accepted));
+	(void)t;
+}
+
 /* The ALPN protocols asked about: h2, http/1.1, then --alpn's. */
 static const char *
 alpn_name(const struct scan *sc, unsigned k)
@@ -795,6 +808,8 @@ queue_round2(struct scan *sc)
 	if (hi == 0x0304) {
 		add_task(sc, feature_resume, -1, 2);
 		add_task(sc, feature_early, -1, 0);
+		if (sc->ctx.ech != NULL)
+			add_task(sc, feature_ech, -1, 0);
 	}
 	if (n_tls >= 2)
 		add_task(sc, feature_fallback, -1, 0);
@@ -952,6 +967,7 @@ scan_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
     FILE *out, FILE *err)
 {
 	struct scan_result res;
+	struct report ech;
 	struct scan sc;
 	int64_t start = util_now_us();
 	bool any = false;
@@ -966,6 +982,15 @@ scan_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 	sc.ctx.progress = err == stderr && isatty(STDERR_FILENO) && !o->quiet;
 	sc.res = &res;
 	pthread_mutex_init(&sc.ctx.lock, NULL);
+	/* --ech LIST or auto: the configs are looked up once; none to be had
+	 * (no HTTPS record, an address target) means no ECH offered. */
+	report_init(&ech, o->target.host, o->port);
+	if (o->ech_auto || o->ech_config != NULL) {
+		if (ech_prepare(o, &ech) == 0 && ech.ech.mode == ECH_CONFIG)
+			sc.ctx.ech = &ech;
+		else
+			res.f.ech = SCAN_NO;
+	}
 	queue_round1(&sc);
 	run_tasks(&sc);
 	queue_round2(&sc);
@@ -984,6 +1009,7 @@ scan_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 		code = render(&res, r, o, out);
 	}
 	scan_result_free(&res);
+	report_free(&ech);
 	pthread_mutex_destroy(&sc.ctx.lock);
 	return code;
 }

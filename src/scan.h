@@ -77,6 +77,7 @@ struct scan_features {
 	enum scan_state secure_reneg, client_reneg, ems;
 	enum scan_state resume_id, resume_ticket, resume_tls13, early_data;
 	enum scan_state ocsp_stapling, scts, compression, heartbeat;
+	enum scan_state ech;             /* with --ech: the config is taken */
 };
 
 struct scan_finding {

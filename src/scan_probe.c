@@ -14,6 +14,7 @@
 #include <sslproto.h>
 
 #include "client.h"
+#include "ech.h"
 #include "tls.h"
 #include "util.h"
 #include "verify.h"
@@ -212,6 +213,7 @@ after_handshake(struct tls_ctx *t, struct probe *p)
 	PRBool reneg = PR_FALSE;
 
 	p->hs = t->report->handshakes[0];
+	p->ech_accepted = t->report->ech.accepted;
 	p->secure_reneg = SSL_HandshakeNegotiatedExtension(t->fd,
 	    ssl_renegotiation_info_xtn, &reneg) == SECSuccess && reneg;
 	if (p->await_tickets)
@@ -285,6 +287,8 @@ scan_probe_tls(struct scan_ctx *s, struct probe *p)
 			    s->setup->trust[i].detail, s->setup->trust[i].anchors);
 		r->servername = o.servername;
 		r->verify_name = o.verify_name;
+		if (p->ech && s->ech != NULL)
+			ech_copy_setup(r, s->ech);
 		model = tls_model_create(&o, r);
 		if (model == NULL) {
 			p->error = r->error;

@@ -27,6 +27,8 @@ struct scan_ctx {
 	const struct nsstls_opts *o;
 	struct nss_ctx *nss;
 	const struct report *setup;      /* the trust sources loaded */
+	const struct report *ech;        /* --ech's configs (ech_prepare), or
+	                                  * NULL */
 	pthread_mutex_t lock;
 	unsigned connections;    /* TCP connections opened */
 	unsigned refusals;       /* of which refused (retried) */
@@ -61,6 +63,7 @@ struct probe {
 	bool await_tickets;              /* TLS 1.3: wait for tickets */
 	bool keep_report;                /* hand the report over (certs) */
 	bool read_tickets;               /* TLS 1.3: read each ticket's terms */
+	bool ech;                        /* offer ECH with ctx->ech's configs */
 
 	/* what happened */
 	enum probe_outcome outcome;
@@ -68,6 +71,7 @@ struct probe {
 	PRErrorCode error;
 	bool secure_reneg;               /* renegotiation_info negotiated */
 	bool renegotiated;
+	bool ech_accepted;               /* the server decrypted the inner hello */
 	bool got_ticket;                 /* read_tickets: a ticket came */
 	uint32_t max_early_data;         /* the largest 0-RTT a ticket allows */
 	struct report *report;           /* keep_report: the caller frees */

@@ -555,3 +555,18 @@ def subprocess_tty(cmd: str, env: dict) -> str:
     r = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True,
                        timeout=120, env=full, stdin=subprocess.DEVNULL)
     return r.stdout.decode(errors="replace")
+
+
+@pytest.mark.parametrize("wrong, want", [(False, "yes"), (True, "no")])
+def test_ech_with_given_configs(nsstls, _server_stack, wrong, want):
+    from test_ech import echserver
+    srv = _server_stack(echserver(*(["--wrong-config"] if wrong else [])))
+    doc = scan_json(nsstls, f"localhost:{srv.port}", "--ech", srv.config)
+    assert "TLSv1.3" in accepted(doc)
+    assert doc["scan"]["features"]["ech"] == want
+
+
+def test_ech_untested_without_ech_option(nsstls, openssl_server):
+    srv = rsa_server(openssl_server, "-tls1_3")
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    assert doc["scan"]["features"]["ech"] == "untested"
