@@ -570,3 +570,13 @@ def test_ech_untested_without_ech_option(nsstls, openssl_server):
     srv = rsa_server(openssl_server, "-tls1_3")
     doc = scan_json(nsstls, f"localhost:{srv.port}")
     assert doc["scan"]["features"]["ech"] == "untested"
+
+
+def test_selfserv_groups_and_versions(nsstls, selfserv_server):
+    """NSS on both sides: selfserv limited to TLS 1.2 and two groups."""
+    srv = selfserv_server("server-rsa", args=["-V", "tls1.2:tls1.2", "-I", "P256,P384"])
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    assert accepted(doc) == ["TLSv1.2"]
+    assert sorted(g["name"] for g in version(doc, "TLSv1.2")["groups"]) == [
+        "secp256r1", "secp384r1"]
+    assert doc["scan"]["certificates"][0]["verified"] is True
