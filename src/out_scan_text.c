@@ -209,7 +209,9 @@ text_verdict(FILE *f, const struct scan_result *res)
 		fputs("  ", f);
 		put_sev(f, words[res->findings[i].severity],
 		    (int)res->findings[i].severity, 8);
-		fprintf(f, " %s\n", res->findings[i].text);
+		fputc(' ', f);
+		put_escaped(f, res->findings[i].text);  /* may quote a certificate */
+		fputc('\n', f);
 	}
 }
 
@@ -283,8 +285,11 @@ out_scan_brief(FILE *f, const struct scan_result *res, const struct report *r,
 	fprintf(f, "%s profile: %s (%zu errors, %zu warnings)\n", res->profile,
 	    err ? "fails" : warn ? "passes with warnings" : "passes", err, warn);
 	for (size_t i = 0; i < res->n_findings; i++)
-		if (res->findings[i].severity == SEV_ERROR)
-			fprintf(f, "  %s\n", res->findings[i].text);
+		if (res->findings[i].severity == SEV_ERROR) {
+			fputs("  ", f);
+			put_escaped(f, res->findings[i].text);
+			fputc('\n', f);
+		}
 	(void)o;
 }
 

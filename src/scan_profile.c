@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <prerror.h>
+
 #include "names.h"
 #include "rawhello.h"
 #include "scan_suites.h"
@@ -206,6 +208,17 @@ judge_suites(struct scan_result *res, const struct profile *p)
 	}
 }
 
+/* Why a certificate failed, in the words of connect mode: its first
+ * error finding, else NSS's error name. */
+static const char *
+cert_reason(const struct report *r)
+{
+	for (size_t k = 0; k < r->n_findings; k++)
+		if (r->findings[k].severity == SEV_ERROR && r->findings[k].text != NULL)
+			return r->findings[k].text;
+	return r->verify.error ? PR_ErrorToName(r->verify.error) : "unknown reason";
+}
+
 static void
 judge_certs(struct scan_result *res, const struct profile *p)
 {
@@ -215,13 +228,14 @@ judge_certs(struct scan_result *res, const struct profile *p)
 
 		if (!(r->verify.chain_ok && r->verify.name_ok))
 			scan_add_finding(res, SEV_ERROR, "certificate-invalid",
-			    "the %s certificate (%s) fails verification%s%s",
+			    "the certificate found by %s probes (%s) fails verification: %s",
 			    res->certs[i].label, c->subject ? c->subject : "?",
-			    r->message ? ": " : "", r->message ? r->message : "");
+			    cert_reason(r));
 		if (p->ecdsa_cert && c->key_type != NULL && strcmp(c->key_type, "EC") != 0)
 			scan_add_finding(res, SEV_WARNING, "certificate-key-type",
-			    "the %s certificate has a %s key; the %s profile wants ECDSA "
-			    "P-256", res->certs[i].label, c->key_type, p->name);
+			    "the certificate found by %s probes has a %s key; the %s "
+			    "profile wants ECDSA P-256", res->certs[i].label, c->key_type,
+			    p->name);
 	}
 }
 

@@ -193,6 +193,8 @@ def test_unverifiable_certificate_is_an_error_finding(nsstls, openssl_server):
     cert = doc["scan"]["certificates"][0]
     assert cert["verified"] is False
     assert "certificate-invalid" in finding_ids(doc)
+    text = next(f["text"] for f in doc["scan"]["findings"] if f["id"] == "certificate-invalid")
+    assert "fails verification: " in text and "expired" in text   # the reason
     assert doc["scan"]["verdict"] == "fail"
 
 
