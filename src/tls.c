@@ -278,7 +278,7 @@ tls_import(struct tls_ctx *t, PRFileDesc *tcp, struct verify_ctx *v)
 	 * port and name: a peer ID per target keeps one target from resuming
 	 * (and so skipping the verification of) another's session. */
 	if (v->target_id != 0) {
-		char id[32];
+		char id[48];
 
 		snprintf(id, sizeof(id), "nsstls-target-%lu", v->target_id);
 		if (SSL_SetSockPeerID(t->fd, id) != SECSuccess) {
