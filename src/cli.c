@@ -406,8 +406,32 @@ bind_flags(struct nsstls_opts *o)
 	bind_flag("ech-grease", &o->ech_grease);
 }
 
+static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
+
+/* Messages quote the user's words, which may hold any byte: each is
+ * formatted whole and written escaped (util_escape_term), no line end. */
+static void
+verrorf(const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();        /* out of memory */
+	util_fputs_term(msg, stderr);
+	free(msg);
+}
+
+static void
+errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrorf(fmt, ap);
+	va_end(ap);
+}
 
 static void
 usage_error(const char *fmt, ...)
@@ -416,7 +440,7 @@ usage_error(const char *fmt, ...)
 
 	fputs("nsstls: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verrorf(fmt, ap);
 	va_end(ap);
 	fputs("\nTry 'nsstls --help' for more information.\n", stderr);
 }
@@ -475,10 +499,10 @@ parse_names(const struct name_kind *k, const char *arg, void **out, size_t *n)
 		if (r == 0)
 			continue;
 		if (r == -2)
-			fprintf(stderr, "nsstls: %s '%s' is not implemented by NSS 3.87; "
+			errorf("nsstls: %s '%s' is not implemented by NSS 3.87; "
 			    "valid names: ", k->what, list[i]);
 		else
-			fprintf(stderr, "nsstls: unknown %s '%s'; valid names: ",
+			errorf("nsstls: unknown %s '%s'; valid names: ",
 			    k->what, list[i]);
 		k->print_valid(stderr);
 		fprintf(stderr, "%s\n", k->note);
@@ -548,7 +572,7 @@ parse_version(const char *opt, const char *arg, uint16_t *v)
 {
 	if (names_version_parse(arg, v) == 0)
 		return 0;
-	fprintf(stderr, "nsstls: %s: unknown TLS version '%s'; valid versions: ",
+	errorf("nsstls: %s: unknown TLS version '%s'; valid versions: ",
 	    opt, arg);
 	names_print_versions(stderr);
 	fputs("\n", stderr);
@@ -669,7 +693,7 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		o->starttls_auto = strcmp(arg, "auto") == 0;
 		o->starttls = o->starttls_auto ? NULL : starttls_find(arg);
 		if (!o->starttls_auto && o->starttls == NULL) {
-			fprintf(stderr, "nsstls: --starttls: unknown protocol '%s'; "
+			errorf("nsstls: --starttls: unknown protocol '%s'; "
 			    "valid protocols (default port): ", arg);
 			starttls_print_names(stderr);
 			fputs(", or auto (by the port)\n", stderr);
@@ -1029,7 +1053,8 @@ static int
 set_target(struct nsstls_opts *o, const char *arg, const char **err)
 {
 	if (util_parse_target(arg, &o->target, err) != 0) {
-		fprintf(stderr, "nsstls: bad target '%s': %s\n", arg, *err);
+		errorf("nsstls: bad target '%s': %s", arg, *err);
+		fputc('\n', stderr);
 		return -1;
 	}
 	/* --starttls auto: the port names the protocol; otherwise, without
@@ -1306,8 +1331,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 		struct target t;
 
 		if (util_parse_target(o->targets[i], &t, &err) != 0) {
-			fprintf(stderr, "nsstls: bad target '%s': %s\n",
-			    o->targets[i], err);
+			errorf("nsstls: bad target '%s': %s", o->targets[i], err);
+			fputc('\n', stderr);
 			return -1;
 		}
 		if (o->starttls_auto && starttls_by_port(o->port_opt ? o->port_opt :
@@ -1398,8 +1423,9 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 			goto out;
 	}
 	if (rc < -1) {
-		fprintf(stderr, "nsstls: %s: %s\n",
-		    poptBadOption(ctx, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+		errorf("nsstls: %s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
+		    poptStrerror(rc));
+		fputc('\n', stderr);
 		fputs("Try 'nsstls --help' for more information.\n", stderr);
 		goto out;
 	}
