@@ -817,8 +817,12 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		const char *err;
 
 		if (proxy_parse(arg, &spec, &err) != 0) {
-			usage_error("--proxy: '%s' is not HOST:PORT or "
-			    "http://HOST:PORT: %s", arg, err);
+			/* A URL with credentials is not quoted: it holds a
+			 * password. */
+			usage_error("--proxy: %s%s%s is not HOST:PORT or "
+			    "http://HOST:PORT: %s", strchr(arg, '@') ? "" : "'",
+			    strchr(arg, '@') ? "the URL" : arg,
+			    strchr(arg, '@') ? "" : "'", err);
 			ret = -1;
 		}
 		proxy_spec_free(&spec);
