@@ -330,8 +330,12 @@ print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
 	fprintf(f, "  %-16s %s", label, !o->present ? "not obtained" :
 	    o->status == OCSP_STATUS_NONE ? "received, with no status for this "
 	    "certificate" : ocsp_status_str(o->status));
-	if (o->url != NULL)
-		fprintf(f, " from %s", o->url);
+	if (o->url != NULL) {
+		/* The URL and the signer's name come from the certificate and
+		 * the response as they are: a line end in them stays escaped. */
+		fputs(" from ", f);
+		util_fputs_term(o->url, f);
+	}
 	if (o->status == OCSP_STATUS_REVOKED) {
 		fmt_time(o->revoked_at, t1, sizeof(t1));
 		fprintf(f, ", revoked %s, reason %s", t1,
@@ -340,8 +344,10 @@ print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
 	fputc('\n', f);
 	if (o->present) {
 		fprintf(f, "    For this cert  %s\n", o->for_this_cert ? "yes" : "NO");
-		fprintf(f, "    Signature      %s%s%s\n", o->signature_ok ? "valid" :
-		    "NOT VALID", o->signer ? ", signed by " : "", o->signer ? o->signer : "");
+		fprintf(f, "    Signature      %s%s", o->signature_ok ? "valid" :
+		    "NOT VALID", o->signer ? ", signed by " : "");
+		util_fputs_term(o->signer ? o->signer : "", f);
+		fputc('\n', f);
 		if (o->this_update != 0) {
 			fmt_time(o->this_update, t1, sizeof(t1));
 			if (o->next_update != 0)
@@ -382,8 +388,9 @@ print_revocation(FILE *f, const struct report *r, const struct nsstls_opts *o)
 		} else if (c->problem != NULL) {
 			fprintf(f, "%s\n", c->problem);
 		} else {
-			fprintf(f, "no certificate of the chain is listed (issuer %s)\n",
-			    c->issuer);
+			fputs("no certificate of the chain is listed (issuer ", f);
+			util_fputs_term(c->issuer, f);
+			fputs(")\n", f);
 		}
 	}
 }
@@ -436,8 +443,12 @@ print_client_auth(FILE *f, const struct report *r)
 	    c->post_handshake ? " after the handshake" : "");
 	if (c->n_ca_names == 0)
 		fputs("  Accepted CAs     any (the server named none)\n", f);
-	for (size_t i = 0; i < c->n_ca_names; i++)
-		fprintf(f, "  %-16s %s\n", i == 0 ? "Accepted CAs" : "", c->ca_names[i]);
+	for (size_t i = 0; i < c->n_ca_names; i++) {
+		/* Names the server sent, as NSS wrote them out. */
+		fprintf(f, "  %-16s ", i == 0 ? "Accepted CAs" : "");
+		util_fputs_term(c->ca_names[i], f);
+		fputc('\n', f);
+	}
 	if (c->sent_subject != NULL)
 		fprintf(f, "  Sent             %s\n", c->sent_subject);
 	else

@@ -208,3 +208,13 @@ def test_proxy_status_line_escaped(nsstls):
     assert r.returncode == 4, r.stderr
     assert_clean(r.stderr_bytes)
     assert "HTTP/1.1 403 \\x1b[2J\\u202eForbidden\\xff" in error_lines(r)[0]
+
+
+def test_client_auth_ca_names_escaped(nsstls, openssl_server):
+    # The CA names of a CertificateRequest are the server's words.
+    srv = openssl_server("server-rsa.crt", "server-rsa.key", chain="int-rsa.crt",
+                         args=["-verify", "1", "-CAfile", peers.fixture("bidi.crt")])
+    r = run(nsstls, "--ca-file", ROOTS, "--no-data", f"localhost:{srv.port}")
+    assert "Client certificate: requested by the server" in r.stderr, r.stderr
+    assert_clean(r.stderr_bytes)
+    assert f"  Accepted CAs     {SUBJECT_SHOWN}\n" in r.stderr
