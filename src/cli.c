@@ -494,6 +494,7 @@ struct name_kind {
 	                                                  -2 not implemented */
 	void (*print_valid)(FILE *f);
 	const char *note;                        /* after the list, or "" */
+	bool unique;                             /* a repeat is an error */
 	size_t (*max)(void);                     /* NSS's limit, or NULL */
 };
 
@@ -523,17 +524,19 @@ sigalg_max(void)
 }
 
 static const struct name_kind cipher_kind = { "--ciphers", "cipher suite",
-	sizeof(uint16_t), cipher_parse, names_print_ciphers, "", NULL };
+	sizeof(uint16_t), cipher_parse, names_print_ciphers, "", false, NULL };
 static const struct name_kind group_kind = { "--groups", "group",
 	sizeof(SSLNamedGroup), group_parse, names_print_groups,
-	" (NSS 3.87 has no post-quantum groups)", NULL };
+	" (NSS 3.87 has no post-quantum groups)", true, NULL };
 static const struct name_kind sigalg_kind = { "--sigalgs", "signature scheme",
 	sizeof(SSLSignatureScheme), sigalg_parse, names_print_sigalgs, "",
-	sigalg_max };
+	true, sigalg_max };
 
-/* A name given twice (under two spellings, perhaps): NSS would refuse
- * the list (SSL_NamedGroupConfig and SSL_SignatureSchemePrefSet take each
- * value once), and a list of thousands stops at its first repeat. */
+/* A group or scheme given twice (under two spellings, perhaps) adds
+ * nothing, and SSL_NamedGroupConfig and SSL_SignatureSchemePrefSet refuse
+ * a list longer than the values they know (SEC_ERROR_INVALID_ARGS, after
+ * parsing, as a setup error): refused here, a list of thousands stops at
+ * its first repeat. */
 static int
 check_repeat(const struct name_kind *k, char **list, const unsigned char *values,
     size_t i)
@@ -566,7 +569,8 @@ parse_names(const struct name_kind *k, const char *arg, void **out, size_t *n)
 		int r = k->parse(list[i], values + i * k->size);
 
 		if (r == 0) {
-			rc = check_repeat(k, list, values, i);
+			if (k->unique)
+				rc = check_repeat(k, list, values, i);
 			continue;
 		}
 		if (r == -2)
