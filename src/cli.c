@@ -1201,10 +1201,8 @@ set_target(struct nsstls_opts *o, const char *arg, const char **err)
 		fputc('\n', stderr);
 		return -1;
 	}
-	if ((*err = sni_problem(o, &o->target)) != NULL) {
-		util_target_free(&o->target);
+	if ((*err = sni_problem(o, &o->target)) != NULL)
 		return -1;
-	}
 	/* --starttls auto: the port names the protocol; otherwise, without
 	 * a port, the protocol names the port. */
 	if (o->starttls_auto) {
@@ -1242,7 +1240,11 @@ cli_target_opts(const struct nsstls_opts *base, const char *arg,
 	if (util_parse_target(arg, &out->target, err) != 0)
 		return -1;
 	util_target_free(&out->target);
-	return set_target(out, arg, err);
+	if (set_target(out, arg, err) != 0) {
+		cli_target_free(out);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -79,9 +79,13 @@ check_line(const char *path, size_t lineno, const char *line, size_t len)
 }
 
 /* --targets FILE: HOST[:PORT] per line; blank lines and # comments
- * skipped.  Returns 0, or -1 after printing the problem. */
+ * skipped.  Each line is checked as a target given as an argument would
+ * be (cli_target_opts: its syntax, its SNI, --starttls auto's port), so
+ * that a bad line stops the run before anything connects.  Returns 0, or
+ * -1 after printing the problem. */
 static int
-read_targets(const char *path, struct job **jobs, size_t *n)
+read_targets(const char *path, const struct nsstls_opts *o, struct job **jobs,
+    size_t *n)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char *line = NULL;
@@ -97,7 +101,7 @@ read_targets(const char *path, struct job **jobs, size_t *n)
 	}
 	while ((got = getline(&line, &cap, f)) >= 0) {
 		char *p = line, *end;
-		struct target t;
+		struct nsstls_opts t;
 		const char *err;
 
 		lineno++;
@@ -114,7 +118,7 @@ read_targets(const char *path, struct job **jobs, size_t *n)
 			*--end = '\0';
 		if (*p == '\0')
 			continue;
-		if (util_parse_target(p, &t, &err) != 0) {
+		if (cli_target_opts(o, p, &t, &err) != 0) {
 			line_error(path, lineno);
 			fputs("bad target '", stderr);
 			util_fputs_term(p, stderr);
@@ -122,7 +126,7 @@ read_targets(const char *path, struct job **jobs, size_t *n)
 			rc = -1;
 			break;
 		}
-		util_target_free(&t);
+		cli_target_free(&t);
 		add_job(jobs, n, p);
 	}
 	free(line);
@@ -219,7 +223,7 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	p.setup = setup;
 	for (size_t i = 0; i < o->n_targets; i++)
 		add_job(&p.jobs, &p.n, o->targets[i]);
-	if (o->targets_file != NULL && read_targets(o->targets_file, &p.jobs, &p.n) != 0) {
+	if (o->targets_file != NULL && read_targets(o->targets_file, o, &p.jobs, &p.n) != 0) {
 		code = o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
 		goto out;
 	}

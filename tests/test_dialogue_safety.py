@@ -268,3 +268,26 @@ def test_targets_file_name_escaped(nsstls, tmp_path):
     err = usage_error(r)
     assert err.startswith(f"nsstls: {tmp_path}/bad\\x0aname\\x1b[31m line 2: "), err
     assert "\x1b" not in r.stderr
+
+
+def test_targets_line_with_too_long_sni(nsstls, tmp_path):
+    # Checked while the file is read, like an argument: the good first line
+    # never runs.
+    with sp.starttls_server(sp.smtp) as srv:
+        path = tmp_path / "targets"
+        path.write_text(f"localhost:{srv.port}\n{'a' * 256}:{srv.port}\n")
+        r = run(nsstls, "--starttls", "smtp", "--targets", str(path))
+        err = usage_error(r)
+        assert err.startswith(f"nsstls: {path} line 2: bad target 'aaa"), err
+        assert err.endswith("the host name is longer than 255 bytes, more than "
+                            "a server name (SNI) can hold"), err
+        assert srv.accepted == 0, srv.log()
+
+
+def test_targets_line_without_port_for_starttls_auto(nsstls, tmp_path):
+    path = tmp_path / "targets"
+    path.write_text("127.0.0.1:25\nlocalhost\n")
+    r = run(nsstls, "--starttls", "auto", "--targets", str(path))
+    err = usage_error(r)
+    assert err == (f"nsstls: {path} line 2: bad target 'localhost': --starttls "
+                   "auto needs a port"), err
