@@ -7,6 +7,13 @@
  * while a diagnostic tool must show every certificate's verdict.  The chain
  * is verified once (CERT_VerifyCertificate with a CERTVerifyLog) and the
  * result reused for the report: an ECDSA verify costs ~0.4 ms in NSS.
+ *
+ * Three guarantees are added on top of NSS:
+ *  - isolation: the chain uses only this target's certificates and the
+ *    trust sources (allowed(), confirmed by libpkix with a chain callback);
+ *  - the strict policy of policy.h (weak keys, SHA-1/MD5);
+ *  - a bound: the NSS work runs on a worker thread and the verdict is
+ *    "did not finish" at --timeout (verify_bounded).
  */
 #include "verify.h"
 
