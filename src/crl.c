@@ -40,11 +40,12 @@ to_der(unsigned char *buf, size_t len, SECItem *der, bool *allocated)
 }
 
 int
-crl_check(const char *file, CERTCertificate **chain, size_t n, PRTime when,
-    void *pwarg, struct crl_result *out)
+crl_check(const char *file, long timeout_ms, CERTCertificate **chain,
+    size_t n, PRTime when, void *pwarg, struct crl_result *out)
 {
 	size_t len = 0;
-	unsigned char *buf = util_read_file(file, &len);
+	unsigned char *buf;
+	char *why;
 	SECItem der = { siBuffer, NULL, 0 };
 	bool allocated = false;
 	CERTSignedCrl *crl = NULL;
@@ -55,8 +56,10 @@ crl_check(const char *file, CERTCertificate **chain, size_t n, PRTime when,
 	memset(out, 0, sizeof(*out));
 	out->file = xstrdup(file);
 	out->revoked_cert = -1;
-	if (buf == NULL) {
-		out->problem = xasprintf("cannot read %s: %s", file, strerror(errno));
+	if (util_read_file(file, "--crl-file", UTIL_LIMIT_CERTS, timeout_ms,
+	    &buf, &len, &why) != 0) {
+		out->problem = xasprintf("cannot read %s: %s", file, why);
+		free(why);
 		return -1;
 	}
 	if (to_der(buf, len, &der, &allocated) != 0) {

@@ -10,9 +10,10 @@
 
 #include "report.h"
 
-/* chain[0..n) is the built chain (leaf first).  Fills out; returns 0, or
- * -1 when the file cannot be read at all (out->problem says why). */
-int crl_check(const char *file, CERTCertificate **chain, size_t n,
-    PRTime when, void *pwarg, struct crl_result *out);
+/* chain[0..n) is the built chain (leaf first); the file is read within
+ * timeout_ms.  Fills out; returns 0, or -1 when the file cannot be read at
+ * all (out->problem says why). */
+int crl_check(const char *file, long timeout_ms, CERTCertificate **chain,
+    size_t n, PRTime when, void *pwarg, struct crl_result *out);
 
 #endif

@@ -36,6 +36,7 @@ struct nss_ctx {
 	struct client_cred *cred;    /* --cert/--pkcs12, loaded once; or NULL */
 	PRFileDesc *model;       /* the model SSL socket (tls.c), or NULL */
 	struct report *report;
+	long read_timeout_ms;    /* --timeout, for file inputs (util_read_file) */
 };
 
 /* Initialise NSS as the options ask and load every trust source, recording

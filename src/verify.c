@@ -174,7 +174,8 @@ check_revocation(struct verify_ctx *v, CERTCertificate **certs, size_t n,
 	for (size_t i = 0; i < v->opts->n_crl_files; i++) {
 		struct crl_result *c = &r->crls[r->n_crls++];
 
-		(void)crl_check(v->opts->crl_files[i], certs, n, when, pwarg, c);
+		(void)crl_check(v->opts->crl_files[i], v->opts->timeout_ms,
+		    certs, n, when, pwarg, c);
 		if (c->revoked_cert >= 0 && c->signature_ok && c->problem == NULL)
 			mark_revoked(r, c->revoked_cert);
 	}
