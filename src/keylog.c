@@ -130,7 +130,7 @@ keylog_preflight(const char *path, struct report *r)
 
 	if (fd < 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot use the key log %s: %s", path, why);
+		    "cannot open the key log %s: %s", path, why);
 		return -1;
 	}
 	close(fd);
@@ -149,7 +149,7 @@ keylog_open(const char *path, struct report *r)
 	fd = open_safely(path, why, sizeof(why));
 	if (fd < 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot use the key log %s: %s", path, why);
+		    "cannot open the key log %s: %s", path, why);
 		return NULL;
 	}
 	k = xcalloc(1, sizeof(*k));
