@@ -25,8 +25,9 @@
 #include "tls.h"
 #include "util.h"
 
+/* NSS down, then the output streams: the exit status. */
 static int
-finish(struct nss_ctx *nss, int code)
+finish(struct nss_ctx *nss, int code, bool check)
 {
 	if (nssinit_teardown(nss) != 0) {
 		/* NSS_Shutdown fails when an NSS reference leaked: a bug. */
@@ -37,7 +38,7 @@ finish(struct nss_ctx *nss, int code)
 		abort();
 #endif
 	}
-	return code;
+	return out_exit(code, check);
 }
 
 int
@@ -47,6 +48,7 @@ main(int argc, char **argv)
 	struct nss_ctx nss = { 0 };
 	struct report report;
 	int code;
+	bool check;
 
 	/* First of all: a socket or a secret file opened while fd 1 or 2 is
 	 * closed would get that number, and the report would be written into
@@ -59,7 +61,7 @@ main(int argc, char **argv)
 	switch (cli_parse(argc, (const char **)argv, &opts)) {
 	case CLI_DONE:
 		cli_free(&opts);
-		return NSSTLS_EXIT_OK;
+		return out_exit(NSSTLS_EXIT_OK, false);
 	case CLI_USAGE_ERROR:
 		cli_free(&opts);
 		/* Monitoring plugins report their own misuse as UNKNOWN, with
@@ -68,10 +70,10 @@ main(int argc, char **argv)
 			if (strcmp(argv[i], "--check") == 0) {
 				puts("TLS UNKNOWN - invalid command line (the error is on "
 				    "stderr)");
-				return CHECK_UNKNOWN;
+				return out_exit(CHECK_UNKNOWN, true);
 			}
 		}
-		return NSSTLS_EXIT_USAGE;
+		return out_exit(NSSTLS_EXIT_USAGE, false);
 	case CLI_RUN:
 		break;
 	}
@@ -80,7 +82,7 @@ main(int argc, char **argv)
 		if (nssinit_minimal(&nss) != 0) {
 			fputs("nsstls: NSS initialisation failed\n", stderr);
 			cli_free(&opts);
-			return finish(&nss, NSSTLS_EXIT_SETUP);
+			return finish(&nss, NSSTLS_EXIT_SETUP, false);
 		}
 		if (opts.version)
 			printf("nsstls %s (NSS %s, NSPR %s)\n", PACKAGE_VERSION,
@@ -88,7 +90,7 @@ main(int argc, char **argv)
 		else
 			out_text_cipher_list(stdout);
 		cli_free(&opts);
-		return finish(&nss, NSSTLS_EXIT_OK);
+		return finish(&nss, NSSTLS_EXIT_OK, false);
 	}
 
 	report_init(&report, opts.multi ? "" : opts.target.host, opts.port);
@@ -97,7 +99,8 @@ main(int argc, char **argv)
 	/* Credentials are loaded once, before any connection: a wrong
 	 * password or a mismatched key is a setup error (exit 2), not a
 	 * handshake failure. */
-	if (nssinit_setup(&opts, &nss, &report) != 0 ||
+	if (out_check_paths(&opts, &report) != 0 ||
+	    nssinit_setup(&opts, &nss, &report) != 0 ||
 	    clientauth_load(&opts, &nss, &report, &nss.cred) != 0 ||
 	    (opts.print_cert == NULL &&
 	    (nss.model = tls_model_create(&opts, &report)) == NULL)) {
@@ -109,9 +112,10 @@ main(int argc, char **argv)
 	} else {
 		code = client_run(&opts, &nss, &report, stdout, stderr);
 	}
+	check = opts.check;
 	report_free(&report);
 	cli_free(&opts);
 	clientauth_free(nss.cred);
 	nss.cred = NULL;
-	return finish(&nss, code);
+	return finish(&nss, code, check);
 }

@@ -26,6 +26,7 @@ printcert_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r
 	int bad = 0;
 
 	r->source_file = o->print_cert;
+	r->allow_weak = o->allow_weak;
 	if (util_read_file(o->print_cert, "--print-cert", UTIL_LIMIT_CERTS,
 	    o->timeout_ms, &buf, &len, &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP, "cannot read %s: %s",
