@@ -230,7 +230,8 @@ check_print(FILE *f, const struct report *r)
 	long min = 0;
 	bool have = false;
 
-	fputs(r->check_line, f);
+	/* The target and the problems may hold bytes from outside. */
+	util_fputs_term(r->check_line, f);
 	/* Performance data: 'label'=value[UOM];warn;crit (plugin guidelines). */
 	fputs(" |", f);
 	for (size_t i = 0; i < r->n_built; i++) {

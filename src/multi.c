@@ -48,12 +48,48 @@ add_job(struct job **jobs, size_t *n, const char *arg)
 	(*jobs)[(*n)++].arg = xstrdup(arg);
 }
 
-/* --targets FILE: HOST[:PORT] per line; blank lines and # comments
- * skipped.  The file is read whole through the bounded reader (a FIFO or
- * stdin that stalls ends at the --timeout).  Returns 0, -1 after printing
- * a bad line, -2 after printing why the file cannot be read. */
+/* "nsstls: FILE line N: " with the file name escaped. */
+static void
+line_error(const char *path, size_t lineno)
+{
+	fputs("nsstls: ", stderr);
+	util_fputs_term(path, stderr);
+	fprintf(stderr, " line %zu: ", lineno);
+}
+
+/* A NUL would cut the line short in silence ("local\0host:443" would
+ * check local:443), and other control bytes have no place in a target:
+ * the line is refused.  A line end (LF, CRLF) and tabs are fine. */
 static int
-read_targets(const char *path, long timeout_ms, struct job **jobs, size_t *n)
+check_line(const char *path, size_t lineno, const char *line, size_t len)
+{
+	const char *c;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	for (c = line; (c = util_find_control(c, len - (size_t)(c - line))) != NULL;
+	    c++) {
+		if (*c == '\t')
+			continue;
+		line_error(path, lineno);
+		fprintf(stderr, "%s (byte \\x%02x at column %zu): a target is "
+		    "HOST[:PORT]\n", *c == '\0' ? "a NUL byte" : "a control byte",
+		    (unsigned char)*c, (size_t)(c - line) + 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* --targets FILE: HOST[:PORT] per line; blank lines and # comments
+ * skipped.  Each line is checked as a target given as an argument would
+ * be (cli_target_opts: its syntax, its SNI, --starttls auto's port), so
+ * that a bad line stops the run before anything connects.  The file is
+ * read whole through the bounded reader (a FIFO or stdin that stalls ends
+ * at the --timeout).  Returns 0, -1 after printing a bad line, -2 after
+ * printing why the file cannot be read. */
+static int
+read_targets(const char *path, const struct nsstls_opts *o, struct job **jobs,
+    size_t *n)
 {
 	const char *file = strcmp(path, "-") == 0 ? "/dev/stdin" : path;
 	unsigned char *text;
@@ -63,24 +99,30 @@ read_targets(const char *path, long timeout_ms, struct job **jobs, size_t *n)
 	FILE *f;
 	int rc = 0;
 
-	if (util_read_file(file, "--targets", UTIL_LIMIT_TARGETS, timeout_ms,
+	if (util_read_file(file, "--targets", UTIL_LIMIT_TARGETS, o->timeout_ms,
 	    &text, &len, &why) != 0) {
-		fprintf(stderr, "nsstls: cannot read --targets %s: %s\n", path, why);
+		fputs("nsstls: cannot read --targets ", stderr);
+		util_fputs_term(path, stderr);
+		fprintf(stderr, ": %s\n", why);
 		free(why);
 		return -2;
 	}
 	f = len > 0 ? fmemopen(text, len, "r") : NULL;
 	while (f != NULL && (got = getline(&line, &cap, f)) >= 0) {
 		char *p = line, *end;
-		struct target t;
+		struct nsstls_opts t;
 		const char *err;
 
 		lineno++;
 		if ((size_t)got > UTIL_LIMIT_LINE) {
-			fprintf(stderr, "nsstls: %s line %zu: longer than the %zu MiB "
-			    "limit for --targets\n", path, lineno,
+			line_error(path, lineno);
+			fprintf(stderr, "longer than the %zu MiB limit for --targets\n",
 			    UTIL_LIMIT_LINE / UTIL_MIB);
 			rc = -2;
+			break;
+		}
+		if (check_line(path, lineno, line, (size_t)got) != 0) {
+			rc = -1;
 			break;
 		}
 		p[strcspn(p, "#")] = '\0';
@@ -92,13 +134,15 @@ read_targets(const char *path, long timeout_ms, struct job **jobs, size_t *n)
 			*--end = '\0';
 		if (*p == '\0')
 			continue;
-		if (util_parse_target(p, &t, &err) != 0) {
-			fprintf(stderr, "nsstls: %s line %zu: bad target '%s': %s\n",
-			    path, lineno, p, err);
+		if (cli_target_opts(o, p, &t, &err) != 0) {
+			line_error(path, lineno);
+			fputs("bad target '", stderr);
+			util_fputs_term(p, stderr);
+			fprintf(stderr, "': %s\n", err);
 			rc = -1;
 			break;
 		}
-		util_target_free(&t);
+		cli_target_free(&t);
 		add_job(jobs, n, p);
 	}
 	free(line);
@@ -121,7 +165,9 @@ run_one(struct pool *p, struct job *j)
 		abort();        /* out of memory */
 	if (cli_target_opts(p->opts, j->arg, &o, &err) != 0) {
 		/* Checked before the run started; cannot happen. */
-		fprintf(errf, "nsstls: bad target '%s': %s\n", j->arg, err);
+		fputs("nsstls: bad target '", errf);
+		util_fputs_term(j->arg, errf);
+		fprintf(errf, "': %s\n", err);
 		j->code = NSSTLS_EXIT_USAGE;
 		goto out;
 	}
@@ -131,8 +177,11 @@ run_one(struct pool *p, struct job *j)
 	for (size_t i = 0; i < p->setup->n_trust; i++)
 		report_add_trust(&r, p->setup->trust[i].name,
 		    p->setup->trust[i].detail, p->setup->trust[i].anchors);
-	if (!o.json && !o.check)
-		fprintf(errf, "== %s\n", j->arg);
+	if (!o.json && !o.check) {
+		fputs("== ", errf);
+		util_fputs_term(j->arg, errf);
+		fputc('\n', errf);
+	}
 	j->code = client_run(&o, p->nss, &r, out, errf);
 	report_free(&r);
 	cli_target_free(&o);
@@ -205,14 +254,16 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	p.setup = setup;
 	for (size_t i = 0; i < o->n_targets; i++)
 		add_job(&p.jobs, &p.n, o->targets[i]);
-	if (o->targets_file != NULL && (rc = read_targets(o->targets_file,
-	    o->timeout_ms, &p.jobs, &p.n)) != 0) {
+	if (o->targets_file != NULL &&
+	    (rc = read_targets(o->targets_file, o, &p.jobs, &p.n)) != 0) {
 		code = o->check ? CHECK_UNKNOWN :
 		    rc == -2 ? NSSTLS_EXIT_SETUP : NSSTLS_EXIT_USAGE;
 		goto out;
 	}
 	if (p.n == 0) {
-		fprintf(stderr, "nsstls: no targets in %s\n", o->targets_file);
+		fputs("nsstls: no targets in ", stderr);
+		util_fputs_term(o->targets_file, stderr);
+		fputc('\n', stderr);
 		code = o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
 		goto out;
 	}
