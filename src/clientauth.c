@@ -192,18 +192,20 @@ looks_like_der(const unsigned char *text, size_t len)
  * number of certificates added, or -1 after report_fail().
  */
 static int
-load_cert_file(const char *path, const char *kind, CERTCertList **list,
-    struct report *r)
+load_cert_file(const char *path, const char *kind, const char *option,
+    long timeout_ms, CERTCertList **list, struct report *r)
 {
 	unsigned char *text;
 	const char *cursor;
+	char *why;
 	size_t len = 0;
 	int n = 0, index = 0, rc = -1;
 
-	text = util_read_file(path, &len);
-	if (text == NULL) {
+	if (util_read_file(path, option, UTIL_LIMIT_CERTS, timeout_ms, &text,
+	    &len, &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot read %s %s: %s", kind, path, strerror(errno));
+		    "cannot read %s %s: %s", kind, path, why);
+		free(why);
 		return -1;
 	}
 	if (*list == NULL)
@@ -905,14 +907,20 @@ load_key_file(const char *key_path, const char *cert_path,
 	struct pem_block b;
 	unsigned char *text;
 	const char *cursor;
+	bool own_file = strcmp(key_path, cert_path) != 0;
+	char *why;
 	size_t len = 0;
 	int found, rc = -1;
 
 	memset(&b, 0, sizeof(b));
-	text = util_read_file(key_path, &len);
-	if (text == NULL) {
+	/* A key alone is small; a --cert file that holds the key too may
+	 * hold a chain, and gets the certificates' limit. */
+	if (util_read_file(key_path, own_file ? "--key" : "--cert",
+	    own_file ? UTIL_LIMIT_SECRET : UTIL_LIMIT_CERTS, nss->read_timeout_ms,
+	    &text, &len, &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot read key file %s: %s", key_path, strerror(errno));
+		    "cannot read key file %s: %s", key_path, why);
+		free(why);
 		return -1;
 	}
 	pub = CERT_ExtractPublicKey(cert);
@@ -994,7 +1002,8 @@ load_pem(const char *cert_path, const char *key_path, struct nss_ctx *nss,
 {
 	CERTCertListNode *head;
 
-	if (load_cert_file(cert_path, "certificate file", &cred->extra, r) < 0)
+	if (load_cert_file(cert_path, "certificate file", "--cert",
+	    nss->read_timeout_ms, &cred->extra, r) < 0)
 		return -1;
 	head = CERT_LIST_HEAD(cred->extra);
 	cred->cert = CERT_DupCertificate(head->cert);
@@ -1479,13 +1488,15 @@ load_pkcs12(const char *path, struct nss_ctx *nss, struct report *r,
 	SECItem pw = { siBuffer, NULL, 0 };
 	unsigned char *data;
 	const char *password;
+	char *why;
 	size_t len = 0;
 	int rc = -1;
 
-	data = util_read_file(path, &len);
-	if (data == NULL) {
+	if (util_read_file(path, "--pkcs12", UTIL_LIMIT_SECRET,
+	    nss->read_timeout_ms, &data, &len, &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot read PKCS#12 file %s: %s", path, strerror(errno));
+		    "cannot read PKCS#12 file %s: %s", path, why);
+		free(why);
 		return -1;
 	}
 	p12_enable_ciphers();
@@ -1652,8 +1663,8 @@ clientauth_load(const struct nsstls_opts *o, struct nss_ctx *nss,
 	else    /* a PEM file holding both (s_client's -cert without -key) */
 		rc = load_pem(o->cert, o->cert, nss, r, cred);
 	if (rc == 0 && o->cert_chain != NULL &&
-	    load_cert_file(o->cert_chain, "--cert-chain file", &cred->extra,
-	    r) < 0)
+	    load_cert_file(o->cert_chain, "--cert-chain file", "--cert-chain",
+	    o->timeout_ms, &cred->extra, r) < 0)
 		rc = -1;
 	if (rc != 0) {
 		clientauth_free(cred);

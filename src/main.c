@@ -24,6 +24,7 @@
 #include "printcert.h"
 #include "report.h"
 #include "tls.h"
+#include "util.h"
 #include "verify.h"
 
 /* NSS down, then the output streams: the exit status. */
@@ -56,6 +57,11 @@ main(int argc, char **argv)
 	int code;
 	bool check;
 
+	/* First of all: a socket or a secret file opened while fd 1 or 2 is
+	 * closed would get that number, and the report would be written into
+	 * it. */
+	if (util_open_std_fds() != 0)
+		return NSSTLS_EXIT_SETUP;
 	/* A server that closes while we write must not kill us silently. */
 	signal(SIGPIPE, SIG_IGN);
 

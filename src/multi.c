@@ -83,30 +83,44 @@ check_line(const char *path, size_t lineno, const char *line, size_t len)
 /* --targets FILE: HOST[:PORT] per line; blank lines and # comments
  * skipped.  Each line is checked as a target given as an argument would
  * be (cli_target_opts: its syntax, its SNI, --starttls auto's port), so
- * that a bad line stops the run before anything connects.  Returns 0, or
- * -1 after printing the problem. */
+ * that a bad line stops the run before anything connects.  The file is
+ * read whole through the bounded reader (a FIFO or stdin that stalls ends
+ * at the --timeout).  Returns 0, -1 after printing a bad line, -2 after
+ * printing why the file cannot be read. */
 static int
 read_targets(const char *path, const struct nsstls_opts *o, struct job **jobs,
     size_t *n)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
+	const char *file = strcmp(path, "-") == 0 ? "/dev/stdin" : path;
+	unsigned char *text;
+	char *line = NULL, *why;
+	size_t cap = 0, lineno = 0, len;
 	ssize_t got;
+	FILE *f;
 	int rc = 0;
 
-	if (f == NULL) {
+	if (util_read_file(file, "--targets", UTIL_LIMIT_TARGETS, o->timeout_ms,
+	    &text, &len, &why) != 0) {
 		fputs("nsstls: cannot read --targets ", stderr);
 		util_fputs_term(path, stderr);
-		fprintf(stderr, ": %s\n", strerror(errno));
-		return -1;
+		fprintf(stderr, ": %s\n", why);
+		free(why);
+		return -2;
 	}
-	while ((got = getline(&line, &cap, f)) >= 0) {
+	f = len > 0 ? fmemopen(text, len, "r") : NULL;
+	while (f != NULL && (got = getline(&line, &cap, f)) >= 0) {
 		char *p = line, *end;
 		struct nsstls_opts t;
 		const char *err;
 
 		lineno++;
+		if ((size_t)got > UTIL_LIMIT_LINE) {
+			line_error(path, lineno);
+			fprintf(stderr, "longer than the %zu MiB limit for --targets\n",
+			    UTIL_LIMIT_LINE / UTIL_MIB);
+			rc = -2;
+			break;
+		}
 		if (check_line(path, lineno, line, (size_t)got) != 0) {
 			rc = -1;
 			break;
@@ -132,8 +146,9 @@ read_targets(const char *path, const struct nsstls_opts *o, struct job **jobs,
 		add_job(jobs, n, p);
 	}
 	free(line);
-	if (f != stdin)
+	if (f != NULL)
 		fclose(f);
+	free(text);
 	return rc;
 }
 
@@ -231,7 +246,7 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	pthread_t *threads;
 	size_t nthreads, printed = 0, in_order = 0;
 	bool progress = isatty(STDERR_FILENO) && !o->quiet;
-	int code = 0;
+	int code = 0, rc;
 
 	memset(&p, 0, sizeof(p));
 	p.opts = o;
@@ -239,8 +254,10 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	p.setup = setup;
 	for (size_t i = 0; i < o->n_targets; i++)
 		add_job(&p.jobs, &p.n, o->targets[i]);
-	if (o->targets_file != NULL && read_targets(o->targets_file, o, &p.jobs, &p.n) != 0) {
-		code = o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
+	if (o->targets_file != NULL &&
+	    (rc = read_targets(o->targets_file, o, &p.jobs, &p.n)) != 0) {
+		code = o->check ? CHECK_UNKNOWN :
+		    rc == -2 ? NSSTLS_EXIT_SETUP : NSSTLS_EXIT_USAGE;
 		goto out;
 	}
 	if (p.n == 0) {

@@ -24,6 +24,7 @@
 #include "certinfo.h"
 #include "config.h"
 #include "crl.h"
+#include "keylog.h"
 #include "util.h"
 
 /*
@@ -50,26 +51,28 @@ password_cb(PK11SlotInfo *slot, PRBool retry, void *arg)
 	return pw != NULL ? PORT_Strdup(pw) : NULL;
 }
 
+/* The first line of a password file (a 1 MiB file at most, read within
+ * the --timeout like any input).  Returns it, or NULL with *why set. */
 static char *
-read_first_line(const char *path, const char **why)
+read_first_line(const char *path, const char *option, long timeout_ms,
+    char **why)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	unsigned char *text;
+	char *line;
+	size_t len;
 
-	if (f == NULL) {
-		*why = strerror(errno);
+	if (util_read_file(path, option, UTIL_LIMIT_SECRET, timeout_ms, &text,
+	    &len, why) != 0)
+		return NULL;
+	if (len == 0) {
+		free(text);
+		*why = xstrdup("file is empty");
 		return NULL;
 	}
-	n = getline(&line, &cap, f);
-	fclose(f);
-	if (n < 0) {
-		free(line);
-		*why = "file is empty";
-		return NULL;
-	}
-	line[strcspn(line, "\r\n")] = '\0';
+	text[strcspn((char *)text, "\r\n")] = '\0';
+	line = xstrdup((char *)text);
+	explicit_bzero(text, len);
+	free(text);
 	return line;
 }
 
@@ -77,13 +80,15 @@ static int
 resolve_password(const struct nsstls_opts *o, struct nss_ctx *ctx,
     struct report *r)
 {
-	const char *why = NULL;
+	char *why = NULL;
 
 	if (o->pass_file != NULL) {
-		ctx->password = read_first_line(o->pass_file, &why);
+		ctx->password = read_first_line(o->pass_file, "--pass-file",
+		    o->timeout_ms, &why);
 		if (ctx->password == NULL) {
 			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
 			    "cannot read password file %s: %s", o->pass_file, why);
+			free(why);
 			return -1;
 		}
 	} else if (o->pass != NULL) {
@@ -98,10 +103,12 @@ resolve_password(const struct nsstls_opts *o, struct nss_ctx *ctx,
 			}
 			ctx->password = xstrdup(v);
 		} else if (strncmp(o->pass, "file:", 5) == 0) {
-			ctx->password = read_first_line(o->pass + 5, &why);
+			ctx->password = read_first_line(o->pass + 5, "--pass",
+			    o->timeout_ms, &why);
 			if (ctx->password == NULL) {
 				report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
 				    "cannot read password file %s: %s", o->pass + 5, why);
+				free(why);
 				return -1;
 			}
 		} else {
@@ -143,13 +150,17 @@ load_pem_source(struct nss_ctx *ctx, struct report *r, const char *kind,
     const char *path)
 {
 	size_t len = 0, n = 0, source = r->n_trust;
-	unsigned char *text = util_read_file(path, &len);
+	unsigned char *text;
+	char *why;
 	SECItem *ders;
 	int bad = 0;
 
-	if (text == NULL) {
+	if (util_read_file(path, strcmp(kind, "system") == 0 ? "--trust system" :
+	    "--ca-file", UTIL_LIMIT_CERTS, ctx->read_timeout_ms, &text, &len,
+	    &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot read %s %s: %s", kind, path, strerror(errno));
+		    "cannot read %s %s: %s", kind, path, why);
+		free(why);
 		return -1;
 	}
 	report_add_trust(r, kind, path, 0);
@@ -301,6 +312,7 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->report = r;
+	ctx->read_timeout_ms = o->timeout_ms;
 	PR_Init(PR_USER_THREAD, PR_PRIORITY_NORMAL, 0);
 	PK11_SetPasswordFunc(password_cb);
 	if (resolve_password(o, ctx, r) != 0)
@@ -337,13 +349,19 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 	if (o->n_crl_files > 0) {
 		char *err = NULL;
 
-		ctx->crls = crl_load(o->crl_files, o->n_crl_files, &err);
+		ctx->crls = crl_load(o->crl_files, o->n_crl_files, o->timeout_ms,
+		    &err);
 		if (ctx->crls == NULL) {
 			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP, "%s", err);
 			free(err);
 			return -1;
 		}
 	}
+	/* The key log is opened again for each connection; a file unfit for
+	 * secrets is refused now, before any connection is made. */
+	if (o->keylog != NULL && o->print_cert == NULL &&
+	    keylog_preflight(o->keylog, r) != 0)
+		return -1;
 	return 0;
 }
 

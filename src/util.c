@@ -7,11 +7,16 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void
 oom(void)
@@ -443,36 +448,132 @@ util_parse_time(const char *s, int64_t *out)
 	return 0;
 }
 
-unsigned char *
-util_read_file(const char *path, size_t *len)
+/*
+ * Read fd to its end into a buffer of at most max_bytes (plus the NUL),
+ * waiting for each read with poll(2) so that a FIFO or pipe that brings
+ * nothing ends at deadline_us.  Returns 0, or an errno value: E2BIG past
+ * max_bytes, ETIMEDOUT at the deadline with nothing read, ETIME with some.
+ */
+static int
+read_bounded(int fd, size_t max_bytes, int64_t deadline_us,
+    unsigned char **out, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
 	unsigned char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-	int err;
+	size_t cap = 0, n = 0;
+	int err = 0;
 
-	if (f == NULL)
-		return NULL;
-	errno = 0;
-	do {
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 65536;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t left_ms = (deadline_us - util_now_us() + 999) / 1000;
+		ssize_t got;
+
+		if (n == cap) {
+			/* One byte past the limit tells "too large" from "exactly
+			 * the limit". */
+			cap = cap == 0 ? 65536 : cap * 2;
+			if (cap > max_bytes + 1)
+				cap = max_bytes + 1;
 			buf = xrealloc(buf, cap + 1);
 		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	/* fread leaves errno set (EISDIR for a directory). */
-	err = ferror(f) ? (errno != 0 ? errno : EIO) : 0;
-	fclose(f);
-	if (err) {
+		if (left_ms <= 0) {
+			err = n == 0 ? ETIMEDOUT : ETIME;
+			break;
+		}
+		got = poll(&p, 1, left_ms > INT_MAX ? INT_MAX : (int)left_ms);
+		if (got == 0) {
+			err = n == 0 ? ETIMEDOUT : ETIME;
+			break;
+		}
+		if (got > 0)
+			got = read(fd, buf + n, cap - n);
+		if (got == 0)
+			break;
+		if (got < 0 && errno != EINTR && errno != EAGAIN) {
+			err = errno;
+			break;
+		}
+		n += got > 0 ? (size_t)got : 0;
+		if (n > max_bytes) {
+			err = E2BIG;
+			break;
+		}
+	}
+	if (err != 0) {
 		free(buf);
-		errno = err;
-		return NULL;
+		return err;
 	}
 	buf[n] = '\0';
+	*out = buf;
 	*len = n;
-	return buf;
+	return 0;
+}
+
+static char *
+read_error(int err, const char *option, size_t max_bytes, long timeout_ms)
+{
+	if (err == E2BIG && max_bytes % UTIL_MIB == 0)
+		return xasprintf("larger than the %zu MiB limit for %s",
+		    max_bytes / UTIL_MIB, option);
+	if (err == E2BIG)
+		return xasprintf("larger than the %zu byte limit for %s",
+		    max_bytes, option);
+	if (err == ETIMEDOUT)
+		return xasprintf("no data within %g s (the --timeout for %s)",
+		    (double)timeout_ms / 1000, option);
+	if (err == ETIME)
+		return xasprintf("the data did not end within %g s (the --timeout "
+		    "for %s)", (double)timeout_ms / 1000, option);
+	return xstrdup(strerror(err));
+}
+
+int
+util_read_file(const char *path, const char *option, size_t max_bytes,
+    long timeout_ms, unsigned char **buf, size_t *len, char **why)
+{
+	struct stat st;
+	int fd, err;
+
+	*buf = NULL;
+	*len = 0;
+	*why = NULL;
+	/* O_NONBLOCK: opening a FIFO for reading otherwise waits, with no
+	 * timeout, until something opens it for writing.  The reads wait in
+	 * poll(2) instead, against the deadline. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		err = errno;
+	else if (S_ISDIR(st.st_mode))
+		err = EISDIR;
+	else if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes)
+		err = E2BIG;            /* no need to read it to know */
+	else
+		err = read_bounded(fd, max_bytes,
+		    util_now_us() + (int64_t)timeout_ms * 1000, buf, len);
+	if (fd >= 0)
+		close(fd);
+	if (err == 0)
+		return 0;
+	*why = read_error(err, option, max_bytes, timeout_ms);
+	return -1;
+}
+
+int
+util_open_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int got;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* open(2) returns the lowest free descriptor: this one. */
+		got = open("/dev/null", O_RDONLY);
+		if (got != fd) {
+			if (got >= 0)
+				close(got);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int64_t

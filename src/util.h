@@ -46,9 +46,36 @@ void util_list_free(char **list);
  * microseconds since the Unix epoch (a PRTime).  Returns 0 or -1. */
 int util_parse_time(const char *s, int64_t *out);
 
-/* Read a whole file, NUL-terminated (the NUL not counted in *len).
- * Returns NULL with errno set. */
-unsigned char *util_read_file(const char *path, size_t *len);
+/*
+ * The bound of each kind of file input (the man page's LIMITS section says
+ * them): a file larger than its kind's limit is refused, not read.
+ */
+#define UTIL_MIB ((size_t)1 << 20)
+#define UTIL_LIMIT_CERTS (64 * UTIL_MIB)     /* certificate and CRL bundles */
+#define UTIL_LIMIT_SECRET UTIL_MIB           /* keys, PKCS#12, passwords */
+#define UTIL_LIMIT_TARGETS (64 * UTIL_MIB)   /* a whole --targets file */
+#define UTIL_LIMIT_LINE UTIL_MIB             /* one line of --targets */
+#define UTIL_LIMIT_EARLY_DATA UTIL_MIB       /* --early-data */
+
+/*
+ * Read a whole file input, NUL-terminated (the NUL not counted in *len):
+ * at most max_bytes, and within timeout_ms, so that /dev/zero, a FIFO no
+ * one writes to or a stalled pipe end with an error instead of filling
+ * memory or hanging.  path "-" is not special: pass "/dev/stdin".  option
+ * ("--ca-file") names the limit in messages.  Returns 0, or -1 with *why
+ * the reason, allocated ("No such file or directory", "larger than the
+ * 64 MiB limit for --ca-file", "no data within 10 s").
+ */
+int util_read_file(const char *path, const char *option, size_t max_bytes,
+    long timeout_ms, unsigned char **buf, size_t *len, char **why);
+
+/* Make sure fds 0, 1 and 2 are open before anything else opens a file or a
+ * socket, which would otherwise land on a closed one and receive what is
+ * meant for that stream.  A closed stdin becomes /dev/null (reads see EOF);
+ * a closed stdout or stderr becomes /dev/null opened read-only, so that
+ * writing to it fails (EBADF) as it did, and is reported.  Returns 0 or
+ * -1. */
+int util_open_std_fds(void);
 
 /* Monotonic clock in microseconds. */
 int64_t util_now_us(void);

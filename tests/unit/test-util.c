@@ -1,6 +1,10 @@
 /* Unit tests for util.c: target, port and duration parsing, name lists. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "util.h"
@@ -28,6 +32,61 @@ target_bad(const char *arg, const char *want)
 	ok(rc == -1 && err != NULL && strstr(err, want) != NULL,
 	    "target '%s' rejected: %s", arg, err ? err : "(accepted)");
 	util_target_free(&t);
+}
+
+/* util_read_file on a pipe holding len bytes, its write end closed (or
+ * left open, to stall), through /proc/self/fd like a <(...) argument. */
+static int
+read_pipe(size_t len, size_t max, bool stall, char **why, size_t *got)
+{
+	int fds[2];
+	char path[64], *data = xcalloc(1, len + 1);
+	unsigned char *buf = NULL;
+	int rc;
+
+	if (pipe(fds) != 0 || write(fds[1], data, len) != (ssize_t)len)
+		abort();
+	if (!stall)
+		close(fds[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+	rc = util_read_file(path, "--test", max, 200, &buf, got, why);
+	ok(rc != 0 || buf[*got] == '\0', "read buffer is NUL-terminated");
+	free(buf);
+	free(data);
+	close(fds[0]);
+	if (stall)
+		close(fds[1]);
+	return rc;
+}
+
+static void
+read_file_tests(void)
+{
+	unsigned char *buf = NULL;
+	char *why = NULL;
+	size_t got = 0;
+	int rc;
+
+	rc = read_pipe(1000, 1000, false, &why, &got);
+	ok(rc == 0 && got == 1000, "a pipe of exactly the limit is read");
+	rc = read_pipe(1001, 1000, false, &why, &got);
+	ok(rc == -1 && strcmp(why, "larger than the 1000 byte limit for "
+	    "--test") == 0, "one byte over the limit: %s", why);
+	free(why);
+	rc = read_pipe(100, 2 * UTIL_MIB, true, &why, &got);
+	ok(rc == -1 && strcmp(why, "the data did not end within 0.2 s (the "
+	    "--timeout for --test)") == 0, "a stalled pipe: %s", why);
+	free(why);
+	rc = read_pipe(0, 2 * UTIL_MIB, true, &why, &got);
+	ok(rc == -1 && strcmp(why, "no data within 0.2 s (the --timeout for "
+	    "--test)") == 0, "a silent pipe: %s", why);
+	free(why);
+	rc = read_pipe(0, 10, false, &why, &got);
+	ok(rc == 0 && got == 0, "an empty pipe is an empty file");
+	rc = util_read_file("/", "--test", 10, 200, &buf, &got, &why);
+	ok(rc == -1 && strcmp(why, strerror(EISDIR)) == 0, "a directory: %s",
+	    why);
+	free(why);
 }
 
 int
@@ -151,5 +210,6 @@ main(void)
 	ok(util_is_ip_literal("10.0.0.1") && util_is_ip_literal("fe80::1") &&
 	    !util_is_ip_literal("localhost") && !util_is_ip_literal("1.2.3"),
 	    "IP literal detection");
+	read_file_tests();
 	return done_testing();
 }
