@@ -17,7 +17,7 @@
 int
 printcert_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r)
 {
-	struct verify_ctx v = { o, nss, r };
+	struct verify_ctx v = { o, nss, r, NULL, 0 };
 	size_t len = 0, n = 0;
 	unsigned char *buf = util_read_file(o->print_cert, &len);
 	SECItem *ders = NULL;
@@ -61,6 +61,10 @@ printcert_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r
 			goto out;
 		}
 	}
+	/* A CA certificate is checked as what it is, a CA for TLS servers
+	 * (certUsageSSLCA), unless --verify-name asks for a server check. */
+	if (o->verify_name == NULL && CERT_IsCACert(CERT_LIST_HEAD(list)->cert, NULL))
+		v.usage = certificateUsageSSLCA;
 	r->phase = PHASE_DONE;
 	if (verify_run(&v, CERT_LIST_HEAD(list)->cert, list, NULL, NULL, nss) != 0)
 		report_fail(r, PHASE_VERIFY, r->verify.error, NSSTLS_EXIT_VERIFY,

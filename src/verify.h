@@ -23,6 +23,8 @@ struct verify_ctx {
 	struct report *report;
 	const char *name;        /* checked instead of opts->verify_name (the
 	                          * ECH public name when ECH was rejected) */
+	SECCertificateUsage usage;  /* 0: TLS server; certificateUsageSSLCA
+	                          * for --print-cert of a CA certificate */
 };
 
 /* Install both hooks on the model socket (children inherit them). */
