@@ -24,7 +24,8 @@ enum check_code {
 enum check_code check_evaluate(struct report *r, const struct nsstls_opts *o);
 
 /* The status line, e.g. "TLS OK - host:443 TLSv1.3 ..., certificate valid
- * 63 days | days_left=63;30;7 handshake_ms=12". */
+ * 63 days | days_left=63;30:;7: connect_time=0.5ms handshake_time=12.0ms",
+ * then one line per other warning or error finding (plugin long output). */
 void check_print(FILE *f, const struct report *r);
 
 #endif

@@ -103,6 +103,7 @@ report_add_finding(struct report *r, enum severity sev, const char *id,
 
 	r->findings = xrealloc(r->findings, (r->n_findings + 1) * sizeof(*f));
 	f = &r->findings[r->n_findings++];
+	memset(f, 0, sizeof(*f));
 	f->severity = sev;
 	f->id = id;
 	f->cert = cert;

@@ -77,6 +77,8 @@ struct finding {
 	int cert;                /* index into the built chain, or -1 */
 	int sent;                /* index into the sent chain, or -1 */
 	char *text;
+	bool in_headline;        /* the verdict's headline gives this reason
+	                          * already (verdict.c): said once in --check */
 };
 
 enum ocsp_status {

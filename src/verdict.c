@@ -266,6 +266,45 @@ failed_headline(const struct report *r)
 	return line;
 }
 
+/* The findings that give the reason the headline gives, by NSS error. */
+static const struct {
+	PRErrorCode error;
+	const char *ids;
+} same_reason[] = {
+	{ SEC_ERROR_UNKNOWN_ISSUER, " missing-intermediate unknown-issuer "
+	    "untrusted-root self-signed " },
+	{ SEC_ERROR_UNTRUSTED_ISSUER, " untrusted-root self-signed unknown-issuer " },
+	{ SEC_ERROR_CA_CERT_INVALID, " not-a-ca self-signed " },
+	{ SEC_ERROR_EXPIRED_CERTIFICATE, " expired not-yet-valid " },
+	{ SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE, " expired not-yet-valid " },
+	{ SEC_ERROR_INADEQUATE_KEY_USAGE, " key-usage ca-as-server " },
+	{ SEC_ERROR_INADEQUATE_CERT_TYPE, " extended-key-usage ca-as-server " },
+	{ SEC_ERROR_REVOKED_CERTIFICATE, " ocsp-revoked crl-revoked " },
+	{ SSL_ERROR_WEAK_SERVER_CERT_KEY, " weak-key " },
+	{ SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED, " weak-signature " },
+	{ SSL_ERROR_BAD_CERT_DOMAIN, " name-mismatch " },
+};
+
+static void
+mark_in_headline(struct report *r)
+{
+	const char *ids = NULL;
+	char id[64];
+
+	for (size_t i = 0; i < sizeof(same_reason) / sizeof(same_reason[0]); i++)
+		if (same_reason[i].error == r->verify.error)
+			ids = same_reason[i].ids;
+	for (size_t i = 0; i < r->n_findings; i++) {
+		struct finding *f = &r->findings[i];
+
+		snprintf(id, sizeof(id), " %s ", f->id);
+		if (f->severity == SEV_ERROR && ((ids != NULL &&
+		    strstr(ids, id) != NULL) || (!r->verify.name_ok &&
+		    strcmp(f->id, "name-mismatch") == 0)))
+			f->in_headline = true;
+	}
+}
+
 void
 verdict_compute(struct report *r)
 {
@@ -280,8 +319,10 @@ verdict_compute(struct report *r)
 	vd->ok = v->done && v->chain_ok && v->name_ok;
 	if (!v->done)
 		return;
-	if (!vd->ok)
+	if (!vd->ok) {
 		vd->headline = failed_headline(r);
+		mark_in_headline(r);
+	}
 	else if (!v->name_checked)
 		vd->headline = xstrdup(v->as_ca ? "CA certificate trusted; no name "
 		    "checked" : "chain trusted; no name checked, use --verify-name");
