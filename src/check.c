@@ -237,13 +237,13 @@ print_perfdata(FILE *f, const struct report *r)
 }
 
 void
-check_print(FILE *f, const struct report *r)
+check_print(FILE *f, const struct report *r, bool long_output)
 {
 	fputs(r->check_line, f);
 	print_perfdata(f, r);
 	fputc('\n', f);
 	/* Long output: the other warnings and errors, each once. */
-	for (size_t i = 0; i < r->n_findings; i++) {
+	for (size_t i = 0; long_output && i < r->n_findings; i++) {
 		const struct finding *x = &r->findings[i];
 		bool seen = false;
 
