@@ -19,6 +19,7 @@
 #include "echconfig.h"
 #include "exporter.h"
 #include "names.h"
+#include "out.h"
 #include "proxy.h"
 #include "starttls.h"
 
@@ -182,6 +183,9 @@ static struct poptOption trust_table[] = {
 	  "password source: env:VAR, file:PATH or pass:TEXT", "SPEC" },
 	{ "insecure", 'k', POPT_ARG_NONE, NULL, 0,
 	  "go on (exit 0) when verification fails; the report still shows why", NULL },
+	{ "allow-weak", '\0', POPT_ARG_NONE, NULL, 0,
+	  "RISK: accept weak keys (RSA/DSA < 2048, EC < 256 bits) and SHA-1/MD5 "
+	  "signatures, as NSS does; the findings still show them", NULL },
 	{ "warn-days", '\0', POPT_ARG_STRING, NULL, OPT_WARN_DAYS,
 	  "warn when the certificate expires within N days (default 30)", "N" },
 	{ "attime", '\0', POPT_ARG_STRING, NULL, OPT_ATTIME,
@@ -390,6 +394,7 @@ bind_flags(struct nsstls_opts *o)
 {
 	bind_flag("list-ciphers", &o->list_ciphers);
 	bind_flag("insecure", &o->insecure);
+	bind_flag("allow-weak", &o->allow_weak);
 	bind_flag("no-data", &o->no_data);
 	bind_flag("crlf", &o->crlf);
 	bind_flag("showcerts", &o->showcerts);
@@ -1082,6 +1087,28 @@ cli_target_free(struct nsstls_opts *t)
 	t->servername = t->verify_name = NULL;
 }
 
+/* --save-chain and --save-chain-verified name a file each, not the same
+ * one (the second would silently replace the first). */
+static int
+check_save_paths(const struct nsstls_opts *o)
+{
+	if (o->save_chain != NULL && o->save_chain[0] == '\0') {
+		usage_error("--save-chain needs a file name%s", "");
+		return -1;
+	}
+	if (o->save_chain_verified != NULL && o->save_chain_verified[0] == '\0') {
+		usage_error("--save-chain-verified needs a file name%s", "");
+		return -1;
+	}
+	if (o->save_chain != NULL && o->save_chain_verified != NULL &&
+	    out_same_file(o->save_chain, o->save_chain_verified)) {
+		usage_error("--save-chain and --save-chain-verified name the same "
+		    "file (%s): give each its own", o->save_chain_verified);
+		return -1;
+	}
+	return 0;
+}
+
 /* Every rule between options, each with its own message (nc's style). */
 static int
 validate(struct nsstls_opts *o, struct raw *r)
@@ -1239,8 +1266,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 		return -1;
 	}
 	if (o->pkcs12 != NULL && o->db != NULL) {
-		usage_error("--pkcs12 is imported into a temporary database and "
-		    "cannot be combined with --db (import it with pk12util instead)%s", "");
+		usage_error("--pkcs12 cannot be combined with --db (import it into "
+		    "the database with pk12util and give --cert its nickname)%s", "");
 		return -1;
 	}
 	if (o->key != NULL && o->cert == NULL) {
@@ -1276,6 +1303,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 		    "makes none%s", "");
 		return -1;
 	}
+	if (check_save_paths(o) != 0)
+		return -1;
 	if (o->print_cert != NULL) {
 		/* Offline there is no target: only a name given is checked. */
 		if (o->verify_name_opt != NULL)

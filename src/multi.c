@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "client.h"
+#include "out.h"
 #include "util.h"
 
 struct job {
@@ -34,6 +35,7 @@ struct pool {
 	const struct report *setup;
 	struct job *jobs;
 	size_t n, next, finished;
+	bool stop;              /* output failed: start no more targets */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 };
@@ -133,7 +135,7 @@ worker(void *arg)
 		size_t i;
 
 		pthread_mutex_lock(&p->lock);
-		i = p->next < p->n ? p->next++ : p->n;
+		i = !p->stop && p->next < p->n ? p->next++ : p->n;
 		pthread_mutex_unlock(&p->lock);
 		if (i == p->n)
 			return NULL;
@@ -156,6 +158,20 @@ worse(int a, int b, bool check)
 	if (check)
 		return rank[b & 3] > rank[a & 3] ? b : a;
 	return b > a ? b : a;
+}
+
+/* A finished target's report (stderr) and document (stdout), whole.
+ * Returns 0, or -1 when either could not be written. */
+static int
+print_job(struct job *j, bool progress)
+{
+	if (progress)
+		fputs("\r\033[K", stderr);
+	if (fwrite(j->err, 1, j->err_len, stderr) != j->err_len ||
+	    fwrite(j->out, 1, j->out_len, stdout) != j->out_len)
+		return -1;
+	return out_stream_check(stdout) != 0 || out_stream_check(stderr) != 0 ?
+	    -1 : 0;
 }
 
 int
@@ -207,11 +223,13 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 			continue;
 		}
 		pthread_mutex_unlock(&p.lock);
-		if (progress)
-			fputs("\r\033[K", stderr);
-		fwrite(j->err, 1, j->err_len, stderr);
-		fwrite(j->out, 1, j->out_len, stdout);
-		fflush(stdout);
+		if (print_job(j, progress) != 0) {
+			/* Nobody reads the rest (a closed pipe, a full disk):
+			 * finish the targets under way, start no more. */
+			pthread_mutex_lock(&p.lock);
+			p.stop = true;
+			break;
+		}
 		code = worse(code, j->code, o->check);
 		free(j->out);
 		free(j->err);
@@ -229,8 +247,11 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	pthread_cond_destroy(&p.cond);
 	pthread_mutex_destroy(&p.lock);
 out:
-	for (size_t i = 0; i < p.n; i++)
+	for (size_t i = 0; i < p.n; i++) {
 		free(p.jobs[i].arg);
+		free(p.jobs[i].out);    /* not printed: the output failed */
+		free(p.jobs[i].err);
+	}
 	free(p.jobs);
 	return code;
 }

@@ -23,6 +23,7 @@
 
 #include "certinfo.h"
 #include "config.h"
+#include "crl.h"
 #include "util.h"
 
 /*
@@ -281,65 +282,6 @@ open_db(const struct nsstls_opts *o, struct nss_ctx *ctx, struct report *r)
 	return 0;
 }
 
-/*
- * A PKCS#12 import creates permanent token objects, which NSS refuses
- * under NSS_NoDB_Init (SEC_ERROR_PKCS12_UNABLE_TO_IMPORT_KEY).  So for
- * --pkcs12 NSS runs on a scratch read-write database in a private
- * temporary directory, removed again in nssinit_teardown().
- */
-static int
-open_scratch_db(struct nss_ctx *ctx, struct report *r)
-{
-	char tmpl[] = "/tmp/nsstls-XXXXXX";
-	char *dir;
-	PK11SlotInfo *slot;
-
-	if (mkdtemp(tmpl) == NULL) {
-		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot create a temporary directory for the PKCS#12 import: %s",
-		    strerror(errno));
-		return -1;
-	}
-	ctx->scratch_db = xstrdup(tmpl);
-	dir = xasprintf("sql:%s", tmpl);
-	if (NSS_Initialize(dir, "", "", SECMOD_DB, NSS_INIT_NOROOTINIT) !=
-	    SECSuccess) {
-		free(dir);
-		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
-		    "cannot create the temporary NSS database for --pkcs12");
-		return -1;
-	}
-	free(dir);
-	ctx->initialized = true;
-	/* A new database has no password yet: set an empty one so keys can
-	 * be stored. */
-	slot = PK11_GetInternalKeySlot();
-	if (slot != NULL && PK11_NeedUserInit(slot))
-		(void)PK11_InitPin(slot, "", "");
-	if (slot != NULL)
-		PK11_FreeSlot(slot);
-	return 0;
-}
-
-static void
-remove_scratch_db(struct nss_ctx *ctx)
-{
-	static const char *const files[] = { "cert9.db", "key4.db", "pkcs11.txt",
-	    "cert9.db-journal", "key4.db-journal" };
-
-	if (ctx->scratch_db == NULL)
-		return;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char *path = xasprintf("%s/%s", ctx->scratch_db, files[i]);
-
-		(void)unlink(path);
-		free(path);
-	}
-	(void)rmdir(ctx->scratch_db);
-	free(ctx->scratch_db);
-	ctx->scratch_db = NULL;
-}
-
 int
 nssinit_minimal(struct nss_ctx *ctx)
 {
@@ -366,9 +308,6 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 	if (o->db != NULL) {
 		if (open_db(o, ctx, r) != 0)
 			return -1;
-	} else if (o->pkcs12 != NULL) {
-		if (open_scratch_db(ctx, r) != 0)
-			return -1;
 	} else {
 		if (NSS_NoDB_Init(NULL) != SECSuccess) {
 			report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
@@ -392,19 +331,18 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 	for (size_t i = 0; i < o->n_ca_files; i++)
 		if (load_pem_source(ctx, r, "ca-file", o->ca_files[i]) != 0)
 			return -1;
-	/* A CRL is read when the chain is known; an unreadable file is a
-	 * setup error now, like an unreadable --ca-file. */
-	for (size_t i = 0; i < o->n_crl_files; i++) {
-		size_t len;
-		unsigned char *crl = util_read_file(o->crl_files[i], &len);
+	/* Every CRL is read and decoded once, here: a bad file is a setup
+	 * error before any connection, and each connection checks its chain
+	 * against the same decoded CRLs. */
+	if (o->n_crl_files > 0) {
+		char *err = NULL;
 
-		if (crl == NULL) {
-			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-			    "cannot read --crl-file %s: %s", o->crl_files[i],
-			    strerror(errno));
+		ctx->crls = crl_load(o->crl_files, o->n_crl_files, &err);
+		if (ctx->crls == NULL) {
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP, "%s", err);
+			free(err);
 			return -1;
 		}
-		free(crl);
 	}
 	return 0;
 }
@@ -435,6 +373,8 @@ nssinit_teardown(struct nss_ctx *ctx)
 {
 	int rc = 0;
 
+	crl_free(ctx->crls);
+	ctx->crls = NULL;
 	for (size_t i = 0; i < ctx->n_anchors; i++)
 		CERT_DestroyCertificate(ctx->anchors[i].cert);
 	free(ctx->anchors);
@@ -461,7 +401,6 @@ nssinit_teardown(struct nss_ctx *ctx)
 			rc = -1;
 		ctx->initialized = false;
 	}
-	remove_scratch_db(ctx);
 	PR_Cleanup();
 	return rc;
 }

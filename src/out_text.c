@@ -5,7 +5,6 @@
  */
 #include "out_text.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include <prerror.h>
@@ -220,6 +219,9 @@ print_trust(FILE *f, const struct report *r)
 			fprintf(f, ", %d anchor%s", t->anchors, t->anchors == 1 ? "" : "s");
 		fputc('\n', f);
 	}
+	if (r->allow_weak)
+		fputs("Policy: allow-weak (--allow-weak: weak keys and SHA-1/MD5 "
+		    "signatures accepted)\n", f);
 }
 
 static bool
@@ -368,10 +370,72 @@ print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
 }
 
 static void
-print_revocation(FILE *f, const struct report *r, const struct nsstls_opts *o)
+print_crl(FILE *f, const struct crl_result *c)
 {
 	char t[40];
 
+	fprintf(f, "  %-16s %s", "CRL", c->file);
+	if (c->count > 1)
+		fprintf(f, " #%u", c->position);
+	fputs(": ", f);
+	if (c->revoked_cert >= 0) {
+		fmt_time(c->revoked_at, t, sizeof(t));
+		fprintf(f, "certificate [%d] REVOKED on %s", c->revoked_cert, t);
+	} else if (c->cert < 0) {
+		fputs("meant for no certificate of this chain", f);
+	} else if (c->problem != NULL) {
+		fprintf(f, "UNUSABLE for certificate [%d]: %s", c->cert, c->problem);
+	} else {
+		fprintf(f, "certificate [%d] not listed", c->cert);
+	}
+	fprintf(f, " (issuer %s)\n", c->issuer);
+}
+
+static const char *
+revocation_word(enum revocation_status s)
+{
+	switch (s) {
+	case REVOCATION_GOOD:
+		return "good";
+	case REVOCATION_REVOKED:
+		return "REVOKED";
+	case REVOCATION_UNKNOWN:
+		return "UNKNOWN";
+	case REVOCATION_NOT_CHECKED:
+		break;
+	}
+	return "not checked";
+}
+
+/* One line per certificate of the chain, once any source was asked. */
+static void
+print_cert_revocation(FILE *f, const struct report *r)
+{
+	char label[48], t[40];
+
+	for (size_t i = 0; i < r->n_revocation; i++) {
+		const struct cert_revocation *c = &r->revocation[i];
+
+		snprintf(label, sizeof(label), "Certificate [%zu]", i);
+		fprintf(f, "  %-16s %s", label, revocation_word(c->status));
+		if (c->status == REVOCATION_REVOKED) {
+			fmt_time(c->revoked_at, t, sizeof(t));
+			fprintf(f, " on %s", t);
+		}
+		if (c->status == REVOCATION_UNKNOWN && c->reason != NULL)
+			fprintf(f, ": %s\n", c->reason);
+		else if (c->source != NULL)
+			fprintf(f, " (%s)\n", c->source);
+		else if (c->reason != NULL)
+			fprintf(f, " (%s)\n", c->reason);
+		else
+			fputc('\n', f);
+	}
+}
+
+static void
+print_revocation(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
 	if (r->source_file != NULL && !o->ocsp && r->n_crls == 0)
 		return;         /* offline: no staple, nothing asked */
 	fputs("Revocation:\n", f);
@@ -379,20 +443,10 @@ print_revocation(FILE *f, const struct report *r, const struct nsstls_opts *o)
 		print_ocsp(f, "OCSP staple", &r->staple);
 	if (o->ocsp)
 		print_ocsp(f, "OCSP responder", &r->ocsp);
-	for (size_t i = 0; i < r->n_crls; i++) {
-		const struct crl_result *c = &r->crls[i];
-
-		fprintf(f, "  %-16s %s: ", "CRL", c->file);
-		if (c->revoked_cert >= 0) {
-			fmt_time(c->revoked_at, t, sizeof(t));
-			fprintf(f, "certificate [%d] REVOKED on %s\n", c->revoked_cert, t);
-		} else if (c->problem != NULL) {
-			fprintf(f, "%s\n", c->problem);
-		} else {
-			fprintf(f, "no certificate of the chain is listed (issuer %s)\n",
-			    c->issuer);
-		}
-	}
+	for (size_t i = 0; i < r->n_crls; i++)
+		print_crl(f, &r->crls[i]);
+	if (r->staple.present || o->ocsp || r->n_crls > 0)
+		print_cert_revocation(f, r);
 }
 
 static void
@@ -763,6 +817,10 @@ out_text_session_end(FILE *f, const struct report *r,
 		    "received\n", r->peer_closed ? "by the server" : "by nsstls",
 		    (unsigned long long)r->bytes_sent,
 		    (unsigned long long)r->bytes_received);
+	/* Many HTTP/1.0 servers just close; a cut connection looks the same. */
+	if (r->peer_closed && !r->close_notify_received)
+		fputs("The server closed without close_notify (the data may be "
+		    "truncated)\n", f);
 	if (o->verbose > 0 || o->trace)
 		print_wire(f, r, "TLS records before closing");
 	fflush(f);
@@ -781,24 +839,6 @@ out_text_pem_chain(FILE *f, const struct report *r, bool built)
 			return -1;
 	}
 	return fflush(f) == 0 ? 0 : -1;
-}
-
-int
-out_save_pem(const char *path, const struct report *r, bool built, int *err)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (f == NULL) {
-		*err = errno;
-		return -1;
-	}
-	rc = out_text_pem_chain(f, r, built);
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc != 0)
-		*err = errno;
-	return rc;
 }
 
 void

@@ -17,7 +17,7 @@
 int
 printcert_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r)
 {
-	struct verify_ctx v = { o, nss, r, NULL, 0 };
+	struct verify_ctx v = { o, nss, r };
 	size_t len = 0, n = 0;
 	unsigned char *buf = util_read_file(o->print_cert, &len);
 	SECItem *ders = NULL;
@@ -25,6 +25,7 @@ printcert_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r
 	int bad = 0;
 
 	r->source_file = o->print_cert;
+	r->allow_weak = o->allow_weak;
 	if (buf == NULL) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP, "cannot read %s: %s",
 		    o->print_cert, strerror(errno));

@@ -23,6 +23,8 @@ reconnect_once(const struct tls_ctx *first, struct verify_ctx *v,
 	struct verify_ctx sv = { v->opts, v->nss, &scratch };
 	struct tls_ctx t;
 
+	sv.target_id = v->target_id;
+
 	report_init(&scratch, o->target.host, o->port);
 	for (size_t i = 0; i < first->report->n_trust; i++)
 		report_add_trust(&scratch, first->report->trust[i].name,

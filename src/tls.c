@@ -274,6 +274,19 @@ tls_import(struct tls_ctx *t, PRFileDesc *tcp, struct verify_ctx *v)
 		    NSSTLS_EXIT_HANDSHAKE, "cannot prepare the handshake");
 		return -1;
 	}
+	/* NSS's client session cache is one per process, keyed by address,
+	 * port and name: a peer ID per target keeps one target from resuming
+	 * (and so skipping the verification of) another's session. */
+	if (v->target_id != 0) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "nsstls-target-%lu", v->target_id);
+		if (SSL_SetSockPeerID(t->fd, id) != SECSuccess) {
+			report_fail(t->report, PHASE_HANDSHAKE, PR_GetError(),
+			    NSSTLS_EXIT_HANDSHAKE, "cannot set the session cache ID");
+			return -1;
+		}
+	}
 	/* --reconnect resumes: this connection's session goes into (and the
 	 * next one comes from) NSS's client cache, off by default. */
 	if (o->reconnect > 0 &&

@@ -23,6 +23,10 @@ struct verify_ctx {
 	struct report *report;
 	const char *name;        /* checked instead of opts->verify_name (the
 	                          * ECH public name when ECH was rejected) */
+	CERTCertificate *extra;  /* also usable in the chain: what --aia-fetch
+	                          * fetched for this target, or NULL */
+	unsigned long target_id; /* per target: keeps NSS's session cache apart */
+	unsigned version;        /* TLS version of the handshake, or 0 */
 	SECCertificateUsage usage;  /* 0: TLS server; certificateUsageSSLCA
 	                          * for --print-cert of a CA certificate */
 };

@@ -265,9 +265,6 @@ TRUST = {
     "rollover": "rollover-old-root.crt", "selfissued": "rollover-old-root.crt",
     "exproot": "exproot-root.crt", "server-unknown": "unknown-root.crt",
 }
-# Error findings that NSS's permissive policy still verifies; the strict
-# default policy (issue 8 item 4, the lead's) makes them fail verification.
-WEAK = {"weak-rsa-chain.pem", "sha1-chain.pem", "weak-ec-chain.pem", "int-ec224.crt"}
 
 
 def chain_files():
@@ -297,12 +294,9 @@ def assert_consistent(r, doc, where):
 @pytest.mark.parametrize("when", [(), AT_2030, ("--attime", "2020-07-01")],
                          ids=["now", "2030", "2020"])
 @pytest.mark.parametrize("name", chain_files())
-def test_every_fixture_chain_verdict_agrees_with_its_findings(nsstls, request, name, when):
+def test_every_fixture_chain_verdict_agrees_with_its_findings(nsstls, name, when):
     """Chains are checked as a server's (--verify-name); single certificates
     as what they are (a CA file is verified as a CA)."""
-    if name in WEAK:
-        request.applymarker(pytest.mark.xfail(
-            reason="weak keys and SHA-1/MD5 fail only under the strict policy (item 4)"))
     named = ("--verify-name", "localhost") if name.endswith("-chain.pem") else ()
     r = nsstls("--no-builtin-roots", "--ca-file", trust_for(name), *when, "--print-cert",
                fixture(name), *named, "--json")
