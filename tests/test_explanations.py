@@ -329,3 +329,18 @@ def test_every_served_verdict_agrees_with_its_findings(nsstls, openssl_server, l
     trust = extra if "--ca-file" in extra else ("--ca-file", ROOTS) + extra
     r = nsstls(*BOUNDED, "--no-builtin-roots", *trust, "--json", f"localhost:{srv.port}")
     assert_consistent(r, json_document(r), leaf)
+
+
+@pytest.mark.parametrize("chain,words", [
+    ("weak-rsa-chain.pem", 'certificate [0] "CN=nsstls Test Server Weak RSA 1024,O=nsstls '
+                           'tests" has a weak 1024-bit RSA key (SSL_ERROR_WEAK_SERVER_CERT_KEY)'),
+    ("sha1-chain.pem", 'certificate [0] "CN=nsstls Test Server SHA-1 Signature,O=nsstls '
+                       'tests" is signed with PKCS #1 SHA-1 With RSA Encryption, which is not '
+                       'accepted (SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED)'),
+], ids=["weak-key", "sha1"])
+def test_policy_failures_name_the_certificate(nsstls, chain, words):
+    """The strict policy's errors, by depth: the certificate and its key or
+    signature algorithm."""
+    r, doc = print_cert_json(nsstls, chain, "--ca-file", ROOTS)
+    assert r.returncode == 6, r.stderr
+    assert headline(doc) == words, headline(doc)
