@@ -270,7 +270,8 @@ print_perfdata(FILE *f, const struct report *r)
 void
 check_print(FILE *f, const struct report *r, bool long_output)
 {
-	fputs(r->check_line, f);
+	/* The target and the problems may hold bytes from outside. */
+	util_fputs_term(r->check_line, f);
 	print_perfdata(f, r);
 	fputc('\n', f);
 	/* Long output: the other warnings and errors, each once. */
@@ -285,9 +286,11 @@ check_print(FILE *f, const struct report *r, bool long_output)
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = r->findings[j].severity != SEV_NOTE &&
 			    strcmp(r->findings[j].text, x->text) == 0;
-		if (!seen)
-			fprintf(f, "%s: %s\n", report_severity_str(x->severity),
-			    x->text);
+		if (!seen) {
+			fprintf(f, "%s: ", report_severity_str(x->severity));
+			util_fputs_term(x->text, f);
+			fputc('\n', f);
+		}
 	}
 	fflush(f);
 }

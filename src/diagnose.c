@@ -290,6 +290,27 @@ ca_findings(struct report *r)
 	}
 }
 
+/* Verification is bounded: by --timeout, and by a limit on name-constraint
+ * comparisons that refuses a chain built to make NSS work for seconds. */
+static void
+limit_findings(struct report *r)
+{
+	if (r->verify.timed_out_ms > 0)
+		report_add_finding(r, SEV_ERROR, "verification-timeout", -1, -1,
+		    "verification did not finish in %ld.%03ld s (--timeout): the "
+		    "chain is too costly to verify", r->verify.timed_out_ms / 1000,
+		    r->verify.timed_out_ms % 1000);
+	else if (r->verify.error == PR_OPERATION_ABORTED_ERROR &&
+	    r->verify.name_checks > 0)
+		report_add_finding(r, SEV_ERROR, "verification-limit", 0,
+		    r->n_built > 0 ? r->built[0].sent_index : -1,
+		    "verification refused: the chain asks for %s%lu comparisons of "
+		    "names with name constraints (limit 250000), a pattern that "
+		    "makes verifiers work for seconds", r->verify.name_checks > 250000 ?
+		    "more than " : "", r->verify.name_checks > 250000 ? 250000UL :
+		    r->verify.name_checks);
+}
+
 /* TLS 1.0 and 1.1 are offered only when --tls-min asks for them (RFC 8996
  * deprecates both); a server that picks one is worth a warning. */
 static void
@@ -424,6 +445,7 @@ revocation_findings(struct report *r)
 void
 diagnose_chain(struct report *r, const struct nsstls_opts *o)
 {
+	limit_findings(r);
 	if (r->n_built == 0) {
 		verdict_compute(r);
 		return;

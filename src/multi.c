@@ -48,27 +48,69 @@ add_job(struct job **jobs, size_t *n, const char *arg)
 	(*jobs)[(*n)++].arg = xstrdup(arg);
 }
 
-/* --targets FILE: HOST[:PORT] per line; blank lines and # comments
- * skipped.  Returns 0, or -1 after printing the problem. */
+/* "nsstls: FILE line N: " with the file name escaped. */
+static void
+line_error(const char *path, size_t lineno)
+{
+	fputs("nsstls: ", stderr);
+	util_fputs_term(path, stderr);
+	fprintf(stderr, " line %zu: ", lineno);
+}
+
+/* A NUL would cut the line short in silence ("local\0host:443" would
+ * check local:443), and other control bytes have no place in a target:
+ * the line is refused.  A line end (LF, CRLF) and tabs are fine. */
 static int
-read_targets(const char *path, struct job **jobs, size_t *n)
+check_line(const char *path, size_t lineno, const char *line, size_t len)
+{
+	const char *c;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	for (c = line; (c = util_find_control(c, len - (size_t)(c - line))) != NULL;
+	    c++) {
+		if (*c == '\t')
+			continue;
+		line_error(path, lineno);
+		fprintf(stderr, "%s (byte \\x%02x at column %zu): a target is "
+		    "HOST[:PORT]\n", *c == '\0' ? "a NUL byte" : "a control byte",
+		    (unsigned char)*c, (size_t)(c - line) + 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* --targets FILE: HOST[:PORT] per line; blank lines and # comments
+ * skipped.  Each line is checked as a target given as an argument would
+ * be (cli_target_opts: its syntax, its SNI, --starttls auto's port), so
+ * that a bad line stops the run before anything connects.  Returns 0, or
+ * -1 after printing the problem. */
+static int
+read_targets(const char *path, const struct nsstls_opts *o, struct job **jobs,
+    size_t *n)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
+	ssize_t got;
 	int rc = 0;
 
 	if (f == NULL) {
-		fprintf(stderr, "nsstls: cannot read --targets %s: %s\n", path,
-		    strerror(errno));
+		fputs("nsstls: cannot read --targets ", stderr);
+		util_fputs_term(path, stderr);
+		fprintf(stderr, ": %s\n", strerror(errno));
 		return -1;
 	}
-	while (getline(&line, &cap, f) >= 0) {
+	while ((got = getline(&line, &cap, f)) >= 0) {
 		char *p = line, *end;
-		struct target t;
+		struct nsstls_opts t;
 		const char *err;
 
 		lineno++;
+		if (check_line(path, lineno, line, (size_t)got) != 0) {
+			rc = -1;
+			break;
+		}
 		p[strcspn(p, "#")] = '\0';
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -78,13 +120,15 @@ read_targets(const char *path, struct job **jobs, size_t *n)
 			*--end = '\0';
 		if (*p == '\0')
 			continue;
-		if (util_parse_target(p, &t, &err) != 0) {
-			fprintf(stderr, "nsstls: %s line %zu: bad target '%s': %s\n",
-			    path, lineno, p, err);
+		if (cli_target_opts(o, p, &t, &err) != 0) {
+			line_error(path, lineno);
+			fputs("bad target '", stderr);
+			util_fputs_term(p, stderr);
+			fprintf(stderr, "': %s\n", err);
 			rc = -1;
 			break;
 		}
-		util_target_free(&t);
+		cli_target_free(&t);
 		add_job(jobs, n, p);
 	}
 	free(line);
@@ -106,7 +150,9 @@ run_one(struct pool *p, struct job *j)
 		abort();        /* out of memory */
 	if (cli_target_opts(p->opts, j->arg, &o, &err) != 0) {
 		/* Checked before the run started; cannot happen. */
-		fprintf(errf, "nsstls: bad target '%s': %s\n", j->arg, err);
+		fputs("nsstls: bad target '", errf);
+		util_fputs_term(j->arg, errf);
+		fprintf(errf, "': %s\n", err);
 		j->code = NSSTLS_EXIT_USAGE;
 		goto out;
 	}
@@ -116,8 +162,11 @@ run_one(struct pool *p, struct job *j)
 	for (size_t i = 0; i < p->setup->n_trust; i++)
 		report_add_trust(&r, p->setup->trust[i].name,
 		    p->setup->trust[i].detail, p->setup->trust[i].anchors);
-	if (!o.json && !o.check)
-		fprintf(errf, "== %s\n", j->arg);
+	if (!o.json && !o.check) {
+		fputs("== ", errf);
+		util_fputs_term(j->arg, errf);
+		fputc('\n', errf);
+	}
 	j->code = client_run(&o, p->nss, &r, out, errf);
 	report_free(&r);
 	cli_target_free(&o);
@@ -190,12 +239,14 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	p.setup = setup;
 	for (size_t i = 0; i < o->n_targets; i++)
 		add_job(&p.jobs, &p.n, o->targets[i]);
-	if (o->targets_file != NULL && read_targets(o->targets_file, &p.jobs, &p.n) != 0) {
+	if (o->targets_file != NULL && read_targets(o->targets_file, o, &p.jobs, &p.n) != 0) {
 		code = o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
 		goto out;
 	}
 	if (p.n == 0) {
-		fprintf(stderr, "nsstls: no targets in %s\n", o->targets_file);
+		fputs("nsstls: no targets in ", stderr);
+		util_fputs_term(o->targets_file, stderr);
+		fputc('\n', stderr);
 		code = o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
 		goto out;
 	}

@@ -239,6 +239,9 @@ struct verify_result {
 	bool isolated_veto;      /* NSS's chain was good only with certificates
 	                          * neither this server nor a trust source gave */
 	bool weak_allowed;       /* --allow-weak: the strict policy is off */
+	unsigned long name_checks;  /* name-constraint comparisons the chain
+	                          * asks for; over the limit it is refused */
+	long timed_out_ms;       /* verification did not finish in this time */
 	unsigned version;        /* TLS version the server chose, 0: none
 	                          * (--print-cert) */
 	bool as_ca;              /* verified as a CA certificate (--print-cert

@@ -101,6 +101,128 @@ util_escape(const char *s, size_t len, bool keep_high)
 	return out;
 }
 
+/* Invisible characters that reorder or hide text: Unicode's format
+ * controls (category Cf: bidi embeddings, overrides and isolates, marks,
+ * zero-width joiners, tags) and the line and paragraph separators, which
+ * some terminals break lines at.  Sorted, inclusive ranges. */
+static const struct { uint32_t lo, hi; } invisible[] = {
+	{ 0x00ad, 0x00ad }, { 0x0600, 0x0605 }, { 0x061c, 0x061c },
+	{ 0x06dd, 0x06dd }, { 0x070f, 0x070f }, { 0x0890, 0x0891 },
+	{ 0x08e2, 0x08e2 }, { 0x180e, 0x180e }, { 0x200b, 0x200f },
+	{ 0x2028, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x206f },
+	{ 0xfeff, 0xfeff }, { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd },
+	{ 0x110cd, 0x110cd }, { 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 },
+	{ 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },
+};
+
+static bool
+is_invisible(uint32_t cp)
+{
+	if (cp >= 0x80 && cp <= 0x9f)           /* C1 controls */
+		return true;
+	for (size_t i = 0; i < sizeof(invisible) / sizeof(invisible[0]); i++)
+		if (cp >= invisible[i].lo && cp <= invisible[i].hi)
+			return true;
+	return false;
+}
+
+/* The code point of the well-formed UTF-8 sequence at s into *cp (RFC
+ * 3629: no overlong forms, no surrogates, nothing above U+10FFFF); returns
+ * its length, or 0 when s does not start one. */
+static size_t
+utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, *cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, *cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, *cp = s[0] & 0x07;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (len < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	return n;
+}
+
+size_t
+util_term_char(const char *s, size_t len, bool keep_newline,
+    char out[UTIL_TERM_CHAR_MAX])
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n;
+
+	if (u[0] < 0x80) {
+		if ((u[0] < 0x20 && !(u[0] == '\n' && keep_newline)) || u[0] == 0x7f)
+			snprintf(out, UTIL_TERM_CHAR_MAX, "\\x%02x", u[0]);
+		else
+			snprintf(out, UTIL_TERM_CHAR_MAX, "%c", u[0]);
+		return 1;
+	}
+	n = utf8_decode(u, len, &cp);
+	if (n == 0) {           /* not UTF-8: the byte itself */
+		snprintf(out, UTIL_TERM_CHAR_MAX, "\\x%02x", u[0]);
+		return 1;
+	}
+	if (is_invisible(cp))
+		snprintf(out, UTIL_TERM_CHAR_MAX, cp > 0xffff ? "\\U%08x" : "\\u%04x",
+		    (unsigned)cp);
+	else
+		snprintf(out, UTIL_TERM_CHAR_MAX, "%.*s", (int)n, s);
+	return n;
+}
+
+char *
+util_escape_term(const char *s, size_t len, bool keep_newline)
+{
+	/* The longest escape per input byte: "\xNN" for one byte. */
+	char *out = xmalloc(len * 4 + 1), *o = out;
+
+	for (size_t i = 0; i < len;) {
+		char e[UTIL_TERM_CHAR_MAX];
+
+		i += util_term_char(s + i, len - i, keep_newline, e);
+		o = stpcpy(o, e);
+	}
+	*o = '\0';
+	return out;
+}
+
+void
+util_fputs_term(const char *s, FILE *f)
+{
+	char *e = util_escape_term(s, strlen(s), false);
+
+	fputs(e, f);
+	free(e);
+}
+
+const char *
+util_find_control(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return s + i;
+	return NULL;
+}
+
 bool
 util_is_ip_literal(const char *s)
 {

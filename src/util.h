@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -60,6 +61,34 @@ void util_hex(const unsigned char *data, size_t len, char sep, char *out);
  * JSON renderer repairs).  For strings from certificates, which a hostile
  * server chooses: they must not reach a terminal raw, nor be cut at a NUL. */
 char *util_escape(const char *s, size_t len, bool keep_high);
+
+/* The longest escape util_term_char writes, NUL included ("\U000e0001"). */
+#define UTIL_TERM_CHAR_MAX 12
+
+/* The one escaper for bytes from outside (arguments, files, servers,
+ * certificates) on their way to a terminal: every message, the text
+ * report, the --check line.  Writes the character at s (len > 0 bytes
+ * left) into out, NUL-terminated, and returns the bytes it took.  C0
+ * controls (and '\n' unless keep_newline), DEL and bytes that are not
+ * UTF-8 become \xNN; C1 controls, Unicode format controls (bidi
+ * overrides and isolates, zero-width characters, tags) and the line and
+ * paragraph separators become \uNNNN (\UNNNNNNNN above U+FFFF); any
+ * other UTF-8 character is kept, so names in other scripts stay
+ * readable. */
+size_t util_term_char(const char *s, size_t len, bool keep_newline,
+    char out[UTIL_TERM_CHAR_MAX]);
+
+/* s[0..len) through util_term_char, malloc'd.  keep_newline: for text
+ * that is already a sequence of our own lines (a rendered report). */
+char *util_escape_term(const char *s, size_t len, bool keep_newline);
+
+/* fputs of s escaped with util_escape_term (no newline kept). */
+void util_fputs_term(const char *s, FILE *f);
+
+/* The first C0 control byte or DEL in s[0..len), or NULL: such a byte in
+ * a value sent in a plaintext dialogue (CR, LF) would end the line and
+ * start a command of the caller's choosing. */
+const char *util_find_control(const char *s, size_t len);
 
 /* True if s is an IPv4 or IPv6 literal (no brackets). */
 bool util_is_ip_literal(const char *s);

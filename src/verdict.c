@@ -212,6 +212,13 @@ chain_headline(const struct report *r)
 	    &r->built[d] : NULL;
 	const char *subject = l != NULL ? l->cert.subject : "?";
 
+	/* Bounded verification (verify.c): NSS's error says nothing. */
+	if (v->timed_out_ms > 0)
+		return xasprintf("verification did not finish in %ld.%03ld s "
+		    "(--timeout)", v->timed_out_ms / 1000, v->timed_out_ms % 1000);
+	if (v->error == PR_OPERATION_ABORTED_ERROR && v->name_checks > 0)
+		return xstrdup("verification refused: the chain asks for too many "
+		    "comparisons of names with name constraints");
 	if (lone_self_signed(r))
 		return xasprintf("%s \"%s\" is self-signed and in no trust source",
 		    first_cert_words(r), r->built[0].cert.subject);
@@ -283,6 +290,8 @@ static const struct {
 	{ SSL_ERROR_WEAK_SERVER_CERT_KEY, " weak-key " },
 	{ SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED, " weak-signature " },
 	{ SSL_ERROR_BAD_CERT_DOMAIN, " name-mismatch " },
+	{ PR_OPERATION_ABORTED_ERROR, " verification-limit " },
+	{ PR_IO_TIMEOUT_ERROR, " verification-timeout " },
 };
 
 static void

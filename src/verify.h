@@ -42,4 +42,8 @@ int verify_install(PRFileDesc *model, struct verify_ctx *v);
 int verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
     const SECItem *staple, const SECItem *tls_scts, void *pwarg);
 
+/* Verification workers that outlived their --timeout and still run inside
+ * NSS: while there is one, NSS_Shutdown cannot succeed. */
+int verify_abandoned(void);
+
 #endif

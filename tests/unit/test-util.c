@@ -116,6 +116,38 @@ main(void)
 		free(e);
 	}
 
+	{
+		static const struct { const char *in; size_t len; bool nl;
+			const char *want; const char *what; } cases[] = {
+			{ "a\nb\r\x01\x7f", 6, false, "a\\x0ab\\x0d\\x01\\x7f", "C0 and DEL" },
+			{ "a\nb\x1b", 4, true, "a\nb\\x1b", "newline kept on request" },
+			{ "\xff\xc3(\xed\xa0\x80\xc0\xaf", 8, false,
+			    "\\xff\\xc3(\\xed\\xa0\\x80\\xc0\\xaf",
+			    "invalid UTF-8, surrogate, overlong" },
+			{ "caf\xc3\xa9 \xe4\xb8\xad", 9, false, "caf\xc3\xa9 \xe4\xb8\xad",
+			    "valid UTF-8 kept" },
+			{ "x\xe2\x80\xaey\xe2\x81\xa6z", 9, false, "x\\u202ey\\u2066z",
+			    "bidi override and isolate" },
+			{ "\xc2\x85\xe2\x80\x8d\xd8\x9c\xe2\x80\xa8", 10, false,
+			    "\\u0085\\u200d\\u061c\\u2028", "C1, ZWJ, ALM, line separator" },
+			{ "\xf3\xa0\x80\x81\xf0\x9f\x94\x92", 8, false,
+			    "\\U000e0001\xf0\x9f\x94\x92", "tag escaped, emoji kept" },
+			{ "\xe2\x80", 2, false, "\\xe2\\x80", "cut sequence" },
+			{ "a\0b", 3, false, "a\\x00b", "NUL" },
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			char *e = util_escape_term(cases[i].in, cases[i].len, cases[i].nl);
+
+			ok(strcmp(e, cases[i].want) == 0, "escape for a terminal: %s",
+			    cases[i].what);
+			free(e);
+		}
+		ok(util_find_control("ok", 2) == NULL &&
+		    util_find_control("a\r\nb", 4) != NULL &&
+		    *util_find_control("ab\x7f", 3) == 0x7f, "control byte search");
+	}
+
 	ok(util_is_ip_literal("10.0.0.1") && util_is_ip_literal("fe80::1") &&
 	    !util_is_ip_literal("localhost") && !util_is_ip_literal("1.2.3"),
 	    "IP literal detection");
