@@ -982,6 +982,7 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 			ret = -1;
 		}
 		o->warn_days = (int)n;
+		o->warn_days_given = true;
 		break;
 	}
 	case OPT_ATTIME:
@@ -1327,6 +1328,10 @@ validate(struct nsstls_opts *o, struct raw *r)
 		    "--brief, --renegotiate and --key-update%s", "");
 		return -1;
 	}
+	/* --crit-days alone past the default warning threshold moves the
+	 * warning threshold with it: warning before critical, as asked. */
+	if (o->crit_days > o->warn_days && !o->warn_days_given)
+		o->warn_days = o->crit_days;
 	if (o->check && o->crit_days > o->warn_days) {
 		usage_error("--crit-days %d is above --warn-days %d", o->crit_days,
 		    o->warn_days);

@@ -122,6 +122,7 @@ struct nsstls_opts {
 	/* --check (monitoring) */
 	int check;
 	int crit_days;                  /* default 7 */
+	bool warn_days_given;           /* --warn-days was on the command line */
 	uint16_t min_tls;               /* 0: no requirement */
 	char *expect_alpn;
 	int require_staple;

@@ -284,7 +284,8 @@ out_finish(struct report *r, const struct nsstls_opts *o, bool text_done,
 		if (o->json)
 			(void)out_json_report(out, r, o);
 		else
-			check_print(out, r);
+			check_print(out, r, o->n_targets <= 1 &&
+			    o->targets_file == NULL);
 		(void)out_stream_check(out);
 		return code;
 	}

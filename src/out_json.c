@@ -144,7 +144,7 @@ jcert(const struct cert_info *c)
 	json_object_set_new(j, "serial", jstr(c->serial));
 	json_object_set_new(j, "not_before", jtime(c->not_before));
 	json_object_set_new(j, "not_after", jtime(c->not_after));
-	json_object_set_new(j, "days_left", json_integer(cert_days_left(c->not_after)));
+	json_object_set_new(j, "days_left", json_integer(c->days_left));
 	json_object_set_new(j, "sans", jstrings(c->sans, c->n_sans));
 	json_object_set_new(j, "key", json_pack("{s:o, s:i, s:o}",
 	    "type", jstr(c->key_type), "bits", c->key_bits,
@@ -205,8 +205,9 @@ jverify(const struct report *r)
 
 	if (!v->done)
 		return json_null();
-	return json_pack("{s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:b, s:o}",
-	    "ok", v->chain_ok && v->name_ok,
+	return json_pack("{s:b, s:o, s:b, s:b, s:b, s:o, s:o, s:o, s:b, s:b, s:o}",
+	    "ok", r->verdict.ok,
+	    "headline", jstr(r->verdict.headline),
 	    "chain_ok", v->chain_ok,
 	    "name_checked", v->name_checked,
 	    "name_ok", v->name_ok,
@@ -215,6 +216,7 @@ jverify(const struct report *r)
 		v->error_depth >= 0),
 	    "missing_issuer", jstr(v->missing_issuer),
 	    "overridden", v->overridden,
+	    "as_ca", v->as_ca,
 	    "verified_at", jtime(r->verify_time));
 }
 
@@ -509,7 +511,7 @@ jtimings(const struct report *r)
 {
 	bool connected = r->connected_index >= 0;
 
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "resolve_us", jint_or_null(r->resolve_us, r->n_attempts > 0 || connected),
 	    "connect_us", connected ?
 		json_integer(r->attempts[r->connected_index].connect_us) : json_null(),
@@ -517,8 +519,10 @@ jtimings(const struct report *r)
 		connected),
 	    "starttls_us", jint_or_null(r->starttls.duration_us,
 		r->starttls.protocol != NULL),
+	    /* Without the OCSP/AIA fetches made inside it (fetch_us). */
 	    "handshake_us", r->n_handshakes > 0 ?
-		json_integer(r->handshakes[0].duration_us) : json_null(),
+		json_integer(report_handshake_us(r)) : json_null(),
+	    "fetch_us", jint_or_null(r->fetch_us, r->fetch_us > 0),
 	    "first_byte_us", jint_or_null(r->first_byte_us, r->first_byte_us > 0));
 }
 

@@ -45,18 +45,16 @@ ms(int64_t us)
 	return (double)us / 1000.0;
 }
 
-/* The moment the report speaks of: --attime, or now. */
-static PRTime
-report_time(const struct report *r)
-{
-	return r->verify_time != 0 ? r->verify_time : PR_Now();
-}
+/* More certificates than this in a list: the ones outside the chain
+ * are counted, not listed (-v lists them). */
+#define SENT_LISTED 20
 
+/* Days are counted once, from the verification time (verdict.c). */
 static void
 print_validity(FILE *f, const struct cert_info *c, PRTime when)
 {
 	char nb[40], na[40];
-	long left = cert_days_between(when, c->not_after);
+	long left = c->days_left;
 
 	fmt_time(c->not_before, nb, sizeof(nb));
 	fmt_time(c->not_after, na, sizeof(na));
@@ -232,9 +230,21 @@ print_trust(FILE *f, const struct report *r)
 		    "signatures accepted)\n", f);
 }
 
+static bool
+sent_in_chain(const struct report *r, size_t i)
+{
+	for (size_t k = 0; k < r->n_built; k++)
+		if (r->built[k].sent_index == (int)i)
+			return true;
+	return i == 0;
+}
+
 static void
 print_sent(FILE *f, const struct report *r, const struct nsstls_opts *o)
 {
+	bool all = o->verbose > 0 || r->n_sent <= SENT_LISTED;
+	size_t skipped = 0;
+
 	if (r->source_file != NULL) {
 		fputs("Certificates in ", f);
 		util_fputs_term(r->source_file, f);
@@ -243,9 +253,16 @@ print_sent(FILE *f, const struct report *r, const struct nsstls_opts *o)
 		fprintf(f, "Certificate chain sent by the server (%zu):\n", r->n_sent);
 	}
 	for (size_t i = 0; i < r->n_sent; i++) {
+		if (!all && !sent_in_chain(r, i)) {
+			skipped++;
+			continue;
+		}
 		fprintf(f, "  [%zu] %s\n", i, r->sent[i].subject);
-		print_cert(f, &r->sent[i], o->verbose, report_time(r));
+		print_cert(f, &r->sent[i], o->verbose, r->verify_time);
 	}
+	if (skipped > 0)
+		fprintf(f, "  (%zu more, not part of the chain NSS built; -v lists "
+		    "them)\n", skipped);
 }
 
 /* One certificate's verdict in words; NSS says "expired" for both ends of
@@ -314,7 +331,7 @@ print_built(FILE *f, const struct report *r, const struct nsstls_opts *o)
 			print_problem(f, r, l);
 		/* Certificates the server sent are described above. */
 		if (l->origin == ORIGIN_LOCAL)
-			print_cert(f, &l->cert, o->verbose, report_time(r));
+			print_cert(f, &l->cert, o->verbose, r->verify_time);
 	}
 	if (r->verify.missing_issuer != NULL)
 		fprintf(f, "  (chain ends: issuer \"%s\" was not sent by the server "
@@ -512,130 +529,37 @@ print_client_auth(FILE *f, const struct report *r)
 		    c->not_sent_reason : "no certificate");
 }
 
-/* The failure in plain words: which certificate, what is wrong. */
-static void
-explain(FILE *f, const struct report *r)
-{
-	const struct verify_result *v = &r->verify;
-	const struct chain_link *l = NULL;
-	char d1[24], d2[24];
-
-	if (v->error_depth >= 0 && (size_t)v->error_depth < r->n_built)
-		l = &r->built[v->error_depth];
-	/* NSS reports a self-signed server certificate as an unknown issuer or
-	 * as an invalid CA, depending on its extensions: say what it is. */
-	if (r->n_built == 1 && r->built[0].cert.self_signed && !r->built[0].anchor &&
-	    v->error != SSL_ERROR_BAD_CERT_DOMAIN &&
-	    (v->error == SEC_ERROR_UNKNOWN_ISSUER || v->error == SEC_ERROR_CA_CERT_INVALID ||
-	    v->error == SEC_ERROR_UNTRUSTED_ISSUER)) {
-		fprintf(f, "the server's certificate \"%s\" is self-signed and not "
-		    "in any trust source (%s)", r->built[0].cert.subject,
-		    err_name(v->error));
-		return;
-	}
-	switch (v->error) {
-	case SSL_ERROR_BAD_CERT_DOMAIN:
-		fprintf(f, "the certificate is not valid for \"%s\"",
-		    r->verify_name);
-		if (r->n_sent > 0 && r->sent[0].n_sans > 0) {
-			fputs(" (it names ", f);
-			for (size_t i = 0; i < r->sent[0].n_sans; i++)
-				fprintf(f, "%s%s", i ? ", " : "", r->sent[0].sans[i]);
-			fputc(')', f);
-		}
-		break;
-	case SEC_ERROR_UNKNOWN_ISSUER:
-		if (l != NULL && l->cert.self_signed && v->error_depth == 0)
-			fprintf(f, "the server's certificate is self-signed and "
-			    "not in any trust source");
-		else if (l != NULL && l->cert.self_signed)
-			fprintf(f, "the chain ends at \"%s\", which is not a trust "
-			    "anchor here", l->cert.subject);
-		else if (v->missing_issuer != NULL && v->error_depth == 0 &&
-		    r->n_sent <= 1)
-			fprintf(f, "issuer \"%s\" is missing: the server sent no "
-			    "intermediate certificate and no trust source has it",
-			    v->missing_issuer);
-		else if (v->missing_issuer != NULL)
-			fprintf(f, "issuer \"%s\" is unknown: not sent by the server "
-			    "and in no trust source", v->missing_issuer);
-		else
-			fputs("the issuer of a certificate is unknown", f);
-		break;
-	case SEC_ERROR_UNTRUSTED_ISSUER:
-		fprintf(f, "\"%s\" is known but not trusted as a CA",
-		    l ? l->cert.issuer : "the issuer");
-		break;
-	case SEC_ERROR_EXPIRED_CERTIFICATE:
-	case SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE:
-		if (l != NULL) {
-			fmt_date(l->cert.not_before, d1, sizeof(d1));
-			fmt_date(l->cert.not_after, d2, sizeof(d2));
-			if (l->cert.not_before > r->verify_time)
-				fprintf(f, "certificate [%d] \"%s\" is not valid yet "
-				    "(valid from %s)", v->error_depth, l->cert.subject, d1);
-			else
-				fprintf(f, "certificate [%d] \"%s\" expired on %s",
-				    v->error_depth, l->cert.subject, d2);
-		} else {
-			fputs("a certificate is outside its validity period", f);
-		}
-		break;
-	case SEC_ERROR_CA_CERT_INVALID:
-		fprintf(f, "\"%s\" issues certificates but is not a CA certificate",
-		    l ? l->cert.subject : "an issuer");
-		break;
-	case SEC_ERROR_INADEQUATE_KEY_USAGE:
-	case SEC_ERROR_INADEQUATE_CERT_TYPE:
-		fprintf(f, "certificate [%d] does not allow TLS server "
-		    "authentication (key usage)", v->error_depth);
-		break;
-	case SEC_ERROR_REVOKED_CERTIFICATE:
-		fprintf(f, "certificate [%d] \"%s\" is revoked", v->error_depth,
-		    l ? l->cert.subject : "?");
-		break;
-	case SEC_ERROR_BAD_SIGNATURE:
-		fprintf(f, "the signature on certificate [%d] does not verify",
-		    v->error_depth);
-		break;
-	default:
-		fputs(PR_ErrorToString(v->error, PR_LANGUAGE_I_DEFAULT), f);
-		break;
-	}
-	fprintf(f, " (%s)", err_name(v->error));
-}
-
+/* The verdict as verdict.c worded it. */
 static void
 print_verdict(FILE *f, const struct report *r)
 {
 	const struct verify_result *v = &r->verify;
+	const char *headline = r->verdict.headline;
 
 	if (!v->done)
 		return;
-	if (v->chain_ok && v->name_ok && !v->name_checked) {
-		fputs("Verification: OK (chain trusted; no name checked, use "
-		    "--verify-name)\n", f);
+	if (r->verdict.ok) {
+		fprintf(f, "Verification: OK (%s)\n", headline ? headline : "");
 		return;
 	}
-	if (v->chain_ok && v->name_ok) {
-		fprintf(f, "Verification: OK (chain trusted, name \"%s\" matches)\n",
-		    r->verify_name);
-		return;
-	}
-	fputs("Verification: FAILED: ", f);
-	explain(f, r);
-	fputc('\n', f);
-	if (!v->chain_ok && !v->name_ok)
-		fprintf(f, "  and the name \"%s\" does not match either\n",
-		    r->verify_name);
+	if (headline != NULL)
+		fprintf(f, "Verification: FAILED: %s\n", headline);
+	else    /* no certificate at all: nothing for verdict.c to word */
+		fprintf(f, "Verification: FAILED: %s (%s)\n",
+		    PR_ErrorToString(v->error, PR_LANGUAGE_I_DEFAULT),
+		    err_name(v->error));
 	if (v->overridden)
 		fputs("  --insecure: going on despite the failure\n", f);
 }
 
 static void
-print_handshake(FILE *f, const struct handshake_info *h, size_t index)
+print_handshake(FILE *f, const struct report *r, const struct handshake_info *h,
+    size_t index)
 {
-	if (index == 0)
+	if (index == 0 && r->fetch_us > 0)
+		fprintf(f, "TLS handshake done in %.1f ms (and %.1f ms of OCSP/AIA "
+		    "fetches)\n", ms(report_handshake_us(r)), ms(r->fetch_us));
+	else if (index == 0)
 		fprintf(f, "TLS handshake done in %.1f ms\n", ms(h->duration_us));
 	else
 		fprintf(f, "Renegotiation %zu done in %.1f ms\n", index,
@@ -791,7 +715,7 @@ print_brief(FILE *f, const struct report *r)
 	if (r->n_sent > 0) {
 		char d[24];
 
-		long left = cert_days_between(report_time(r), r->sent[0].not_after);
+		long left = r->sent[0].days_left;
 
 		fmt_date(r->sent[0].not_after, d, sizeof(d));
 		if (left >= 0)
@@ -899,7 +823,7 @@ render_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	print_verdict(f, r);
 	print_client_auth(f, r);
 	for (size_t i = 0; i < r->n_handshakes; i++)
-		print_handshake(f, &r->handshakes[i], i);
+		print_handshake(f, r, &r->handshakes[i], i);
 	print_ech(f, r);
 	print_reconnects(f, r);
 	print_actions(f, r, false);

@@ -65,6 +65,10 @@ printcert_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r
 			goto out;
 		}
 	}
+	/* A CA certificate is checked as what it is, a CA for TLS servers
+	 * (certUsageSSLCA), unless --verify-name asks for a server check. */
+	if (o->verify_name == NULL && CERT_IsCACert(CERT_LIST_HEAD(list)->cert, NULL))
+		v.usage = certificateUsageSSLCA;
 	r->phase = PHASE_DONE;
 	if (verify_run(&v, CERT_LIST_HEAD(list)->cert, list, NULL, NULL, nss) != 0)
 		report_fail(r, PHASE_VERIFY, r->verify.error, NSSTLS_EXIT_VERIFY,

@@ -19,6 +19,7 @@ report_init(struct report *r, const char *host, uint16_t port)
 	r->connected_index = -1;
 	r->started_at = PR_Now();
 	r->verify.error_depth = -1;
+	r->verdict.first_expiry = -1;
 	r->phase = PHASE_SETUP;
 }
 
@@ -55,6 +56,9 @@ report_clear_chains(struct report *r)
 	r->n_built = 0;
 	free(r->verify.missing_issuer);
 	memset(&r->verify, 0, sizeof(r->verify));
+	free(r->verdict.headline);
+	memset(&r->verdict, 0, sizeof(r->verdict));
+	r->verdict.first_expiry = -1;
 	r->verify.error_depth = -1;
 	for (size_t i = 0; i < r->n_findings; i++)
 		free(r->findings[i].text);
@@ -106,6 +110,7 @@ report_add_finding(struct report *r, enum severity sev, const char *id,
 
 	r->findings = xrealloc(r->findings, (r->n_findings + 1) * sizeof(*f));
 	f = &r->findings[r->n_findings++];
+	memset(f, 0, sizeof(*f));
 	f->severity = sev;
 	f->id = id;
 	f->cert = cert;
@@ -280,6 +285,17 @@ report_phase_str(enum phase p)
 	case PHASE_DONE: return "done";
 	}
 	return "?";
+}
+
+int64_t
+report_handshake_us(const struct report *r)
+{
+	int64_t us;
+
+	if (r->n_handshakes == 0)
+		return -1;
+	us = r->handshakes[0].duration_us - r->fetch_us;
+	return us > 0 ? us : 0;
 }
 
 /* The rank of a revocation verdict: the stronger word wins. */

@@ -379,7 +379,8 @@ judge_own_chain(struct verify_ctx *v, CERTCertificate **certs, int k,
 		fail_at(r, last, SEC_ERROR_UNKNOWN_ISSUER);
 	if (!r->verify.chain_ok)
 		return;
-	err = verify_isolated(v, certs[0], certificateUsageSSLServer, when, pwarg);
+	err = verify_isolated(v, certs[0], v->usage ? v->usage :
+	    certificateUsageSSLServer, when, pwarg);
 	if (err == SEC_ERROR_APPLICATION_CALLBACK_ERROR)
 		fail_at(r, last, SEC_ERROR_UNKNOWN_ISSUER);
 	else if (err != 0)
@@ -497,8 +498,11 @@ check_revocation(struct verify_ctx *v, CERTCertificate **certs, size_t n,
 		ocsp_verdict(r, &r->staple, "OCSP staple", when);
 	}
 	if (v->opts->ocsp) {
+		int64_t t0 = util_now_us();
+
 		ocsp_fetch(v->opts->ocsp_url, certs[0], issuer, when,
 		    v->opts->connect_timeout_ms, pwarg, &r->ocsp);
+		r->fetch_us += util_now_us() - t0;
 		ocsp_verdict(r, &r->ocsp, "OCSP responder", when);
 	}
 	crl_apply(v->nss->crls, certs, n, when, pwarg, r);
@@ -649,7 +653,7 @@ verify_chain(struct verify_ctx *v, CERTCertificate *leaf, PRTime when,
 	memset(&log, 0, sizeof(log));
 	log.arena = PORT_NewArena(512);
 	rv = CERT_VerifyCertificate(CERT_GetDefaultCertDB(), leaf, PR_TRUE,
-	    certificateUsageSSLServer, when, pwarg, &log, NULL);
+	    v->usage ? v->usage : certificateUsageSSLServer, when, pwarg, &log, NULL);
 	/* With a log, PR_GetError() after the call is unreliable: the first
 	 * log node carries the real reason. */
 	err = apply_log(r, &log, certs, n, &foreign);
@@ -839,6 +843,7 @@ verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
 
 	report_clear_chains(r);
 	r->verify.done = true;
+	r->verify.as_ca = v->usage == certificateUsageSSLCA;
 	r->verify.version = v->version;
 	r->verify_time = when;
 	record_sent(r, sent);
@@ -855,8 +860,12 @@ verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
 	if (tls_scts != NULL && tls_scts->len > 0)
 		(void)sct_parse_list(tls_scts->data, tls_scts->len, "tls-extension", r);
 	sct_from_cert(leaf, r);
-	if (r->verify.missing_issuer != NULL && o->aia_fetch)
+	if (r->verify.missing_issuer != NULL && o->aia_fetch) {
+		int64_t t0 = util_now_us();
+
 		try_aia(v, leaf, when, pwarg);
+		r->fetch_us += util_now_us() - t0;
+	}
 
 	if (r->verify.chain_ok && !r->verify.name_ok)
 		r->verify.error = SSL_ERROR_BAD_CERT_DOMAIN;

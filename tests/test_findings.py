@@ -618,9 +618,10 @@ def test_must_staple_missing(nsstls, openssl_server):
     srv = openssl_server("muststaple.crt", "muststaple.key", chain="int-rsa.crt")
     r, doc = connect(nsstls, srv)
     f = one(doc, "must-staple-missing")
-    assert f["severity"] == "error"
+    # A warning: NSS accepts it without a staple, and no error finding may
+    # stand under an OK verdict (issue 8).
+    assert f["severity"] == "warning"
     assert "staple" in f["text"], f["text"]
-    # NSS accepts it without a staple, and findings do not change the verdict.
     assert r.returncode == 0, r.stderr
 
 
