@@ -267,6 +267,11 @@ names_sigalg_str(SSLSignatureScheme sig)
 			return sigalgs[i].name;
 	if (sig == ssl_sig_none)
 		return "none";
+	/* Not a TLS code point: NSS's value for the MD5+SHA-1 concatenation
+	 * that RSA signs in TLS 1.0/1.1 (RFC 4346 §7.4.3), named as
+	 * OpenSSL's "RSA+MD5-SHA1"; never accepted by --sigalgs. */
+	if (sig == ssl_sig_rsa_pkcs1_sha1md5)
+		return "rsa_pkcs1_md5_sha1";
 	snprintf(buf, sizeof(buf), "0x%04x", (unsigned)sig);
 	return buf;
 }

@@ -211,15 +211,15 @@ load_builtin(struct nss_ctx *ctx, struct report *r, int verbose)
 		    NSSTLS_BUILTIN_ROOTS_MODULE);
 		return -1;
 	}
+	/* PKCS#11 gives the library's description in a fixed 32-byte field,
+	 * which cuts NSS's ("NSS Builtin Object Cryptoki Modu"): the file
+	 * name of the module says the same thing whole. */
 	if (PK11_GetModInfo(ctx->builtin, &info) == SECSuccess) {
-		int len = (int)sizeof(info.libraryDescription);
-
-		while (len > 0 && info.libraryDescription[len - 1] == ' ')
-			len--;
-		detail = xasprintf("%s, %.*s %d.%d",
+		detail = xasprintf("%s, %s %d.%d",
 		    ctx->builtin->slotCount > 0 ?
 		    PK11_GetTokenName(ctx->builtin->slots[0]) : "no token",
-		    len, (const char *)info.libraryDescription,
+		    ctx->builtin->dllName != NULL ? ctx->builtin->dllName :
+		    NSSTLS_BUILTIN_ROOTS_MODULE,
 		    info.libraryVersion.major, info.libraryVersion.minor);
 	} else {
 		detail = xstrdup(NSSTLS_BUILTIN_ROOTS_MODULE);
