@@ -928,7 +928,10 @@ out_text_cipher_list(FILE *f)
 
 		if (SSL_GetCipherSuiteInfo(impl[i], &info, sizeof(info)) != SECSuccess)
 			continue;
-		fprintf(f, "0x%04x  %-48s %s\n", impl[i], info.cipherSuiteName,
+		/* OpenSSL's name beside IANA's, for -cipher and s_client users. */
+		fprintf(f, "0x%04x  %-48s %-30s %s\n", impl[i], info.cipherSuiteName,
+		    names_cipher_openssl(impl[i]) != NULL ?
+		    names_cipher_openssl(impl[i]) : "-",
 		    names_cipher_is_default(impl[i]) ? "default" : "-");
 	}
 }
