@@ -484,7 +484,10 @@ print_client_auth(FILE *f, const struct report *r)
 		fprintf(f, "  %-16s %s\n", i == 0 ? "Accepted CAs" : "", c->ca_names[i]);
 	if (c->sent_subject != NULL)
 		fprintf(f, "  Sent             %s\n", c->sent_subject);
-	else
+	if (c->chosen_from_db != NULL)
+		fprintf(f, "  Chosen           automatically from --db: %s\n",
+		    c->chosen_from_db);
+	if (c->sent_subject == NULL)
 		fprintf(f, "  Not sent         %s\n", c->not_sent_reason ?
 		    c->not_sent_reason : "no certificate");
 }
