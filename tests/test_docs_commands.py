@@ -43,3 +43,12 @@ def test_ci_runs_the_readme_test_command():
     assert os.access(TOP / ".ci" / "run", os.X_OK)
     assert os.access(TOP / "scripts" / "test.sh", os.X_OK)
     assert os.access(TOP / "scripts" / "demo.sh", os.X_OK)
+
+
+def test_license_and_news():
+    license = (TOP / "LICENSE").read_text()
+    assert license.startswith("MIT License\n"), license[:100]
+    assert "Copyright (c) 2026 the nsstls authors" in license
+    assert "license: 'MIT'" in (TOP / "meson.build").read_text()
+    news = (TOP / "NEWS.md").read_text()
+    assert news.startswith("# NEWS\n") and "## 0.1.0" in news
