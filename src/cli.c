@@ -87,6 +87,14 @@ enum {
 	OPT_EXPORT_KEYING,
 	OPT_KEYMAT_LABEL,
 	OPT_KEYMAT_LEN,
+	OPT_SC_NOOP,            /* s_client options with nothing to do here */
+	OPT_SC_VERIFY,
+	OPT_SC_IGN_EOF,
+	OPT_SC_CAPATH,
+	OPT_SC_CIPHER,
+	OPT_SC_CIPHERSUITES,
+	OPT_SC_TLS1,
+	OPT_SC_TLS1_1,
 };
 
 /* Values parsed in the loop are collected here before validation. */
@@ -105,6 +113,11 @@ struct raw {
 	bool sess_file;         /* --sess-out / --sess-in given */
 	char *keymat_label;     /* -keymatexport LABEL (s_client) */
 	long keymat_len;        /* -keymatexportlen N; 0: not given */
+	uint16_t *sc_ciphers;   /* -cipher: TLS 1.2 and older suites */
+	size_t n_sc_ciphers;
+	uint16_t *sc_suites13;  /* -ciphersuites: TLS 1.3 suites */
+	size_t n_sc_suites13;
+	bool sc_cipher_given, sc_suites13_given;
 };
 
 static struct poptOption connection_table[] = {
@@ -148,7 +161,12 @@ static struct poptOption tls_table[] = {
 	{ "ciphers", '\0', POPT_ARG_STRING, NULL, OPT_CIPHERS,
 	  "cipher suites to offer: IANA names or hex ids, comma separated", "LIST" },
 	{ "list-ciphers", '\0', POPT_ARG_NONE, NULL, 0,
-	  "list the cipher suites this NSS implements and exit", NULL },
+	  "list the cipher suites this NSS implements (IANA and OpenSSL names) "
+	  "and exit", NULL },
+	{ "list-groups", '\0', POPT_ARG_NONE, NULL, 0,
+	  "list the key-exchange groups --groups takes and exit", NULL },
+	{ "list-sigalgs", '\0', POPT_ARG_NONE, NULL, 0,
+	  "list the signature schemes --sigalgs takes and exit", NULL },
 	{ "groups", '\0', POPT_ARG_STRING, NULL, OPT_GROUPS,
 	  "key-exchange groups to offer, in order (x25519,secp256r1,...)", "LIST" },
 	{ "sigalgs", '\0', POPT_ARG_STRING, NULL, OPT_SIGALGS,
@@ -345,6 +363,28 @@ static struct poptOption alias_table[] = {
 	{ "keylogfile", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_KEYLOG, NULL, NULL },
 	{ "msg", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TRACE, NULL, NULL },
 	{ "debug", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TRACE_HEX, NULL, NULL },
+	{ "state", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TRACE, NULL, NULL },
+	{ "verify_hostname", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_VERIFY_NAME,
+	  NULL, NULL },
+	{ "groups", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_GROUPS, NULL, NULL },
+	{ "curves", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_GROUPS, NULL, NULL },
+	{ "sigalgs", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SIGALGS, NULL, NULL },
+	{ "cipher", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SC_CIPHER, NULL, NULL },
+	{ "ciphersuites", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SC_CIPHERSUITES,
+	  NULL, NULL },
+	{ "tls1", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_TLS1, NULL, NULL },
+	{ "tls1_1", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_TLS1_1, NULL, NULL },
+	{ "CApath", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SC_CAPATH, NULL, NULL },
+	{ "ign_eof", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_IGN_EOF, NULL, NULL },
+	{ "verify", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SC_VERIFY, NULL, NULL },
+	/* nsstls already does what these ask for, or has nothing they turn
+	 * off: it always verifies and fails closed, reads no default CA
+	 * directory or store, and always prints its report. */
+	{ "verify_return_error", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_NOOP,
+	  NULL, NULL },
+	{ "no-CApath", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_NOOP, NULL, NULL },
+	{ "no-CAstore", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_NOOP, NULL, NULL },
+	{ "prexit", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_NOOP, NULL, NULL },
 	POPT_TABLEEND
 };
 
@@ -395,6 +435,8 @@ static void
 bind_flags(struct nsstls_opts *o)
 {
 	bind_flag("list-ciphers", &o->list_ciphers);
+	bind_flag("list-groups", &o->list_groups);
+	bind_flag("list-sigalgs", &o->list_sigalgs);
 	bind_flag("insecure", &o->insecure);
 	bind_flag("allow-weak", &o->allow_weak);
 	bind_flag("no-data", &o->no_data);
@@ -559,6 +601,49 @@ check_repeat(const struct name_kind *k, char **list, const unsigned char *values
 	}
 	return 0;
 }
+
+/* -cipher takes OpenSSL's names of TLS 1.2 and older suites (IANA names
+ * too); -ciphersuites the TLS 1.3 ones, named alike by both. */
+static int
+sc_cipher_parse(const char *name, void *v)
+{
+	uint16_t *id = v;
+	int rc = names_cipher_parse_openssl(name, id);
+
+	if (rc == -1 && names_cipher_parse(name, id) == 0)
+		rc = 0;
+	return rc == 0 && names_cipher_is_tls13(*id) ? -1 : rc;
+}
+
+static int
+sc_suite13_parse(const char *name, void *v)
+{
+	uint16_t *id = v;
+
+	if (names_cipher_parse(name, id) != 0 || !names_cipher_is_tls13(*id))
+		return -1;
+	return 0;
+}
+
+static void
+print_openssl12(FILE *f)
+{
+	names_print_openssl_ciphers(f, false);
+}
+
+static void
+print_openssl13(FILE *f)
+{
+	names_print_openssl_ciphers(f, true);
+}
+
+static const struct name_kind sc_cipher_kind = { "-cipher",
+	"TLS 1.2 cipher suite", sizeof(uint16_t), sc_cipher_parse, print_openssl12,
+	" (suite names only: OpenSSL's cipher rules such as HIGH or !aNULL "
+	"are not understood)" };
+static const struct name_kind sc_suite13_kind = { "-ciphersuites",
+	"TLS 1.3 cipher suite", sizeof(uint16_t), sc_suite13_parse, print_openssl13,
+	" (NSS 3.87 has no TLS 1.3 CCM suites)" };
 
 /* Parse a comma/colon list into a new array of values (replacing *out).
  * Unknown names are usage errors that list the valid ones. */
@@ -766,6 +851,79 @@ add_exporter(struct nsstls_opts *o, const char *arg)
 }
 
 /* One option from the loop.  arg is popt's malloc'd copy, owned here. */
+/* The s_client spellings with no --long twin.  arg stays the caller's. */
+static int
+handle_sclient(int rc, const char *arg, struct nsstls_opts *o, struct raw *r)
+{
+	char *end;
+
+	switch (rc) {
+	case OPT_SC_VERIFY:
+		/* s_client's depth; NSS builds the whole chain and always
+		 * verifies it, so only the number is checked. */
+		if (*arg == '\0' || (strtol(arg, &end, 10), *end != '\0')) {
+			usage_error("-verify: '%s' is not a depth (a number)", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_SC_IGN_EOF:
+		o->ign_eof = 1;
+		return 0;
+	case OPT_SC_CAPATH:
+		replace(&o->ca_path, xstrdup(arg));
+		return 0;
+	case OPT_SC_CIPHER:
+		r->sc_cipher_given = true;
+		return parse_names(&sc_cipher_kind, arg, (void **)&r->sc_ciphers,
+		    &r->n_sc_ciphers);
+	case OPT_SC_CIPHERSUITES:
+		r->sc_suites13_given = true;
+		return parse_names(&sc_suite13_kind, arg, (void **)&r->sc_suites13,
+		    &r->n_sc_suites13);
+	case OPT_SC_TLS1:
+	case OPT_SC_TLS1_1:
+		o->tls_min = o->tls_max = rc == OPT_SC_TLS1 ? 0x0301 : 0x0302;
+		r->tls_min = r->tls_max = "set";
+		return 0;
+	default:                /* OPT_SC_NOOP */
+		return 0;
+	}
+}
+
+/* -cipher and -ciphersuites each replace one half of the suites offered,
+ * as in OpenSSL: the TLS 1.3 suites first, then the older ones; a half
+ * not given keeps nsstls's defaults. */
+static int
+sclient_ciphers(struct nsstls_opts *o, struct raw *r)
+{
+	size_t n = 0;
+
+	if (!r->sc_cipher_given && !r->sc_suites13_given)
+		return 0;
+	if (o->n_ciphers > 0) {
+		usage_error("-cipher/-ciphersuites cannot be combined with "
+		    "--ciphers%s", "");
+		return -1;
+	}
+	free(o->ciphers);
+	o->ciphers = xcalloc(names_default_ciphers_len + r->n_sc_ciphers +
+	    r->n_sc_suites13, sizeof(uint16_t));
+	for (size_t i = 0; i < r->n_sc_suites13; i++)
+		o->ciphers[n++] = r->sc_suites13[i];
+	for (size_t i = 0; i < names_default_ciphers_len; i++)
+		if (!r->sc_suites13_given &&
+		    names_cipher_is_tls13(names_default_ciphers[i]))
+			o->ciphers[n++] = names_default_ciphers[i];
+	for (size_t i = 0; i < r->n_sc_ciphers; i++)
+		o->ciphers[n++] = r->sc_ciphers[i];
+	for (size_t i = 0; i < names_default_ciphers_len; i++)
+		if (!r->sc_cipher_given &&
+		    !names_cipher_is_tls13(names_default_ciphers[i]))
+			o->ciphers[n++] = names_default_ciphers[i];
+	o->n_ciphers = n;
+	return 0;
+}
+
 static int
 handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 {
@@ -1173,6 +1331,9 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		r->keymat_len = n;
 		break;
 	}
+	default:
+		ret = handle_sclient(rc, arg, o, r);
+		break;
 	}
 	free(arg);
 	return ret;
@@ -1303,6 +1464,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 		    "--tls-min/--tls-max%s", "");
 		return -1;
 	}
+	if (sclient_ciphers(o, r) != 0)
+		return -1;
 	if (r->only12)
 		o->tls_min = o->tls_max = 0x0303;
 	if (r->only13)
@@ -1492,10 +1655,11 @@ validate(struct nsstls_opts *o, struct raw *r)
 		}
 		return 0;
 	}
-	if (o->list_ciphers || o->version) {
+	if (o->list_ciphers || o->list_groups || o->list_sigalgs || o->version) {
 		if (o->n_targets > 0 || r->connect != NULL) {
 			usage_error("%s takes no target", o->version ? "--version" :
-			    "--list-ciphers");
+			    o->list_groups ? "--list-groups" : o->list_sigalgs ?
+			    "--list-sigalgs" : "--list-ciphers");
 			return -1;
 		}
 		return 0;
@@ -1629,6 +1793,8 @@ out:
 	free(r.connect);
 	free(r.stolen);
 	free(r.keymat_label);
+	free(r.sc_ciphers);
+	free(r.sc_suites13);
 	poptFreeContext(ctx);
 	return result;
 }
@@ -1654,6 +1820,7 @@ cli_free(struct nsstls_opts *o)
 	util_list_free(o->targets);
 	free(o->targets_file);
 	util_list_free(o->ca_files);
+	free(o->ca_path);
 	free(o->db);
 	free(o->pass_file);
 	free(o->pass);

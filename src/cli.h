@@ -73,6 +73,7 @@ struct nsstls_opts {
 	/* Verification and trust */
 	char **ca_files;                /* NULL-terminated */
 	size_t n_ca_files;
+	char *ca_path;                  /* -CApath DIR (s_client) */
 	bool trust_builtin;
 	bool trust_system;
 	char *db;
@@ -101,6 +102,7 @@ struct nsstls_opts {
 	/* Session */
 	int no_data;
 	int crlf;
+	int ign_eof;                    /* -ign_eof: no half-close at stdin EOF */
 	int renegotiate;                /* number of renegotiations */
 	int reconnect;                  /* --reconnect: connections after the first */
 	char *early_data;               /* --early-data FILE (0-RTT) */
@@ -138,6 +140,8 @@ struct nsstls_opts {
 
 	/* One-shot actions */
 	int list_ciphers;
+	int list_groups;
+	int list_sigalgs;
 	int version;
 };
 

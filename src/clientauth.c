@@ -26,6 +26,7 @@
 #include "clientauth.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,11 @@ struct client_cred {
 	 * be found while someone holds a reference to it. */
 	CERTCertList *extra;
 	struct report *report;
+	/* --db without --cert: the hook picks from the database, per
+	 * connection, since the choice depends on the server's CA names. */
+	bool from_db;
+	const char *db;
+	void *pin_arg;           /* our nss_ctx, for a protected database */
 };
 
 
@@ -1596,6 +1602,75 @@ record_ca_names(struct report *r, CERTDistNames *names)
 	}
 }
 
+/* Whether c is one of the n certificates of found[] (a certificate with
+ * two nicknames is listed twice). */
+static bool
+listed(CERTCertificate **found, int n, CERTCertificate *c)
+{
+	for (int i = 0; i < n; i++)
+		if (found[i] == c)
+			return true;
+	return false;
+}
+
+/*
+ * --db without --cert, as tstclnt does with NSS_GetClientAuthData: the
+ * certificates of the database that have a private key, are valid now and
+ * chain (through the certificates NSS can find) to one of the CA names the
+ * server sent.  Only a single match is sent: with two, which one the
+ * server wants is a guess, and the user is asked to name it.
+ */
+static SECStatus
+pick_from_db(struct clientauth_hook *h, CERTDistNames *ca_names,
+    CERTCertificate **pcert, SECKEYPrivateKey **pkey)
+{
+	struct client_auth_info *ca = &h->report->client_auth;
+	CERTCertList *list = PK11_ListCerts(PK11CertListUser, h->cred->pin_arg);
+	CERTCertificate *found[8];
+	char *names = NULL;
+	int n = 0;
+
+	for (CERTCertListNode *node = list ? CERT_LIST_HEAD(list) : NULL;
+	    node != NULL && !CERT_LIST_END(node, list);
+	    node = CERT_LIST_NEXT(node)) {
+		CERTCertificate *c = node->cert;
+		char *t;
+
+		if (listed(found, n < 8 ? n : 8, c) ||
+		    CERT_CheckCertValidTimes(c, PR_Now(), PR_FALSE) !=
+		    secCertTimeValid || (ca_names != NULL && ca_names->nnames > 0 &&
+		    NSS_CmpCertChainWCANames(c, ca_names) != SECSuccess))
+			continue;
+		if (n < 8)
+			found[n] = c;
+		n++;
+		t = xasprintf("%s%s%s", names ? names : "", names ? ", " : "",
+		    c->nickname ? c->nickname : "?");
+		free(names);
+		names = t;
+	}
+	if (n == 1 && (*pkey = PK11_FindKeyByAnyCert(found[0],
+	    h->cred->pin_arg)) != NULL) {
+		*pcert = CERT_DupCertificate(found[0]);
+		ca->chosen_from_db = xstrdup(names);
+	} else if (n == 1) {
+		ca->not_sent_reason = xasprintf("the key of '%s' in --db %s could "
+		    "not be used", names, h->cred->db);
+	} else if (n == 0) {
+		ca->not_sent_reason = xasprintf("no certificate with a key in --db "
+		    "%s is valid now and issued under the CA names the server "
+		    "sent (--cert NICKNAME names one)", h->cred->db);
+	} else {
+		ca->not_sent_reason = xasprintf("%d certificates in --db %s fit "
+		    "the server's CA names (%s): choose one with --cert NICKNAME",
+		    n, h->cred->db, names);
+	}
+	free(names);
+	if (list != NULL)
+		CERT_DestroyCertList(list);
+	return *pcert != NULL ? SECSuccess : SECFailure;
+}
+
 /*
  * SSL_GetClientAuthDataHook: called for each CertificateRequest, during
  * the handshake or (TLS 1.3, --post-handshake-auth) after it.  NSS takes
@@ -1618,13 +1693,21 @@ client_auth_data(void *arg, PRFileDesc *fd, CERTDistNames *ca_names,
 	r->client_auth.sent_subject = NULL;
 	free(r->client_auth.not_sent_reason);
 	r->client_auth.not_sent_reason = NULL;
-	if (h->cred == NULL || h->cred->cert == NULL || h->cred->key == NULL) {
+	free(r->client_auth.chosen_from_db);
+	r->client_auth.chosen_from_db = NULL;
+	*pcert = NULL;
+	*pkey = NULL;
+	if (h->cred != NULL && h->cred->from_db) {
+		if (pick_from_db(h, ca_names, pcert, pkey) != SECSuccess)
+			return SECFailure;
+	} else if (h->cred == NULL || h->cred->cert == NULL || h->cred->key == NULL) {
 		r->client_auth.not_sent_reason = xstrdup(
 		    "no client certificate was given (--cert, --pkcs12)");
 		return SECFailure;
+	} else {
+		*pcert = CERT_DupCertificate(h->cred->cert);
+		*pkey = SECKEY_CopyPrivateKey(h->cred->key);
 	}
-	*pcert = CERT_DupCertificate(h->cred->cert);
-	*pkey = SECKEY_CopyPrivateKey(h->cred->key);
 	if (*pkey == NULL) {
 		CERT_DestroyCertificate(*pcert);
 		*pcert = NULL;
@@ -1632,7 +1715,7 @@ client_auth_data(void *arg, PRFileDesc *fd, CERTDistNames *ca_names,
 		    xstrdup("the private key could not be used");
 		return SECFailure;
 	}
-	subject = CERT_NameToAscii(&h->cred->cert->subject);
+	subject = CERT_NameToAscii(&(*pcert)->subject);
 	r->client_auth.sent_subject = xstrdup(subject ? subject : "?");
 	if (subject != NULL)
 		PORT_Free(subject);
@@ -1650,10 +1733,17 @@ clientauth_load(const struct nsstls_opts *o, struct nss_ctx *nss,
 	int rc;
 
 	*out = NULL;
-	if (o->cert == NULL && o->pkcs12 == NULL)
+	if (o->cert == NULL && o->pkcs12 == NULL && o->db == NULL)
 		return 0;
 	cred = xcalloc(1, sizeof(*cred));
 	cred->report = r;
+	if (o->cert == NULL && o->pkcs12 == NULL) {
+		cred->from_db = true;
+		cred->db = o->db;
+		cred->pin_arg = nss;
+		*out = cred;
+		return 0;
+	}
 	if (o->pkcs12 != NULL)
 		rc = load_pkcs12(o->pkcs12, nss, r, cred);
 	else if (o->key != NULL)

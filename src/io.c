@@ -177,8 +177,12 @@ handle_stdin(struct io_state *s)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0) {
-		/* EOF (or an unreadable stdin): half-close, keep reading. */
+		/* EOF (or an unreadable stdin): half-close, keep reading.
+		 * -ign_eof keeps the write side open, as s_client does: some
+		 * servers hang up at the first FIN, before they answer. */
 		s->stdin_eof = true;
+		if (s->t->opts->ign_eof)
+			return 0;
 		if (PR_Shutdown(s->t->fd, PR_SHUTDOWN_SEND) != PR_SUCCESS &&
 		    PR_GetError() != PR_NOT_CONNECTED_ERROR)
 			return 0;
@@ -267,7 +271,8 @@ io_run(struct tls_ctx *t)
 	if (in == NULL) {
 		/* No pollable stdin (closed): act as if it had ended. */
 		s.stdin_eof = true;
-		(void)PR_Shutdown(t->fd, PR_SHUTDOWN_SEND);
+		if (!t->opts->ign_eof)
+			(void)PR_Shutdown(t->fd, PR_SHUTDOWN_SEND);
 	}
 	if (s.tty && !t->opts->quiet)
 		fputs("nsstls: connected; type ~? on a line of its own for commands\n",

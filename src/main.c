@@ -17,6 +17,7 @@
 #include "clientauth.h"
 #include "config.h"
 #include "exitcodes.h"
+#include "names.h"
 #include "nssinit.h"
 #include "multi.h"
 #include "out.h"
@@ -85,7 +86,8 @@ main(int argc, char **argv)
 		break;
 	}
 
-	if (opts.version || opts.list_ciphers) {
+	if (opts.version || opts.list_ciphers || opts.list_groups ||
+	    opts.list_sigalgs) {
 		if (nssinit_minimal(&nss) != 0) {
 			fputs("nsstls: NSS initialisation failed\n", stderr);
 			cli_free(&opts);
@@ -94,6 +96,10 @@ main(int argc, char **argv)
 		if (opts.version)
 			printf("nsstls %s (NSS %s, NSPR %s)\n", PACKAGE_VERSION,
 			    NSS_GetVersion(), PR_GetVersion());
+		else if (opts.list_groups)
+			names_list_groups(stdout);
+		else if (opts.list_sigalgs)
+			names_list_sigalgs(stdout);
 		else
 			out_text_cipher_list(stdout);
 		cli_free(&opts);

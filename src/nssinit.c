@@ -8,10 +8,13 @@
  */
 #include "nssinit.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <certdb.h>
@@ -186,6 +189,89 @@ load_pem_source(struct nss_ctx *ctx, struct report *r, const char *kind,
 	return 0;
 }
 
+/* The files of an OpenSSL CA directory that hold certificates: the
+ * hash links c_rehash makes ("9d6523ce.0") and *.pem files. */
+static bool
+ca_path_entry(const char *name)
+{
+	size_t len = strlen(name), hex = strspn(name, "0123456789abcdef");
+
+	if (len > 4 && strcmp(name + len - 4, ".pem") == 0)
+		return true;
+	return hex == 8 && name[8] == '.' && name[9] != '\0' &&
+	    strspn(name + 9, "0123456789") == len - 9;
+}
+
+/* Add the anchors of one file of a CA directory; a file with no
+ * certificate (a key, a CRL) is passed over, as OpenSSL does. */
+static void
+load_ca_path_file(struct nss_ctx *ctx, const char *path, size_t source,
+    int *anchors)
+{
+	size_t len = 0, n = 0;
+	unsigned char *text = util_read_file(path, &len);
+	SECItem *ders;
+	int bad = 0;
+
+	if (text == NULL)
+		return;
+	ders = cert_decode_ders(text, len, &n, &bad);
+	free(text);
+	for (size_t i = 0; i < n; i++)
+		if (add_anchor(ctx, &ders[i], source) == 0)
+			(*anchors)++;
+	cert_ders_free(ders, n);
+}
+
+/* -CApath DIR: every certificate file of the directory, each file once
+ * (its hash links point at the *.pem files). */
+static int
+load_ca_path(struct nss_ctx *ctx, struct report *r, const char *dir)
+{
+	size_t source = r->n_trust, n_seen = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct { dev_t dev; ino_t ino; } *seen = NULL;
+	int anchors = 0;
+
+	if (d == NULL) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "cannot read CA directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	report_add_trust(r, "ca-path", dir, 0);
+	while ((e = readdir(d)) != NULL) {
+		char *path;
+		struct stat st;
+		bool dup = false;
+
+		if (!ca_path_entry(e->d_name))
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			for (size_t i = 0; i < n_seen && !dup; i++)
+				dup = seen[i].dev == st.st_dev && seen[i].ino == st.st_ino;
+			if (!dup) {
+				seen = xrealloc(seen, (n_seen + 1) * sizeof(*seen));
+				seen[n_seen].dev = st.st_dev;
+				seen[n_seen++].ino = st.st_ino;
+				load_ca_path_file(ctx, path, source, &anchors);
+			}
+		}
+		free(path);
+	}
+	closedir(d);
+	free(seen);
+	r->trust[source].anchors = anchors;
+	if (anchors == 0) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "CA directory %s holds no certificate (expected *.pem files "
+		    "or hash links such as 9d6523ce.0)", dir);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 count_trusted(CERTCertList *list)
 {
@@ -222,15 +308,15 @@ load_builtin(struct nss_ctx *ctx, struct report *r, int verbose)
 		    NSSTLS_BUILTIN_ROOTS_MODULE);
 		return -1;
 	}
+	/* PKCS#11 gives the library's description in a fixed 32-byte field,
+	 * which cuts NSS's ("NSS Builtin Object Cryptoki Modu"): the file
+	 * name of the module says the same thing whole. */
 	if (PK11_GetModInfo(ctx->builtin, &info) == SECSuccess) {
-		int len = (int)sizeof(info.libraryDescription);
-
-		while (len > 0 && info.libraryDescription[len - 1] == ' ')
-			len--;
-		detail = xasprintf("%s, %.*s %d.%d",
+		detail = xasprintf("%s, %s %d.%d",
 		    ctx->builtin->slotCount > 0 ?
 		    PK11_GetTokenName(ctx->builtin->slots[0]) : "no token",
-		    len, (const char *)info.libraryDescription,
+		    ctx->builtin->dllName != NULL ? ctx->builtin->dllName :
+		    NSSTLS_BUILTIN_ROOTS_MODULE,
 		    info.libraryVersion.major, info.libraryVersion.minor);
 	} else {
 		detail = xstrdup(NSSTLS_BUILTIN_ROOTS_MODULE);
@@ -343,6 +429,8 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 	for (size_t i = 0; i < o->n_ca_files; i++)
 		if (load_pem_source(ctx, r, "ca-file", o->ca_files[i]) != 0)
 			return -1;
+	if (o->ca_path != NULL && load_ca_path(ctx, r, o->ca_path) != 0)
+		return -1;
 	/* Every CRL is read and decoded once, here: a bad file is a setup
 	 * error before any connection, and each connection checks its chain
 	 * against the same decoded CRLs. */

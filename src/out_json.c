@@ -406,10 +406,11 @@ jclient_auth(const struct report *r)
 {
 	const struct client_auth_info *c = &r->client_auth;
 
-	return json_pack("{s:b, s:b, s:o, s:o, s:o}",
+	return json_pack("{s:b, s:b, s:o, s:o, s:o, s:o}",
 	    "requested", c->requested, "post_handshake", c->post_handshake,
 	    "ca_names", jstrings(c->ca_names, c->n_ca_names),
-	    "sent", jstr(c->sent_subject), "not_sent_reason", jstr(c->not_sent_reason));
+	    "sent", jstr(c->sent_subject), "not_sent_reason", jstr(c->not_sent_reason),
+	    "chosen_from_db", jstr(c->chosen_from_db));
 }
 
 static json_t *

@@ -524,7 +524,10 @@ print_client_auth(FILE *f, const struct report *r)
 	}
 	if (c->sent_subject != NULL)
 		fprintf(f, "  Sent             %s\n", c->sent_subject);
-	else
+	if (c->chosen_from_db != NULL)
+		fprintf(f, "  Chosen           automatically from --db: %s\n",
+		    c->chosen_from_db);
+	if (c->sent_subject == NULL)
 		fprintf(f, "  Not sent         %s\n", c->not_sent_reason ?
 		    c->not_sent_reason : "no certificate");
 }
@@ -931,7 +934,10 @@ out_text_cipher_list(FILE *f)
 
 		if (SSL_GetCipherSuiteInfo(impl[i], &info, sizeof(info)) != SECSuccess)
 			continue;
-		fprintf(f, "0x%04x  %-48s %s\n", impl[i], info.cipherSuiteName,
+		/* OpenSSL's name beside IANA's, for -cipher and s_client users. */
+		fprintf(f, "0x%04x  %-48s %-30s %s\n", impl[i], info.cipherSuiteName,
+		    names_cipher_openssl(impl[i]) != NULL ?
+		    names_cipher_openssl(impl[i]) : "-",
 		    names_cipher_is_default(impl[i]) ? "default" : "-");
 	}
 }

@@ -6,7 +6,9 @@
  * server that stops answering halfway cannot hold nsstls longer than
  * --timeout.  Reads fill a small buffer and callers consume from it; in
  * these dialogues the client speaks, then waits, so a read never takes
- * bytes of the TLS handshake (the server's comes after our ClientHello).
+ * bytes of the TLS handshake (the server's comes after our ClientHello);
+ * it may take the next stage's (a greeting behind a proxy's answer), and
+ * those are handed on.
  */
 #include "plain.h"
 
@@ -17,6 +19,7 @@
 
 #include <prerror.h>
 
+#include "readahead.h"
 #include "util.h"
 
 #define RECORDED_LINE_MAX 1000   /* printable characters kept per line */
@@ -308,6 +311,15 @@ size_t
 plain_pending(const struct plain *p)
 {
 	return p->len;
+}
+
+int
+plain_hand_on(struct plain *p)
+{
+	if (p->len > 0 && readahead_push(p->fd, p->buf, p->len) != 0)
+		return -1;
+	p->len = 0;
+	return 0;
 }
 
 const char *

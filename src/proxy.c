@@ -385,10 +385,11 @@ tunnel(const struct nsstls_opts *o, const struct proxy_spec *p,
 		    "proxy refused: %s%s", r->proxy.status_line, hint);
 		goto out;
 	}
-	if (plain_pending(&io) > 0) {
-		report_fail(r, PHASE_PROXY, 0, NSSTLS_EXIT_NEGOTIATE, "proxy %s "
-		    "port %u: %zu unexpected bytes after its answer to CONNECT, "
-		    "before TLS", r->proxy.host, r->proxy.port, plain_pending(&io));
+	/* The tunnel is open: bytes after the answer are the target's (an
+	 * SMTP greeting may share the proxy's segment), for the next stage. */
+	if (plain_hand_on(&io) != 0) {
+		report_fail(r, PHASE_PROXY, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "cannot keep the bytes received after the proxy's answer");
 		goto out;
 	}
 	rc = 0;

@@ -169,6 +169,7 @@ report_free(struct report *r)
 	util_list_free(r->client_auth.ca_names);
 	free(r->client_auth.sent_subject);
 	free(r->client_auth.not_sent_reason);
+	free(r->client_auth.chosen_from_db);
 	free(r->ech.dns_name);
 	free(r->ech.config_list);
 	free(r->ech.config_list_b64);

@@ -163,6 +163,7 @@ struct client_auth_info {
 	size_t n_ca_names;
 	char *sent_subject;      /* the certificate we sent, or NULL */
 	char *not_sent_reason;   /* why none was sent, or NULL */
+	char *chosen_from_db;    /* its nickname, when picked from --db */
 };
 
 struct trust_source {

@@ -144,13 +144,14 @@ def test_list_ciphers(nsstls):
     assert r.returncode == 0, r.stderr
     rows = {}
     for l in r.stdout.splitlines():
-        m = re.match(r"^0x([0-9a-f]{4})\s+(TLS_[A-Z0-9_]+)\s+(default|-)$", l)
+        m = re.match(r"^0x([0-9a-f]{4})\s+(TLS_[A-Z0-9_]+)\s+([A-Z0-9_-]+)\s+(default|-)$", l)
         assert m, l
-        rows[m.group(2)] = (m.group(1), m.group(3))
-    assert rows["TLS_AES_128_GCM_SHA256"] == ("1301", "default")
-    assert rows["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"] == ("c030", "default")
+        rows[m.group(2)] = (m.group(1), m.group(3), m.group(4))
+    assert rows["TLS_AES_128_GCM_SHA256"] == ("1301", "TLS_AES_128_GCM_SHA256", "default")
+    assert rows["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"] == (
+        "c030", "ECDHE-RSA-AES256-GCM-SHA384", "default")
     if "TLS_RSA_WITH_RC4_128_SHA" in rows:
-        assert rows["TLS_RSA_WITH_RC4_128_SHA"] == ("0005", "-")
+        assert rows["TLS_RSA_WITH_RC4_128_SHA"] == ("0005", "RC4-SHA", "-")
     assert r.stderr == ""
 
 
