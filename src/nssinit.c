@@ -209,12 +209,17 @@ load_ca_path_file(struct nss_ctx *ctx, const char *path, size_t source,
     int *anchors)
 {
 	size_t len = 0, n = 0;
-	unsigned char *text = util_read_file(path, &len);
+	unsigned char *text = NULL;
+	char *why = NULL;
 	SECItem *ders;
 	int bad = 0;
 
-	if (text == NULL)
+	/* Bounded like --ca-file; an unreadable entry is passed over. */
+	if (util_read_file(path, "-CApath", UTIL_LIMIT_CERTS, ctx->read_timeout_ms,
+	    &text, &len, &why) != 0) {
+		free(why);
 		return;
+	}
 	ders = cert_decode_ders(text, len, &n, &bad);
 	free(text);
 	for (size_t i = 0; i < n; i++)
