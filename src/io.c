@@ -139,7 +139,9 @@ run_command(struct io_state *s, const char *line, size_t len, size_t *skip)
 			fprintf(stderr, "nsstls: renegotiated (%zu handshakes so far)\n",
 			    t->report->n_handshakes);
 		} else {
-			fprintf(stderr, "nsstls: %s\n", t->report->message);
+			fputs("nsstls: ", stderr);
+			util_fputs_term(t->report->message, stderr);
+			fputc('\n', stderr);
 			if (t->report->exit_code == NSSTLS_EXIT_VERIFY ||
 			    t->report->phase == PHASE_DATA)
 				s->quit = true;
@@ -153,7 +155,9 @@ run_command(struct io_state *s, const char *line, size_t len, size_t *skip)
 			fprintf(stderr, "nsstls: KeyUpdate sent%s\n", cmd == 'U' ?
 			    ", the server was asked to update too" : "");
 		else {
-			fprintf(stderr, "nsstls: %s\n", t->report->message);
+			fputs("nsstls: ", stderr);
+			util_fputs_term(t->report->message, stderr);
+			fputc('\n', stderr);
 			t->report->exit_code = NSSTLS_EXIT_OK;
 		}
 		return 1;

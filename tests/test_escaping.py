@@ -95,7 +95,7 @@ def test_file_name_in_check_line(nsstls):
     assert r.returncode == 3
     assert_clean(r.stdout_bytes)
     assert r.stdout == (f"TLS UNKNOWN - localhost:1 cannot read ca-file {BAD_SHOWN}: "
-                        "No such file or directory |\n")
+                        "No such file or directory\n")
 
 
 def test_file_name_in_json_is_the_real_name(nsstls):

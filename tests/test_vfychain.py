@@ -56,20 +56,26 @@ def split_pem(path: Path, tmp: Path) -> list[Path]:
     return out
 
 
-def vfychain_ok(db, certs, pkix: bool) -> bool:
-    argv = ["vfychain", "-d", f"sql:{db}", "-u", "1"] + (["-pp"] if pkix else [])
+def vfychain_ok(db, certs, pkix: bool, usage: str = "1") -> bool:
+    """usage: 1 TLS server, 3 TLS CA (vfychain -u)."""
+    argv = ["vfychain", "-d", f"sql:{db}", "-u", usage] + (["-pp"] if pkix else [])
     for c in certs:
         argv += ["-a", str(c)]
     r = subprocess.run(argv, capture_output=True, text=True)
     return r.returncode == 0 and "Chain is good!" in r.stdout + r.stderr
 
 
-def nsstls_ok(nsstls, chain, *extra) -> bool:
+def nsstls_verdict(nsstls, chain, *extra) -> tuple[bool, bool]:
+    """(ok, verified as a CA certificate) from --print-cert --json."""
     r = nsstls("--no-builtin-roots", "--ca-file", fixture("roots.pem"), "--json",
                "--attime", "2030-01-01", *extra, "--print-cert", str(chain))
     (doc,) = json_documents(r.stdout_bytes)
     assert (r.returncode == 0) == doc["verification"]["ok"], doc["outcome"]
-    return doc["verification"]["ok"]
+    return doc["verification"]["ok"], bool(doc["verification"].get("as_ca"))
+
+
+def nsstls_ok(nsstls, chain, *extra) -> bool:
+    return nsstls_verdict(nsstls, chain, *extra)[0]
 
 
 @pytest.mark.parametrize("name", [c for c in CHAINS if c not in CLIENT])
@@ -79,8 +85,10 @@ def test_verdict_agrees_with_vfychain(nsstls, trust_db, tmp_path, name):
     # vfychain has no --attime for the classic path in this form: compare at
     # 2030 only chains whose dates are good then and now (all but notyet
     # and expired, whose verdict is "failed" either way).
-    classic = vfychain_ok(trust_db, certs, pkix=False)
-    ours = nsstls_ok(nsstls, chain)
+    ours, as_ca = nsstls_verdict(nsstls, chain)
+    # A file whose first certificate is a CA is verified as a CA (usage 3).
+    usage = "3" if as_ca else "1"
+    classic = vfychain_ok(trust_db, certs, pkix=False, usage=usage)
     if name in STRICTER:
         assert ours is False, f"{name}: the strict policy must refuse it"
         assert nsstls_ok(nsstls, chain, "--allow-weak") == classic, name
@@ -92,4 +100,4 @@ def test_verdict_agrees_with_vfychain(nsstls, trust_db, tmp_path, name):
     assert ours == classic, f"{name}: nsstls says {ours}, vfychain says {classic}"
     if not classic:
         # Never OK where NSS's reference says no, by either engine.
-        assert not vfychain_ok(trust_db, certs, pkix=True) or not ours
+        assert not vfychain_ok(trust_db, certs, pkix=True, usage=usage) or not ours
