@@ -838,8 +838,11 @@ render_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 		print_alerts(f, r);
 }
 
-void
-out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+/* Render into memory, then write it escaped for the terminal whole. */
+static void
+render_escaped(FILE *f, void (*render)(FILE *, const struct report *,
+    const struct nsstls_opts *), const struct report *r,
+    const struct nsstls_opts *o)
 {
 	char *buf;
 	size_t len;
@@ -848,8 +851,14 @@ out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	if (o->quiet)
 		return;
 	m = term_open(&buf, &len);
-	render_report(m, r, o);
+	render(m, r, o);
 	term_close(m, &buf, &len, f);
+}
+
+void
+out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
+	render_escaped(f, render_report, r, o);
 }
 
 void
@@ -895,15 +904,7 @@ void
 out_text_session_end(FILE *f, const struct report *r,
     const struct nsstls_opts *o)
 {
-	char *buf;
-	size_t len;
-	FILE *m;
-
-	if (o->quiet)
-		return;
-	m = term_open(&buf, &len);
-	render_session_end(m, r, o);
-	term_close(m, &buf, &len, f);
+	render_escaped(f, render_session_end, r, o);
 }
 
 int
