@@ -134,9 +134,7 @@ static struct poptOption connection_table[] = {
 
 static struct poptOption starttls_table[] = {
 	{ "starttls", '\0', POPT_ARG_STRING, NULL, OPT_STARTTLS,
-	  "speak PROTO in plain text first and upgrade to TLS: smtp, submission, "
-	  "lmtp, imap, pop3, ftp, xmpp, xmpp-server, ldap, postgres, mysql, nntp, "
-	  "sieve, irc; auto: by the port", "PROTO" },
+	  NULL /* starttls_help(), from the protocol table */, "PROTO" },
 	{ "starttls-name", '\0', POPT_ARG_STRING, NULL, OPT_STARTTLS_NAME,
 	  "name to send in EHLO/LHLO (default " STARTTLS_DEFAULT_EHLO ")", "NAME" },
 	{ "xmpp-domain", '\0', POPT_ARG_STRING, NULL, OPT_XMPP_DOMAIN,
@@ -420,6 +418,21 @@ find_option(struct poptOption *table, const char *name)
 		}
 	}
 	return NULL;
+}
+
+/* --starttls's help names the protocols of starttls.c's table, so that
+ * the list cannot drift from what the program knows. */
+static void
+starttls_help(void)
+{
+	static char text[512];
+	size_t used = (size_t)snprintf(text, sizeof(text),
+	    "speak PROTO in plain text first and upgrade to TLS: ");
+
+	used += starttls_names(text + used, sizeof(text) - used);
+	if (used < sizeof(text))
+		snprintf(text + used, sizeof(text) - used, "; auto: by the port");
+	starttls_table[0].descrip = text;
 }
 
 static void
@@ -1759,6 +1772,7 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 		if (strncmp(argv[i], "--reconnect=", 12) == 0)
 			r.reconnect_value = true;
 	}
+	starttls_help();
 	ctx = poptGetContext("nsstls", argc, argv, main_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]... | --print-cert FILE");
 

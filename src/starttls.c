@@ -901,6 +901,19 @@ starttls_print_names(FILE *f)
 		fprintf(f, "%s%s (%u)", i ? ", " : "", protos[i].name, protos[i].port);
 }
 
+size_t
+starttls_names(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (size_t i = 0; i < N_PROTOS && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		    i ? ", " : "", protos[i].name);
+	return used;
+}
+
 int
 starttls_negotiate(const struct nsstls_opts *o, PRFileDesc *fd,
     struct report *r)

@@ -34,6 +34,10 @@ const struct starttls_proto *starttls_find(const char *name);
 const struct starttls_proto *starttls_by_port(uint16_t port);
 
 const char *starttls_name(const struct starttls_proto *p);
+
+/* The protocol names, ", " between them, into buf (for --help: the table
+ * is the one list).  Returns the length it needed. */
+size_t starttls_names(char *buf, size_t len);
 uint16_t starttls_default_port(const struct starttls_proto *p);
 
 /* Does the protocol send a client name (EHLO/LHLO) or a domain (XMPP)? */
