@@ -1,6 +1,10 @@
 """Run the C unit tests (tests/unit/*.c, built by meson) under pytest, so the
-whole suite ends with one pytest summary."""
+whole suite ends with one pytest summary.
+
+One place registers a unit test: tests/meson.build.  This file finds them
+by their sources, and fails when a source is not registered there."""
 import os
+import re
 import pathlib
 import subprocess
 
@@ -8,8 +12,8 @@ import pytest
 
 from peers import nsstls_path
 
-UNIT_TESTS = ["test-util", "test-names", "test-cli", "test-der", "test-ech",
-              "test-proxy", "test-trace"]
+UNIT_DIR = pathlib.Path(__file__).resolve().parent / "unit"
+UNIT_TESTS = sorted(p.stem for p in UNIT_DIR.glob("test-*.c"))
 
 
 def unit_binary(name):
@@ -26,3 +30,9 @@ def test_unit(name):
     failures = [l for l in proc.stdout.splitlines() if l.startswith("not ok")]
     assert proc.returncode == 0 and not failures, proc.stdout + proc.stderr
     assert "1.." in proc.stdout, "the unit test printed no TAP plan"
+
+
+def test_every_unit_source_is_registered_in_meson():
+    meson = (UNIT_DIR.parent / "meson.build").read_text()
+    registered = set(re.findall(r"'(test-[a-z0-9-]+)'", meson.split("foreach")[0]))
+    assert set(UNIT_TESTS) == registered, (set(UNIT_TESTS), registered)
