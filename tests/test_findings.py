@@ -5,7 +5,7 @@ Findings are read from --json (findings[].id, plus key words of the text);
 nothing else about the JSON document is checked here.  Exit codes are
 asserted where the expected verdict is clear: findings explain, they do not
 change the verdict, which is NSS's (man page, "Findings") — so a chain NSS
-itself rejects (tstclnt, see test_fixtures_issue3.py) must exit 6, and one
+itself rejects (tstclnt, see test_fixtures.py) must exit 6, and one
 NSS accepts exits 0 even when a finding is an error.
 """
 

@@ -1,4 +1,4 @@
-"""Checks of the issue-3 fixtures and harness pieces (see tests/fixtures/README.md).
+"""Checks of the test fixtures and harness pieces (see tests/fixtures/README.md).
 
 The clients here are openssl s_client / openssl ocsp / tstclnt, not nsstls,
 so these pass before nsstls has the features: they prove that every
