@@ -101,7 +101,7 @@ main(int argc, char **argv)
 		else if (opts.list_sigalgs)
 			names_list_sigalgs(stdout);
 		else
-			out_text_cipher_list(stdout);
+			names_list_ciphers(stdout);
 		cli_free(&opts);
 		return finish(&nss, NSSTLS_EXIT_OK, false);
 	}

@@ -63,6 +63,8 @@ void names_print_ciphers(FILE *f);
 
 /* --list-groups, --list-sigalgs: one name a line, "default" or "-", and
  * the other spellings accepted (P-256; OpenSSL's RSA-PSS+SHA256). */
+/* --list-ciphers: every suite this NSS implements, IANA and OpenSSL names. */
+void names_list_ciphers(FILE *f);
 void names_list_groups(FILE *f);
 void names_list_sigalgs(FILE *f);
 

@@ -549,7 +549,7 @@ out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 
 	json_object_set_new(doc, "schema", json_integer(JSON_SCHEMA_VERSION));
 	json_object_set_new(doc, "nsstls_version", json_string(PACKAGE_VERSION));
-	json_object_set_new(doc, "nss_version", json_string(NSS_GetVersion()));
+	json_object_set_new(doc, "nss_version", json_string(r->nss_version));
 	json_object_set_new(doc, "mode", json_string(r->source_file ? "print-cert" :
 	    "connect"));
 	json_object_set_new(doc, "target", r->source_file ?

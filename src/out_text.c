@@ -923,22 +923,3 @@ out_text_pem_chain(FILE *f, const struct report *r, bool built)
 	}
 	return fflush(f) == 0 ? 0 : -1;
 }
-
-void
-out_text_cipher_list(FILE *f)
-{
-	const PRUint16 *impl = SSL_GetImplementedCiphers();
-	PRUint16 n = SSL_GetNumImplementedCiphers();
-
-	for (PRUint16 i = 0; i < n; i++) {
-		SSLCipherSuiteInfo info;
-
-		if (SSL_GetCipherSuiteInfo(impl[i], &info, sizeof(info)) != SECSuccess)
-			continue;
-		/* OpenSSL's name beside IANA's, for -cipher and s_client users. */
-		fprintf(f, "0x%04x  %-48s %-30s %s\n", impl[i], info.cipherSuiteName,
-		    names_cipher_openssl(impl[i]) != NULL ?
-		    names_cipher_openssl(impl[i]) : "-",
-		    names_cipher_is_default(impl[i]) ? "default" : "-");
-	}
-}

@@ -29,6 +29,5 @@ void out_text_session_end(FILE *f, const struct report *r,
 int out_text_pem_chain(FILE *f, const struct report *r, bool built);
 
 /* --list-ciphers */
-void out_text_cipher_list(FILE *f);
 
 #endif

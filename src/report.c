@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nss.h>
+
 #include "util.h"
 
 void
@@ -21,6 +23,7 @@ report_init(struct report *r, const char *host, uint16_t port)
 	r->verify.error_depth = -1;
 	r->verdict.first_expiry = -1;
 	r->phase = PHASE_SETUP;
+	r->nss_version = NSS_GetVersion();
 }
 
 void

@@ -350,6 +350,7 @@ struct starttls_info {
 };
 
 struct report {
+	const char *nss_version; /* the NSS library that did the work */
 	bool allow_weak;         /* --allow-weak: the strict policy was off */
 	/* target */
 	char *host;

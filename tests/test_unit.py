@@ -3,6 +3,7 @@ whole suite ends with one pytest summary.
 
 One place registers a unit test: tests/meson.build.  This file finds them
 by their sources, and fails when a source is not registered there."""
+import json
 import os
 import re
 import pathlib
@@ -36,3 +37,14 @@ def test_every_unit_source_is_registered_in_meson():
     meson = (UNIT_DIR.parent / "meson.build").read_text()
     registered = set(re.findall(r"'(test-[a-z0-9-]+)'", meson.split("foreach")[0]))
     assert set(UNIT_TESTS) == registered, (set(UNIT_TESTS), registered)
+
+
+def test_golden_json_documents_are_valid():
+    """The committed golden JSON (tests/golden, compared by test-golden)
+    validates against the schema, like every document nsstls prints."""
+    from peers import validate_json
+    golden = UNIT_DIR.parent / "golden"
+    files = sorted(golden.glob("*.json"))
+    assert len(files) >= 9, files
+    for f in files:
+        validate_json(json.loads(f.read_text()))
