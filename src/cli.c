@@ -104,12 +104,6 @@ struct raw {
 	int no_builtin;
 	char *trust;
 	char *connect;          /* -connect HOST:PORT (s_client) */
-	char *stolen;           /* positional popt took as an optional value */
-	bool reneg_value;       /* "--renegotiate=N" spelled with '=' */
-	bool key_update_value;  /* "--key-update=X" spelled with '=' */
-	bool json_value;        /* "--json=X" */
-	bool trace_value;       /* "--trace=X" */
-	bool reconnect_value;   /* "--reconnect=N" */
 	bool sess_file;         /* --sess-out / --sess-in given */
 	char *keymat_label;     /* -keymatexport LABEL (s_client) */
 	long keymat_len;        /* -keymatexportlen N; 0: not given */
@@ -1102,8 +1096,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		/* popt hands an optional value the next word when it does not
 		 * start with '-', so "--renegotiate host" gives "host": a
 		 * value counts only when written "--renegotiate=N". */
-		if (arg != NULL && !r->reneg_value) {
-			replace(&r->stolen, arg);
+		if (arg != NULL && *arg == '\0') {    /* bare: see bare_optional() */
+			free(arg);
 			arg = NULL;
 		}
 		if (arg == NULL) {
@@ -1122,9 +1116,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		}
 		break;
 	case OPT_KEY_UPDATE:
-		if (arg != NULL && !r->key_update_value) {
-			/* As above: the next word was the target. */
-			replace(&r->stolen, arg);
+		if (arg != NULL && *arg == '\0') {    /* bare: see bare_optional() */
+			free(arg);
 			arg = NULL;
 		}
 		if (arg == NULL) {
@@ -1219,8 +1212,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		arg = NULL;
 		break;
 	case OPT_JSON:
-		if (arg != NULL && !r->json_value) {
-			replace(&r->stolen, arg);       /* "--json host" */
+		if (arg != NULL && *arg == '\0') {    /* bare: see bare_optional() */
+			free(arg);
 			arg = NULL;
 		}
 		if (arg != NULL && strcmp(arg, "pretty") != 0 &&
@@ -1232,8 +1225,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		o->json_pretty = arg != NULL && strcmp(arg, "pretty") == 0;
 		break;
 	case OPT_TRACE:
-		if (arg != NULL && !r->trace_value) {
-			replace(&r->stolen, arg);       /* "--trace host" */
+		if (arg != NULL && *arg == '\0') {    /* bare: see bare_optional() */
+			free(arg);
 			arg = NULL;
 		}
 		if (arg != NULL && strcmp(arg, "hex") != 0) {
@@ -1293,8 +1286,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		break;
 	}
 	case OPT_RECONNECT:
-		if (arg != NULL && !r->reconnect_value) {
-			replace(&r->stolen, arg);       /* "--reconnect host" */
+		if (arg != NULL && *arg == '\0') {    /* bare: see bare_optional() */
+			free(arg);
 			arg = NULL;
 		}
 		if (arg == NULL) {
@@ -1749,6 +1742,45 @@ opts_init(struct nsstls_opts *o)
 	o->jobs = 8;
 }
 
+/*
+ * Options whose value is optional count a value only when it is written
+ * with '=' ("--trace=hex"): popt would otherwise take the next word when it
+ * does not start with '-', so "--trace host" would lose its target.  Each
+ * bare spelling is handed to popt as "--trace=" (an empty value, which the
+ * handlers read as none), and the next word stays a target, in its place.
+ */
+static const char *const optional_value[] = {
+	"--renegotiate", "--key-update", "--json", "--trace", "--reconnect",
+};
+
+static char **
+bare_optional(int argc, const char **argv)
+{
+	char **av = xcalloc((size_t)argc + 1, sizeof(*av));
+	bool options = true;
+
+	for (int i = 0; i < argc; i++) {
+		av[i] = (char *)argv[i];
+		if (i == 0 || !options)
+			continue;
+		if (strcmp(argv[i], "--") == 0)
+			options = false;
+		for (size_t k = 0; k < sizeof(optional_value) / sizeof(*optional_value); k++)
+			if (strcmp(argv[i], optional_value[k]) == 0)
+				av[i] = xasprintf("%s=", argv[i]);
+	}
+	return av;
+}
+
+static void
+bare_optional_free(int argc, const char **argv, char **av)
+{
+	for (int i = 0; i < argc; i++)
+		if (av[i] != argv[i])
+			free(av[i]);
+	free(av);
+}
+
 enum cli_result
 cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 {
@@ -1756,24 +1788,14 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 	poptContext ctx;
 	enum cli_result result = CLI_USAGE_ERROR;
 	const char *target_arg = NULL;
+	char **av;
 	int rc;
 
 	opts_init(o);
 	bind_flags(o);
-	for (int i = 1; i < argc; i++) {
-		if (strncmp(argv[i], "--renegotiate=", 14) == 0)
-			r.reneg_value = true;
-		if (strncmp(argv[i], "--key-update=", 13) == 0)
-			r.key_update_value = true;
-		if (strncmp(argv[i], "--json=", 7) == 0)
-			r.json_value = true;
-		if (strncmp(argv[i], "--trace=", 8) == 0)
-			r.trace_value = true;
-		if (strncmp(argv[i], "--reconnect=", 12) == 0)
-			r.reconnect_value = true;
-	}
+	av = bare_optional(argc, argv);
 	starttls_help();
-	ctx = poptGetContext("nsstls", argc, argv, main_table, 0);
+	ctx = poptGetContext("nsstls", argc, (const char **)av, main_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]... | --print-cert FILE");
 
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
@@ -1795,8 +1817,6 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 		fputs("Try 'nsstls --help' for more information.\n", stderr);
 		goto out;
 	}
-	if (r.stolen != NULL)
-		add_target(o, r.stolen);
 	while ((target_arg = poptGetArg(ctx)) != NULL)
 		add_target(o, target_arg);
 	if (validate(o, &r) != 0)
@@ -1805,11 +1825,11 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 out:
 	free(r.trust);
 	free(r.connect);
-	free(r.stolen);
 	free(r.keymat_label);
 	free(r.sc_ciphers);
 	free(r.sc_suites13);
 	poptFreeContext(ctx);
+	bare_optional_free(argc, argv, av);
 	return result;
 }
 

@@ -6,6 +6,7 @@ purpose (port 1 on loopback), so a test that wrongly got past option checking
 would fail with another exit code instead of hanging.
 """
 
+import json
 import re
 
 import pytest
@@ -231,3 +232,19 @@ def test_s_client_tls1_2_and_tls1_3_conflict(nsstls):
 def test_s_client_connect_and_target_conflict(nsstls):
     r = nsstls("-connect", TARGET, "127.0.0.1:2", timeout=10)
     assert r.returncode == 1, r.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["127.0.0.1:1", "--trace", "127.0.0.1:2"],
+    ["127.0.0.1:1", "--trace", "127.0.0.1:2", "--reconnect", "127.0.0.1:3"],
+    ["--json", "127.0.0.1:1", "--trace", "127.0.0.1:2", "--json", "127.0.0.1:3"],
+    ["127.0.0.1:1", "--reconnect", "127.0.0.1:2", "--trace=hex", "127.0.0.1:3"],
+])
+def test_optional_value_options_keep_every_target_in_place(nsstls, args):
+    """An option whose value is optional takes one only after '=': the next
+    word stays a target, in its place (it used to be taken, moved last, or
+    lost when two such options were given)."""
+    r = nsstls("--json", "--connect-timeout", "1", *args)
+    ports = [json.loads(line)["target"]["port"] for line in r.stdout.splitlines()]
+    want = [int(a.rsplit(":", 1)[1]) for a in args if a.startswith("127.0.0.1:")]
+    assert ports == want, (ports, r.stderr)
