@@ -1011,3 +1011,15 @@ out_text_cipher_list(FILE *f)
 		    names_cipher_is_default(impl[i]) ? "default" : "-");
 	}
 }
+
+void
+out_text_handshake(FILE *f, const struct handshake_info *h, size_t index)
+{
+	print_handshake(f, h, index);
+}
+
+void
+out_text_alerts(FILE *f, const struct report *r)
+{
+	print_alerts(f, r);
+}
