@@ -60,6 +60,7 @@ on_signal(int sig)
 struct server {
 	const struct nsstls_opts *opts;
 	struct nss_ctx *nss;
+	const struct report *setup;  /* the run's: trust sources loaded */
 	PRFileDesc *listener;
 	char listen[80];
 	struct server_certs certs;
@@ -81,6 +82,7 @@ struct conn {
 	struct server_conn_info info;
 	int64_t accepted_us;
 	size_t handshakes;
+	bool hrr_sent;               /* --hrr asked for a second ClientHello */
 	PRThread *thread;
 	bool finished;
 	struct conn *next;
@@ -288,6 +290,9 @@ on_client_cert(void *arg, PRFileDesc *fd, PRBool check_sig, PRBool is_server)
 	s->cert_error = rv == SECSuccess ? 0 : PR_GetError();
 	c->report.verify.done = true;
 	c->report.verify.chain_ok = s->cert_ok;
+	/* No name to check on a client certificate: not a failure. */
+	c->report.verify.name_checked = false;
+	c->report.verify.name_ok = true;
 	c->report.verify.error = s->cert_error;
 	if (peer != NULL)
 		CERT_DestroyCertificate(peer);
@@ -304,9 +309,14 @@ static SSLHelloRetryRequestAction
 on_hello(PRBool first, const PRUint8 *token, unsigned token_len,
     PRUint8 *retry, unsigned *retry_len, unsigned retry_max, void *arg)
 {
-	(void)token; (void)token_len; (void)retry; (void)retry_max; (void)arg;
+	struct conn *c = arg;
+
+	(void)token; (void)token_len; (void)retry; (void)retry_max;
 	*retry_len = 0;
-	return first ? ssl_hello_retry_request : ssl_hello_retry_accept;
+	if (!first)
+		return ssl_hello_retry_accept;
+	c->hrr_sent = true;
+	return ssl_hello_retry_request;
 }
 
 /* ------------------------------------------------------------------ */
@@ -412,7 +422,7 @@ conn_decode_hello(struct conn *c)
 			continue;
 		for (size_t k = 0; k < h->n_shares; k++)
 			shared |= h->shares[k].group == hs->group;
-		if (!shared && h->n_shares > 0) {
+		if ((!shared || (i == 0 && c->hrr_sent)) && h->n_shares > 0) {
 			hs->hrr = true;
 			hs->first_group = h->shares[0].group;
 		}
@@ -646,6 +656,10 @@ conn_new(struct server *s, const PRNetAddr *peer)
 	snprintf(c->info.listen, sizeof(c->info.listen), "%s", s->listen);
 	report_init(&c->report, c->info.peer_addr, c->info.peer_port);
 	c->report.started_at = PR_Now();
+	c->report.allow_weak = s->setup->allow_weak;
+	for (size_t i = 0; i < s->setup->n_trust; i++)
+		report_add_trust(&c->report, s->setup->trust[i].name,
+		    s->setup->trust[i].detail, s->setup->trust[i].anchors);
 	return c;
 }
 
@@ -829,6 +843,31 @@ serve_once(struct server *s)
 /* ------------------------------------------------------------------ */
 /* Setup                                                               */
 
+/* --alpn in the server's order of preference: NSS picks the first of
+ * ours the client offers.  (tls.c rotates the list for the client side,
+ * where NSS sends the first protocol last.) */
+static int
+setup_alpn(PRFileDesc *model, const struct nsstls_opts *o)
+{
+	unsigned char *wire;
+	unsigned len = 0;
+	int rc;
+
+	if (o->n_alpn == 0)
+		return 0;
+	wire = xmalloc(65536);      /* cli.c bounds the list to 65535 bytes */
+	for (size_t k = 0; k < o->n_alpn; k++) {
+		size_t plen = strlen(o->alpn[k]);
+
+		wire[len++] = (unsigned char)plen;
+		memcpy(wire + len, o->alpn[k], plen);
+		len += (unsigned)plen;
+	}
+	rc = SSL_SetNextProtoNego(model, wire, len) == SECSuccess ? 0 : -1;
+	free(wire);
+	return rc;
+}
+
 /* The model socket, made for connect mode, turned around. */
 static int
 setup_model(struct server *s, struct report *r)
@@ -843,7 +882,8 @@ setup_model(struct server *s, struct report *r)
 	    SSL_OptionSet(m, SSL_NO_CACHE, PR_FALSE) != SECSuccess ||
 	    SSL_OptionSet(m, SSL_REQUEST_CERTIFICATE, ask) != SECSuccess ||
 	    SSL_OptionSet(m, SSL_REQUIRE_CERTIFICATE, o->verify_client ?
-	    SSL_REQUIRE_ALWAYS : SSL_REQUIRE_NEVER) != SECSuccess) {
+	    SSL_REQUIRE_ALWAYS : SSL_REQUIRE_NEVER) != SECSuccess ||
+	    setup_alpn(m, o) != 0) {
 		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
 		    "cannot configure the TLS server");
 		return -1;
@@ -981,7 +1021,7 @@ int
 server_run(const struct nsstls_opts *o, struct nss_ctx *nss,
     struct report *r)
 {
-	struct server s = { .opts = o, .nss = nss };
+	struct server s = { .opts = o, .nss = nss, .setup = r };
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	int code;
 
