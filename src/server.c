@@ -225,6 +225,10 @@ on_handshake(PRFileDesc *fd, void *arg)
 		h->alpn[len] = '\0';
 	else
 		h->alpn[0] = '\0';
+	/* TLS 1.3 resumes with a ticket only; TLS 1.2 is told by the
+	 * ClientHello (conn_decode_hello). */
+	if (ch.resumed && ch.protocolVersion >= SSL_LIBRARY_VERSION_TLS_1_3)
+		h->resumed_by = "ticket";
 }
 
 static void
@@ -417,6 +421,9 @@ conn_decode_hello(struct conn *c)
 	for (size_t i = 0; i < c->report.n_handshakes; i++) {
 		struct handshake_info *hs = &c->report.handshakes[i];
 		bool shared = false;
+
+		if (hs->resumed && hs->resumed_by == NULL)
+			hs->resumed_by = h->ticket_offered ? "ticket" : "session id";
 
 		if (hs->version < SSL_LIBRARY_VERSION_TLS_1_3)
 			continue;
@@ -843,29 +850,40 @@ serve_once(struct server *s)
 /* ------------------------------------------------------------------ */
 /* Setup                                                               */
 
-/* --alpn in the server's order of preference: NSS picks the first of
- * ours the client offers.  (tls.c rotates the list for the client side,
- * where NSS sends the first protocol last.) */
+/* ALPN by the server's preference (--alpn order): the first of ours the
+ * client offers.  NSS's own selection (SSL_SetNextProtoNego) follows the
+ * client's order, so a callback replaces it. */
+static SECStatus
+select_alpn(void *arg, PRFileDesc *fd, const unsigned char *protos,
+    unsigned protos_len, unsigned char *out, unsigned *out_len,
+    unsigned out_max)
+{
+	const struct nsstls_opts *o = arg;
+
+	*out_len = 0;
+	for (size_t k = 0; k < o->n_alpn; k++) {
+		size_t len = strlen(o->alpn[k]);
+
+		for (unsigned i = 0; i < protos_len; i += 1u + protos[i]) {
+			if (protos[i] == len && i + 1 + len <= protos_len &&
+			    memcmp(protos + i + 1, o->alpn[k], len) == 0 &&
+			    len <= out_max) {
+				memcpy(out, o->alpn[k], len);
+				*out_len = (unsigned)len;
+				return SECSuccess;
+			}
+		}
+	}
+	return SECSuccess;          /* nothing in common: no ALPN */
+}
+
 static int
 setup_alpn(PRFileDesc *model, const struct nsstls_opts *o)
 {
-	unsigned char *wire;
-	unsigned len = 0;
-	int rc;
-
 	if (o->n_alpn == 0)
 		return 0;
-	wire = xmalloc(65536);      /* cli.c bounds the list to 65535 bytes */
-	for (size_t k = 0; k < o->n_alpn; k++) {
-		size_t plen = strlen(o->alpn[k]);
-
-		wire[len++] = (unsigned char)plen;
-		memcpy(wire + len, o->alpn[k], plen);
-		len += (unsigned)plen;
-	}
-	rc = SSL_SetNextProtoNego(model, wire, len) == SECSuccess ? 0 : -1;
-	free(wire);
-	return rc;
+	return SSL_SetNextProtoCallback(model, select_alpn, (void *)o) ==
+	    SECSuccess ? 0 : -1;
 }
 
 /* The model socket, made for connect mode, turned around. */
@@ -965,6 +983,13 @@ setup(struct server *s, struct report *r)
 		    "cannot create a lock");
 		return -1;
 	}
+	/* Defaults for size and lifetimes; no directory: one process. */
+	if (SSL_ConfigServerSessionIDCache(0, 0, 0, NULL) != SECSuccess) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "cannot configure the server session cache");
+		return -1;
+	}
+	s->cache = true;
 	if (setup_model(s, r) != 0 ||
 	    server_cert_config(s->nss->model, s->opts, s->nss, r, &s->certs) != 0)
 		return -1;
@@ -973,13 +998,6 @@ setup(struct server *s, struct report *r)
 		    "cannot prepare the client CA names");
 		return -1;
 	}
-	/* Defaults for size and lifetimes; no directory: one process. */
-	if (SSL_ConfigServerSessionIDCache(0, 0, 0, NULL) != SECSuccess) {
-		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
-		    "cannot configure the server session cache");
-		return -1;
-	}
-	s->cache = true;
 	return setup_listener(s, r);
 }
 
