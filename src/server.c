@@ -471,8 +471,13 @@ conn_request_cert_later(struct conn *c)
 
 	c->info.cert_requested = true;
 	if (h->version < SSL_LIBRARY_VERSION_TLS_1_3) {
-		/* TLS 1.2: renegotiate with a CertificateRequest. */
+		/* TLS 1.2: renegotiate with a CertificateRequest.  A full
+		 * handshake: the session leaves the cache (flushCache), and
+		 * tickets are ignored, or the client would resume with one and
+		 * no certificate would be asked for. */
 		if (SSL_OptionSet(c->fd, SSL_REQUEST_CERTIFICATE, PR_TRUE) != SECSuccess ||
+		    SSL_OptionSet(c->fd, SSL_ENABLE_SESSION_TICKETS, PR_FALSE) !=
+		    SECSuccess ||
 		    SSL_ReHandshake(c->fd, PR_TRUE) != SECSuccess ||
 		    conn_drive(c) != 0) {
 			report_fail(&c->report, PHASE_RENEGOTIATE, PR_GetError(),
