@@ -865,7 +865,7 @@ handle_server_option(int rc, const char *arg, struct nsstls_opts *o)
 		}
 		for (size_t i = 0; i < o->n_self_signed; i++)
 			if (check_wire_value("--self-signed", o->self_signed[i], 253,
-			    "a certificate") != 0)
+			    "put in a certificate") != 0)
 				return -1;
 		return 0;
 	case OPT_MAX_CONNECTIONS:
