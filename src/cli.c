@@ -1426,6 +1426,17 @@ validate_server(struct nsstls_opts *o, struct raw *r)
 		    "");
 		return -1;
 	}
+	if (o->starttls != NULL || o->starttls_auto || o->proxy != NULL ||
+	    o->reconnect || o->renegotiate || o->key_update != KEY_UPDATE_NONE ||
+	    o->early_data != NULL || o->keylog != NULL || o->trace ||
+	    o->showcerts || o->save_chain != NULL ||
+	    o->save_chain_verified != NULL || o->ech_config != NULL ||
+	    o->ech_auto || o->ech_grease) {
+		usage_error("--listen: --starttls, --proxy, --reconnect, "
+		    "--renegotiate, --key-update, --early-data, --keylog, --trace, "
+		    "--showcerts, --save-chain and --ech are for connect mode%s", "");
+		return -1;
+	}
 	if (o->verify_client && o->request_client_cert) {
 		usage_error("--verify-client and --request-client-cert exclude each "
 		    "other%s", "");

@@ -395,6 +395,20 @@ def test_certificate_asked_for_after_the_handshake(tmp_path, version, extra):
 # --------------------------------------------------------------------------
 # Channel: ALPN, HRR, resumption
 
+def test_exporter_values_agree_on_both_sides(tmp_path):
+    with NsstlsServer(tmp_path, *SELF, "--json", "--max-connections", "1",
+                      "--export-keying-material", "EXPERIMENTAL-x:20:ctx",
+                      *BOUNDED) as srv:
+        r = run_nsstls("127.0.0.1:%d" % srv.port, "--insecure", "--json",
+                       "--export-keying-material", "EXPERIMENTAL-x:20:ctx",
+                       *BOUNDED)
+        assert srv.wait() == 0, srv.stderr
+    (doc,) = srv.docs()
+    client = json_documents(r.stdout_bytes)[0]
+    assert len(doc["keying_material"][0]["value"]) == 40
+    assert doc["keying_material"] == client["keying_material"]
+
+
 def test_alpn_is_chosen_by_the_servers_preference(tmp_path):
     with NsstlsServer(tmp_path, *SELF, "--alpn", "h2,http/1.1", "--json",
                       "--max-connections", "1", *BOUNDED) as srv:
@@ -506,6 +520,12 @@ def test_once_sends_stdin_and_exits_with_the_connection_status(tmp_path):
     (("--listen", "70000", *SELF), 1, "with a port from 0 to 65535"),
     (("--echo", *SELF), 1, "add --listen"),
     (("--listen", "0", *SELF, "example.com"), 1, "takes no target"),
+    (("--listen", "0", *SELF, "--keylog", "/tmp/k"), 1, "are for connect mode"),
+    (("--listen", "0", *SELF, "--echo", "--www"), 1, "exclude each other"),
+    (("--listen", "0", *SELF, "--verify-client", "--request-client-cert"), 1,
+     "exclude each other"),
+    (("--listen", "0", *SELF, "--max-connections", "0"), 1, "not a number from 1"),
+    (("--listen", "0", "--self-signed", "a\nb"), 1, "control character"),
     (("--listen", "0", "--cert", "/nonexistent.pem", "--key", "/nonexistent.key"),
      2, "nonexistent"),
 ])
