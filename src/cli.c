@@ -326,6 +326,9 @@ static struct poptOption server_table[] = {
 	  "ask for a client certificate, accept the client without one", NULL },
 	{ "hrr", '\0', POPT_ARG_NONE, NULL, 0,
 	  "answer every first TLS 1.3 ClientHello with a HelloRetryRequest", NULL },
+	{ "accept-early-data", '\0', POPT_ARG_NONE, NULL, 0,
+	  "accept TLS 1.3 0-RTT data on resumed sessions (a replay within 2 s "
+	  "is refused)", NULL },
 	{ "echo", '\0', POPT_ARG_NONE, NULL, 0,
 	  "send back what each client sends", NULL },
 	{ "www", '\0', POPT_ARG_NONE, NULL, 0,
@@ -449,6 +452,7 @@ bind_flags(struct nsstls_opts *o)
 	bind_flag("verify-client", &o->verify_client);
 	bind_flag("request-client-cert", &o->request_client_cert);
 	bind_flag("hrr", &o->hrr);
+	bind_flag("accept-early-data", &o->accept_early_data);
 	bind_flag("echo", &o->echo);
 	bind_flag("www", &o->www);
 	bind_flag("once", &o->once);
@@ -1410,8 +1414,9 @@ validate_server(struct nsstls_opts *o, struct raw *r)
 {
 	if (!o->listen) {
 		usage_error("--self-signed, --verify-client, --request-client-cert, "
-		    "--hrr, --echo, --www, --once and --max-connections are for "
-		    "server mode: add --listen [ADDR:]PORT%s", "");
+		    "--hrr, --accept-early-data, --echo, --www, --once and "
+		    "--max-connections are for server mode: add --listen "
+		    "[ADDR:]PORT%s", "");
 		return -1;
 	}
 	if (o->n_targets > 0 || r->connect != NULL || o->targets_file != NULL ||
@@ -1648,7 +1653,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 	if (check_save_paths(o) != 0)
 		return -1;
 	if (o->listen || o->n_self_signed > 0 || o->verify_client ||
-	    o->request_client_cert || o->hrr || o->echo || o->www || o->once ||
+	    o->request_client_cert || o->hrr || o->accept_early_data || o->echo ||
+	    o->www || o->once ||
 	    o->max_connections > 0)
 		return validate_server(o, r);
 	if (o->print_cert != NULL) {

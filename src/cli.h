@@ -148,6 +148,7 @@ struct nsstls_opts {
 	int once;                       /* one connection, stdin <-> TLS */
 	long max_connections;           /* serve N, then exit; 0: until a signal */
 	int hrr;                        /* force a HelloRetryRequest */
+	int accept_early_data;          /* TLS 1.3 0-RTT, with anti-replay */
 
 	/* One-shot actions */
 	int list_ciphers;

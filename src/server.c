@@ -47,6 +47,7 @@
 #define POLL_SLICE_MS 100
 #define MAX_ACTIVE 256           /* workers at once; accept waits beyond */
 #define WWW_REQUEST_MAX 8192
+#define ANTI_REPLAY_WINDOW (2 * PR_USEC_PER_SEC)
 
 static volatile sig_atomic_t stop_requested;
 
@@ -65,6 +66,7 @@ struct server {
 	char listen[80];
 	struct server_certs certs;
 	CERTCertList *ca_names;      /* sent in CertificateRequest, or NULL */
+	SSLAntiReplayContext *anti_replay;  /* --accept-early-data */
 	bool cache;                  /* the session cache is configured */
 	bool once;
 	PRLock *lock;                /* output, and the fields below */
@@ -372,6 +374,8 @@ conn_import(struct conn *c, PRFileDesc *tcp)
 	    SSL_SetTrustAnchors(c->fd, c->srv->ca_names) != SECSuccess) ||
 	    (o->hrr && SSL_HelloRetryRequestCallback(c->fd, on_hello, c) !=
 	    SECSuccess) ||
+	    (c->srv->anti_replay != NULL &&
+	    SSL_SetAntiReplayContext(c->fd, c->srv->anti_replay) != SECSuccess) ||
 	    SSL_ResetHandshake(c->fd, PR_TRUE) != SECSuccess)
 		return -1;
 	return 0;
@@ -906,6 +910,8 @@ setup_model(struct server *s, struct report *r)
 	    SSL_OptionSet(m, SSL_REQUEST_CERTIFICATE, ask) != SECSuccess ||
 	    SSL_OptionSet(m, SSL_REQUIRE_CERTIFICATE, o->verify_client ?
 	    SSL_REQUIRE_ALWAYS : SSL_REQUIRE_NEVER) != SECSuccess ||
+	    SSL_OptionSet(m, SSL_ENABLE_0RTT_DATA, o->accept_early_data) !=
+	    SECSuccess ||
 	    setup_alpn(m, o) != 0) {
 		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
 		    "cannot configure the TLS server");
@@ -995,6 +1001,21 @@ setup(struct server *s, struct report *r)
 		return -1;
 	}
 	s->cache = true;
+	/*
+	 * Without an anti-replay context NSS rejects all 0-RTT.  NSS also
+	 * rejects it for the first window after the time given, against
+	 * replays across a restart; here a ticket cannot outlive the
+	 * process (NSS makes the ticket keys at random in each one), so the
+	 * context starts two windows in the past.  A 2 s window, k = 7 and
+	 * 2^14-bit filters: 1% false positives at 1000 hellos (sslexp.h).
+	 */
+	if (s->opts->accept_early_data &&
+	    SSL_CreateAntiReplayContext(PR_Now() - 2 * ANTI_REPLAY_WINDOW,
+	    ANTI_REPLAY_WINDOW, 7, 14, &s->anti_replay) != SECSuccess) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "cannot create the 0-RTT anti-replay context");
+		return -1;
+	}
 	if (setup_model(s, r) != 0 ||
 	    server_cert_config(s->nss->model, s->opts, s->nss, r, &s->certs) != 0)
 		return -1;
@@ -1021,6 +1042,8 @@ teardown(struct server *s)
 	server_cert_free(&s->certs);
 	if (s->ca_names != NULL)
 		CERT_DestroyCertList(s->ca_names);
+	if (s->anti_replay != NULL)
+		(void)SSL_ReleaseAntiReplayContext(s->anti_replay);
 	if (s->cache)
 		(void)SSL_ShutdownServerSessionIDCache();
 	if (s->cv != NULL)

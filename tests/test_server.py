@@ -467,6 +467,27 @@ def test_resumption(tmp_path, version, by):
         assert second["server"]["client_hello"]["session_ticket"] is True
 
 
+def test_zero_rtt_accepted_only_with_accept_early_data(tmp_path):
+    early = tmp_path / "early"
+    early.write_bytes(b"zero-rtt\n")
+    results = {}
+    for flag in ((), ("--accept-early-data",)):
+        sess = tmp_path / "sess.pem"
+        with NsstlsServer(tmp_path, *SELF, *flag, "--json", "--echo",
+                          "--max-connections", "2", *BOUNDED) as srv:
+            talk(srv.port, b"t\n", "-sess_out", str(sess))
+            r = s_client(srv.port, "-sess_in", str(sess), "-early_data",
+                         str(early))
+            assert srv.wait() == 0, srv.stderr
+        second = srv.docs()[1]
+        assert second["handshakes"][0]["resumed"] is True
+        results[bool(flag)] = (second["server"]["client_hello"]["early_data"],
+                               second["handshakes"][0]["early_data_accepted"],
+                               b"Early data was accepted" in r.stdout)
+    # Without the option the tickets allow no early data: none is offered.
+    assert results == {False: (False, False, False), True: (True, True, True)}
+
+
 # --------------------------------------------------------------------------
 # Concurrency, timeouts, stopping, exit codes
 

@@ -109,6 +109,7 @@ complete -c nsstls -l self-signed -x -d 'Serve throw-away RSA and EC certificate
 complete -c nsstls -l verify-client -d 'Ask for a client certificate, fail without a good one'
 complete -c nsstls -l request-client-cert -d 'Ask for a client certificate, accept without'
 complete -c nsstls -l hrr -d 'Answer every first TLS 1.3 ClientHello with a HelloRetryRequest'
+complete -c nsstls -l accept-early-data -d 'Accept TLS 1.3 0-RTT data on resumed sessions'
 complete -c nsstls -l echo -d 'Send back what each client sends'
 complete -c nsstls -l www -d 'Answer HTTP with a page describing the connection'
 complete -c nsstls -l once -d 'Serve one connection, stdin to the client'
