@@ -350,9 +350,13 @@ conn_import(struct conn *c, PRFileDesc *tcp)
 {
 	const struct nsstls_opts *o = c->srv->opts;
 	PRSocketOptionData nb = { PR_SockOpt_Nonblocking, { PR_TRUE } };
+	PRSocketOptionData nodelay = { PR_SockOpt_NoDelay, { PR_TRUE } };
 
 	c->cap = capture_push(tcp);
-	if (c->cap == NULL || PR_SetSocketOption(tcp, &nb) != PR_SUCCESS) {
+	/* NSS writes a flight in several sends (e.g. NewSessionTicket, then
+	 * Finished): Nagle would hold the last one for the client's ACK. */
+	if (c->cap == NULL || PR_SetSocketOption(tcp, &nb) != PR_SUCCESS ||
+	    PR_SetSocketOption(tcp, &nodelay) != PR_SUCCESS) {
 		PR_Close(tcp);
 		c->cap = NULL;
 		return -1;
