@@ -9,7 +9,7 @@ import pytest
 from peers import nsstls_path
 
 UNIT_TESTS = ["test-util", "test-names", "test-cli", "test-der", "test-ech",
-              "test-proxy", "test-trace", "test-clienthello"]
+              "test-proxy", "test-trace"]
 
 
 def unit_binary(name):
