@@ -281,6 +281,14 @@ usage_findings(struct report *r)
 {
 	const struct cert_info *leaf = &r->built[0].cert;
 
+	if (r->verify.client_usage) {
+		if (leaf->has_eku && !leaf->eku_client_auth)
+			report_add_finding(r, SEV_ERROR, "extended-key-usage", 0,
+			    r->built[0].sent_index, "the certificate's extended key "
+			    "usage does not include clientAuth (TLS client "
+			    "authentication)");
+		return;
+	}
 	if (leaf->has_key_usage && !(leaf->key_usage &
 	    (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)))
 		report_add_finding(r, SEV_ERROR, "key-usage", 0, r->built[0].sent_index,

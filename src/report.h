@@ -239,6 +239,7 @@ struct verify_result {
 	long timed_out_ms;       /* verification did not finish in this time */
 	unsigned version;        /* TLS version the server chose, 0: none
 	                          * (--print-cert) */
+	bool client_usage;       /* a client's chain (server mode) */
 };
 
 struct alert_info {

@@ -32,7 +32,6 @@
 #include <sslexp.h>
 #include <sslproto.h>
 
-#include "certinfo.h"
 #include "clienthello.h"
 #include "exporter.h"
 #include "io.h"
@@ -43,6 +42,7 @@
 #include "server_report.h"
 #include "tls.h"
 #include "util.h"
+#include "verify.h"
 
 #define POLL_SLICE_MS 100
 #define MAX_ACTIVE 256           /* workers at once; accept waits beyond */
@@ -247,62 +247,44 @@ on_alert_sent(const PRFileDesc *fd, void *arg, const SSLAlert *alert)
 	    alert->description);
 }
 
-/* The client chain as sent, into the report. */
-static void
-record_client_chain(struct conn *c, PRFileDesc *fd)
-{
-	CERTCertList *chain = SSL_PeerCertificateChain(fd);
-	struct report *r = &c->report;
-	size_t n = 0;
-
-	report_clear_chains(r);
-	if (chain == NULL)
-		return;
-	for (CERTCertListNode *x = CERT_LIST_HEAD(chain); !CERT_LIST_END(x, chain);
-	    x = CERT_LIST_NEXT(x))
-		n++;
-	r->sent = xcalloc(n, sizeof(*r->sent));
-	for (CERTCertListNode *x = CERT_LIST_HEAD(chain); !CERT_LIST_END(x, chain);
-	    x = CERT_LIST_NEXT(x))
-		if (cert_info_from_nss(x->cert, &r->sent[r->n_sent]) == 0)
-			r->n_sent++;
-	CERT_DestroyCertList(chain);
-}
-
 /*
  * A client certificate arrived (at the handshake, a renegotiation or
- * after a TLS 1.3 CertificateRequest).  NSS's own SSL_AuthCertificate
- * verifies it for the SSL client usage against the trust sources; we
- * record the verdict, and fail the handshake only with --verify-client
- * (--request-client-cert reports the failure and goes on).
+ * after a TLS 1.3 CertificateRequest): the same verification as connect
+ * mode (verify.c: the chain built, per-certificate verdicts, policy,
+ * revocation, findings), for the SSL client usage and with no name to
+ * check.  Only --verify-client fails the handshake on a bad one;
+ * otherwise the report says so and the connection goes on.
  */
 static SECStatus
 on_client_cert(void *arg, PRFileDesc *fd, PRBool check_sig, PRBool is_server)
 {
 	struct conn *c = arg;
 	struct server_conn_info *s = &c->info;
+	struct verify_ctx v = { .opts = c->srv->opts, .nss = c->srv->nss,
+		.report = &c->report, .usage = certificateUsageSSLClient };
 	CERTCertificate *peer = SSL_PeerCertificate(fd);
-	SECStatus rv;
+	CERTCertList *sent;
+	int rc;
 
-	s->cert_received = peer != NULL;
+	(void)check_sig;
+	(void)is_server;
+	if (peer == NULL)
+		return SECSuccess;      /* none sent: NSS applies the option */
+	s->cert_received = true;
 	free(s->cert_subject);
-	s->cert_subject = peer != NULL && peer->subjectName != NULL ?
+	s->cert_subject = peer->subjectName != NULL ?
 	    xstrdup(peer->subjectName) : NULL;
 	s->cert_when = c->handshakes == 0 ? "at the handshake" :
 	    "after the handshake";
-	record_client_chain(c, fd);
-	rv = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, check_sig, is_server);
-	s->cert_ok = rv == SECSuccess;
-	s->cert_error = rv == SECSuccess ? 0 : PR_GetError();
-	c->report.verify.done = true;
-	c->report.verify.chain_ok = s->cert_ok;
-	/* No name to check on a client certificate: not a failure. */
-	c->report.verify.name_checked = false;
-	c->report.verify.name_ok = true;
-	c->report.verify.error = s->cert_error;
-	if (peer != NULL)
-		CERT_DestroyCertificate(peer);
-	if (rv != SECSuccess && c->srv->opts->verify_client) {
+	sent = SSL_PeerCertificateChain(fd);
+	rc = verify_run(&v, peer, sent, NULL, NULL, SSL_RevealPinArg(fd));
+	if (sent != NULL)
+		CERT_DestroyCertList(sent);
+	CERT_DestroyCertificate(peer);
+	s->cert_ok = rc == 0;
+	s->cert_error = rc == 0 ? 0 : c->report.verify.error;
+	if (rc != 0 && c->srv->opts->verify_client) {
+		/* NSS derives the alert it sends from this error code. */
 		PR_SetError(s->cert_error, 0);
 		return SECFailure;
 	}

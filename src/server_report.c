@@ -173,6 +173,11 @@ server_report_text(FILE *f, const struct server_conn_info *s,
 				    PR_ErrorToName(s->cert_error) ?
 				    PR_ErrorToName(s->cert_error) : "?");
 		}
+		for (size_t i = 0; i < r->n_findings; i++) {
+			fprintf(f, "  %s: ", report_severity_str(r->findings[i].severity));
+			util_fputs_term(r->findings[i].text, f);
+			fputc('\n', f);
+		}
 	}
 	if (o->verbose > 0 || r->exit_code != NSSTLS_EXIT_OK)
 		out_text_alerts(f, r);

@@ -32,6 +32,14 @@
 
 #define MAX_CHAIN 16
 
+/* What the chain is verified for: a TLS server, or in server mode a
+ * client. */
+static SECCertificateUsage
+usage_of(const struct verify_ctx *v)
+{
+	return v->usage != 0 ? v->usage : certificateUsageSSLServer;
+}
+
 static void
 record_sent(struct report *r, CERTCertList *list)
 {
@@ -372,7 +380,7 @@ judge_own_chain(struct verify_ctx *v, CERTCertificate **certs, int k,
 		fail_at(r, last, SEC_ERROR_UNKNOWN_ISSUER);
 	if (!r->verify.chain_ok)
 		return;
-	err = verify_isolated(v, certs[0], certificateUsageSSLServer, when, pwarg);
+	err = verify_isolated(v, certs[0], usage_of(v), when, pwarg);
 	if (err == SEC_ERROR_APPLICATION_CALLBACK_ERROR)
 		fail_at(r, last, SEC_ERROR_UNKNOWN_ISSUER);
 	else if (err != 0)
@@ -544,7 +552,7 @@ try_aia(struct verify_ctx *v, CERTCertificate *leaf, PRTime when, void *pwarg)
 	/* The fetched certificate sits in the temporary store while we hold
 	 * it; for this one check it counts as this target's own. */
 	v->extra = fetched;
-	r->aia.verify_error = verify_isolated(v, leaf, certificateUsageSSLServer,
+	r->aia.verify_error = verify_isolated(v, leaf, usage_of(v),
 	    when, pwarg);
 	r->aia.would_verify = r->aia.verify_error == 0;
 	v->extra = NULL;
@@ -642,7 +650,7 @@ verify_chain(struct verify_ctx *v, CERTCertificate *leaf, PRTime when,
 	memset(&log, 0, sizeof(log));
 	log.arena = PORT_NewArena(512);
 	rv = CERT_VerifyCertificate(CERT_GetDefaultCertDB(), leaf, PR_TRUE,
-	    certificateUsageSSLServer, when, pwarg, &log, NULL);
+	    usage_of(v), when, pwarg, &log, NULL);
 	/* With a log, PR_GetError() after the call is unreliable: the first
 	 * log node carries the real reason. */
 	err = apply_log(r, &log, certs, n, &foreign);
@@ -833,6 +841,7 @@ verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
 	report_clear_chains(r);
 	r->verify.done = true;
 	r->verify.version = v->version;
+	r->verify.client_usage = usage_of(v) == certificateUsageSSLClient;
 	r->verify_time = when;
 	record_sent(r, sent);
 	if (verify_bounded(v, leaf, when, pwarg, certs, &n) != 0) {

@@ -27,6 +27,8 @@ struct verify_ctx {
 	                          * fetched for this target, or NULL */
 	unsigned long target_id; /* per target: keeps NSS's session cache apart */
 	unsigned version;        /* TLS version of the handshake, or 0 */
+	SECCertificateUsage usage;  /* 0: certificateUsageSSLServer; server
+	                          * mode verifies clients (SSLClient) */
 };
 
 /* Install both hooks on the model socket (children inherit them). */

@@ -374,6 +374,32 @@ def test_request_client_cert_reports_an_untrusted_one_and_goes_on(tmp_path):
     assert "SEC_ERROR_UNKNOWN_ISSUER" in srv.stderr
 
 
+def test_client_chain_gets_connect_mode_findings(tmp_path):
+    """The client's chain is verified as connect mode verifies a server's,
+    for the client usage: a certificate made for servers only (EKU
+    serverAuth) is refused with the finding that says why, and the
+    chain NSS built is in the document."""
+    with NsstlsServer(tmp_path, *SELF, "--request-client-cert", "--ca-file",
+                      fixture("root-rsa.crt"), "--json", "--max-connections",
+                      "2", *BOUNDED) as srv:
+        s_client(srv.port, "-cert", fixture("server-rsa.crt"), "-key",
+                 fixture("server-rsa.key"), "-cert_chain", fixture("int-rsa.crt"))
+        s_client(srv.port, *CLIENT)
+        assert srv.wait() == 0, srv.stderr
+    bad, good = sorted(srv.docs(), key=lambda d: d["server"]["client_certificate"]["verified"])
+    assert bad["server"]["client_certificate"]["error"] == "SEC_ERROR_INADEQUATE_CERT_TYPE"
+    assert [f["id"] for f in bad["findings"] if f["severity"] == "error"] == [
+        "extended-key-usage"]
+    (eku,) = [f for f in bad["findings"] if f["id"] == "extended-key-usage"]
+    assert "clientAuth" in eku["text"]
+    assert [c["certificate"]["subject"] for c in good["certificates"]["built"]] == [
+        "CN=nsstls Test Client RSA,O=nsstls tests",
+        "CN=nsstls Test Intermediate RSA,O=nsstls tests",
+        "CN=nsstls Test Root RSA,O=nsstls tests"]
+    assert good["verification"]["ok"] is True
+    assert not [f for f in good["findings"] if f["severity"] == "error"]
+
+
 @pytest.mark.parametrize("version,extra", [("-tls1_3", ("-enable_pha",)),
                                            ("-tls1_2", ())])
 def test_certificate_asked_for_after_the_handshake(tmp_path, version, extra):
