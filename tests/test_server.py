@@ -23,8 +23,9 @@ import time
 
 import pytest
 
-from peers import (BOUNDED, fixture, json_documents, nsstls_command,
-                   run_nsstls, without_proxy_env)
+from peers import (BOUNDED, P12_PASSWORD, fixture, json_documents,
+                   make_nss_db, nss_key_nicknames, nsstls_command, run_nsstls,
+                   without_proxy_env)
 
 LISTEN_RE = re.compile(r"listening on (\S+):(\d+)")
 SELF = ("--self-signed", "localhost,127.0.0.1")
@@ -170,6 +171,29 @@ def test_pem_certificate_with_chain_verifies_at_the_client(tmp_path):
         assert srv.wait() == 0, srv.stderr
     assert r.returncode == 0, r.stderr
     assert "nsstls Test Intermediate RSA" in r.stderr
+
+
+def _served_subject(port) -> str:
+    r = s_client(port, "-showcerts")
+    return re.search(rb"subject=(.*)", r.stdout).group(1).decode()
+
+
+def test_pkcs12_and_nss_database_certificates(tmp_path):
+    with NsstlsServer(tmp_path, "--pkcs12", fixture("server-ec.p12"), "--pass",
+                      f"pass:{P12_PASSWORD}", "--max-connections", "1",
+                      *BOUNDED) as srv:
+        p12_subject = _served_subject(srv.port)
+        assert srv.wait() == 0, srv.stderr
+    db = tmp_path / "db"
+    db.mkdir()
+    make_nss_db(str(db), ["server-rsa.p12"])
+    (nick,) = nss_key_nicknames(str(db))
+    with NsstlsServer(tmp_path, "--db", str(db), "--cert", nick,
+                      "--max-connections", "1", *BOUNDED) as srv:
+        db_subject = _served_subject(srv.port)
+        assert srv.wait() == 0, srv.stderr
+    assert "nsstls Test Server EC" in p12_subject
+    assert "nsstls Test Server RSA" in db_subject
 
 
 def test_clients_gnutls_tstclnt_curl_python(tmp_path):
