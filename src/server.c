@@ -805,6 +805,13 @@ serve_many(struct server *s)
 	return NSSTLS_EXIT_OK;
 }
 
+/* ~C on the terminal (io.c). */
+static int
+ask_cert(void *arg)
+{
+	return conn_request_cert_later(arg);
+}
+
 /* --once: one client, stdin <-> TLS as in connect mode; the exit status
  * is that connection's. */
 static int
@@ -829,7 +836,14 @@ serve_once(struct server *s)
 		t.nss = s->nss;
 		t.model = s->nss->model;
 		t.fd = c->fd;
+		t.ask_cert = ask_cert;
+		t.ask_cert_arg = c;
 		(void)io_run(&t);
+		/* A certificate asked for after the handshake (~C,
+		 * --post-handshake-auth) came during the data. */
+		if (c->info.cert_received && c->handshakes > 0 &&
+		    strcmp(c->info.cert_when, "after the handshake") == 0)
+			server_report_client_cert(stderr, &c->info, &c->report);
 		out_text_error(stderr, &c->report);
 	} else if (o->json) {
 		(void)server_report_json(stdout, &c->info, &c->report, o);
@@ -907,18 +921,17 @@ setup_model(struct server *s, struct report *r)
 }
 
 /*
- * The PEM trust anchors (--ca-file) become the CA names sent in the
- * CertificateRequest, and get the "trusted client CA" flag (T), which
- * NSS requires of an anchor for the SSL client usage (nssinit gives them
- * C, the server-side flag).
+ * The PEM trust anchors (--ca-file) become the CA names sent in a
+ * CertificateRequest (at the handshake, or later with ~C), and get the
+ * "trusted client CA" flag (T), which NSS requires of an anchor for the
+ * SSL client usage (nssinit gives them C, the server-side flag).
  */
 static int
 setup_client_cas(struct server *s)
 {
 	CERTCertTrust trust;
 
-	if (!s->opts->verify_client && !s->opts->request_client_cert &&
-	    !s->opts->post_handshake_auth)
+	if (s->nss->n_anchors == 0)
 		return 0;
 	if (CERT_DecodeTrustString(&trust, "CT,C,C") != SECSuccess)
 		return -1;

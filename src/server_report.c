@@ -150,6 +150,30 @@ text_hello(FILE *f, const struct server_conn_info *s)
 }
 
 void
+server_report_client_cert(FILE *f, const struct server_conn_info *s,
+    const struct report *r)
+{
+	fprintf(f, "Client certificate     ");
+	if (!s->cert_received) {
+		fputs("none sent\n", f);
+	} else {
+		util_fputs_term(s->cert_subject ? s->cert_subject : "?", f);
+		if (s->cert_ok)
+			fprintf(f, "\n  verified (%s)\n", s->cert_when);
+		else
+			fprintf(f, "\n  NOT verified: %s (%s)\n",
+			    PR_ErrorToString(s->cert_error, PR_LANGUAGE_I_DEFAULT),
+			    PR_ErrorToName(s->cert_error) ?
+			    PR_ErrorToName(s->cert_error) : "?");
+	}
+	for (size_t i = 0; i < r->n_findings; i++) {
+		fprintf(f, "  %s: ", report_severity_str(r->findings[i].severity));
+		util_fputs_term(r->findings[i].text, f);
+		fputc('\n', f);
+	}
+}
+
+void
 server_report_text(FILE *f, const struct server_conn_info *s,
     const struct report *r, const struct nsstls_opts *o)
 {
@@ -159,26 +183,8 @@ server_report_text(FILE *f, const struct server_conn_info *s,
 	text_hello(f, s);
 	for (size_t i = 0; i < r->n_handshakes; i++)
 		out_text_handshake(f, &r->handshakes[i], i);
-	if (s->cert_requested) {
-		fprintf(f, "Client certificate     ");
-		if (!s->cert_received) {
-			fputs("none sent\n", f);
-		} else {
-			util_fputs_term(s->cert_subject ? s->cert_subject : "?", f);
-			if (s->cert_ok)
-				fprintf(f, "\n  verified (%s)\n", s->cert_when);
-			else
-				fprintf(f, "\n  NOT verified: %s (%s)\n",
-				    PR_ErrorToString(s->cert_error, PR_LANGUAGE_I_DEFAULT),
-				    PR_ErrorToName(s->cert_error) ?
-				    PR_ErrorToName(s->cert_error) : "?");
-		}
-		for (size_t i = 0; i < r->n_findings; i++) {
-			fprintf(f, "  %s: ", report_severity_str(r->findings[i].severity));
-			util_fputs_term(r->findings[i].text, f);
-			fputc('\n', f);
-		}
-	}
+	if (s->cert_requested)
+		server_report_client_cert(f, s, r);
 	if (o->verbose > 0 || r->exit_code != NSSTLS_EXIT_OK)
 		out_text_alerts(f, r);
 	if (r->phase == PHASE_DONE || r->exit_code == NSSTLS_EXIT_OK)

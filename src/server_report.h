@@ -40,6 +40,11 @@ void server_conn_info_free(struct server_conn_info *s);
 void server_report_text(FILE *f, const struct server_conn_info *s,
     const struct report *r, const struct nsstls_opts *o);
 
+/* The client certificate lines of the text report (what was received,
+ * its verification, the findings). */
+void server_report_client_cert(FILE *f, const struct server_conn_info *s,
+    const struct report *r);
+
 /* The JSON document of one connection, one line.  Returns 0 or -1. */
 int server_report_json(FILE *f, const struct server_conn_info *s,
     const struct report *r, const struct nsstls_opts *o);

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pty
 import re
+import select
 import signal
 import socket
 import ssl
@@ -440,6 +442,55 @@ def test_certificate_asked_for_after_the_handshake(tmp_path, version, extra):
     assert cc["received"] and cc["verified"], doc["outcome"]
     assert doc["server"]["client_hello"]["post_handshake_auth"] == bool(extra)
     assert len(doc["handshakes"]) == (1 if extra else 2)
+
+
+def _read_until(fd, pattern: bytes, timeout=10) -> bytes:
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while pattern not in buf:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{pattern!r} not seen; got: {buf!r}"
+        if select.select([fd], [], [], left)[0]:
+            chunk = os.read(fd, 4096)
+            assert chunk, f"closed before {pattern!r}; got: {buf!r}"
+            buf += chunk
+    return buf
+
+
+def test_tilde_c_on_the_terminal_asks_for_a_certificate(tmp_path):
+    """--once with stdin on a terminal: ~C sends a TLS 1.3
+    CertificateRequest; the client's certificate is verified and shown."""
+    master, slave = pty.openpty()
+    srv = NsstlsServer(tmp_path, *SELF, "--ca-file", fixture("root-rsa.crt"),
+                       stdin=slave)
+    os.close(slave)
+    client = subprocess.Popen(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}", "-quiet",
+         "-tls1_3", "-enable_pha", *CLIENT], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while b"type ~? on a line" not in srv.err_path.read_bytes():
+            assert time.monotonic() < deadline, srv.stderr
+            time.sleep(0.05)
+        os.write(master, b"~C\n")
+        os.write(master, b"after-request\n")
+        _read_until(client.stdout.fileno(), b"after-request")
+        client.stdin.write(b"from-client\n")
+        client.stdin.flush()
+        deadline = time.monotonic() + 10
+        while b"from-client" not in srv.out_path.read_bytes():
+            assert time.monotonic() < deadline, srv.stderr
+            time.sleep(0.05)
+        os.write(master, b"~.\n")
+        assert srv.wait() == 0, srv.stderr
+    finally:
+        client.kill()
+        client.wait()
+        os.close(master)
+    err = srv.stderr
+    assert "nsstls: client certificate requested" in err
+    assert "CN=nsstls Test Client RSA,O=nsstls tests\n  verified (after the handshake)" in err
 
 
 # --------------------------------------------------------------------------
