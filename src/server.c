@@ -41,6 +41,7 @@
 #include "server_cert.h"
 #include "server_report.h"
 #include "tls.h"
+#include "trace.h"
 #include "util.h"
 #include "verify.h"
 
@@ -80,6 +81,10 @@ struct conn {
 	PRFileDesc *tcp;             /* accepted, until the worker takes it */
 	PRFileDesc *fd;              /* SSL on top of the capture layer */
 	struct capture *cap;
+	struct trace *trace;         /* --trace: the record layer under SSL */
+	FILE *trace_out;             /* its lines, printed with the report */
+	char *trace_buf;
+	size_t trace_len;
 	struct report report;
 	struct server_conn_info info;
 	int64_t accepted_us;
@@ -291,6 +296,13 @@ on_client_cert(void *arg, PRFileDesc *fd, PRBool check_sig, PRBool is_server)
 	return SECSuccess;
 }
 
+static void
+on_secret(PRFileDesc *fd, PRUint16 epoch, SSLSecretDirection dir,
+    PK11SymKey *secret, void *arg)
+{
+	trace_on_secret(((struct conn *)arg)->trace, fd, epoch, dir, secret);
+}
+
 /* --hrr: ask every first ClientHello to try again (the key share then
  * comes for the group NSS prefers). */
 static SSLHelloRetryRequestAction
@@ -334,6 +346,19 @@ conn_import(struct conn *c, PRFileDesc *tcp)
 	PRSocketOptionData nb = { PR_SockOpt_Nonblocking, { PR_TRUE } };
 	PRSocketOptionData nodelay = { PR_SockOpt_NoDelay, { PR_TRUE } };
 
+	/* --trace: the same layer as connect mode, under the capture one;
+	 * its lines are kept with this connection's report. */
+	if (o->trace) {
+		/* One connection (--once): straight to the report stream. */
+		c->trace_out = c->srv->once ? stderr :
+		    open_memstream(&c->trace_buf, &c->trace_len);
+		if (c->trace_out == NULL ||
+		    (c->trace = trace_push(tcp, o, &c->report, c->trace_out,
+		    NULL)) == NULL) {
+			PR_Close(tcp);
+			return -1;
+		}
+	}
 	c->cap = capture_push(tcp);
 	/* NSS writes a flight in several sends (e.g. NewSessionTicket, then
 	 * Finished): Nagle would hold the last one for the client's ACK. */
@@ -364,6 +389,9 @@ conn_import(struct conn *c, PRFileDesc *tcp)
 	    SSL_SetAntiReplayContext(c->fd, c->srv->anti_replay) != SECSuccess) ||
 	    SSL_ResetHandshake(c->fd, PR_TRUE) != SECSuccess)
 		return -1;
+	/* TLS 1.3 records are decrypted for the trace with the secrets. */
+	if (c->trace != NULL)
+		(void)SSL_SecretCallback(c->fd, on_secret, c);
 	return 0;
 }
 
@@ -670,6 +698,9 @@ conn_free(struct conn *c)
 {
 	if (c->fd != NULL)
 		PR_Close(c->fd);
+	if (c->trace_out != NULL && c->trace_out != stderr)
+		fclose(c->trace_out);
+	free(c->trace_buf);
 	server_conn_info_free(&c->info);
 	c->report.servername = NULL;
 	report_free(&c->report);
@@ -695,6 +726,9 @@ conn_output(struct conn *c)
 	m = open_memstream(&text, &len);
 	if (m == NULL)
 		return;
+	if (c->trace_out != NULL && c->trace_out != stderr &&
+	    fflush(c->trace_out) == 0)
+		fwrite(c->trace_buf, 1, c->trace_len, m);
 	server_report_text(m, &c->info, &c->report, o);
 	fclose(m);
 	PR_Lock(c->srv->lock);
@@ -712,6 +746,7 @@ conn_close_tls(struct conn *c)
 		(void)PR_Shutdown(c->fd, PR_SHUTDOWN_SEND);
 		PR_Close(c->fd);
 		c->fd = NULL;
+		c->trace = NULL;        /* closed with the socket */
 	}
 }
 

@@ -510,6 +510,21 @@ def test_exporter_values_agree_on_both_sides(tmp_path):
     assert doc["keying_material"] == client["keying_material"]
 
 
+def test_trace_shows_the_records_of_each_connection(tmp_path):
+    with NsstlsServer(tmp_path, *SELF, "--trace", "--echo", "--max-connections",
+                      "1", *BOUNDED) as srv:
+        talk(srv.port, b"traced\n", "-tls1_3")
+        assert srv.wait() == 0, srv.stderr
+    err = srv.stderr
+    # Received ClientHello, sent ServerHello, the encrypted flight
+    # decrypted with the server's secrets, the echoed data.
+    assert re.search(r"<.*client_hello", err), err
+    assert re.search(r">.*server_hello", err), err
+    assert re.search(r">.*certificate_verify", err), err
+    assert re.search(r"<.*application_data", err), err
+    assert err.index("client_hello") < err.index("Connection from")
+
+
 def test_alpn_is_chosen_by_the_servers_preference(tmp_path):
     with NsstlsServer(tmp_path, *SELF, "--alpn", "h2,http/1.1", "--json",
                       "--max-connections", "1", *BOUNDED) as srv:
@@ -643,6 +658,7 @@ def test_once_sends_stdin_and_exits_with_the_connection_status(tmp_path):
     (("--echo", *SELF), 1, "add --listen"),
     (("--listen", "0", *SELF, "example.com"), 1, "takes no target"),
     (("--listen", "0", *SELF, "--keylog", "/tmp/k"), 1, "are for connect mode"),
+    (("--listen", "0", *SELF, "--reconnect"), 1, "are for connect mode"),
     (("--listen", "0", *SELF, "--echo", "--www"), 1, "exclude each other"),
     (("--listen", "0", *SELF, "--verify-client", "--request-client-cert"), 1,
      "exclude each other"),
