@@ -71,9 +71,12 @@ struct server {
 	bool cache;                  /* the session cache is configured */
 	bool once;
 	PRLock *lock;                /* output, and the fields below */
-	PRCondVar *cv;
-	int active;
-	struct conn *conns;          /* workers to join */
+	PRCondVar *cv;               /* a job queued, or no more to come */
+	struct conn *queue, **queue_tail;  /* accepted, waiting for a worker */
+	int queued;
+	bool draining;               /* no more jobs: workers may exit */
+	PRThread *workers[MAX_ACTIVE];
+	int n_workers, idle;
 };
 
 struct conn {
@@ -90,9 +93,7 @@ struct conn {
 	int64_t accepted_us;
 	size_t handshakes;
 	bool hrr_sent;               /* --hrr asked for a second ClientHello */
-	PRThread *thread;
-	bool finished;
-	struct conn *next;
+	struct conn *next;           /* in the queue */
 };
 
 /* ------------------------------------------------------------------ */
@@ -750,10 +751,10 @@ conn_close_tls(struct conn *c)
 	}
 }
 
-static void PR_CALLBACK
-conn_worker(void *arg)
+/* One connection, start to end, on a worker. */
+static void
+conn_serve(struct conn *c)
 {
-	struct conn *c = arg;
 	PRFileDesc *tcp = c->tcp;
 
 	c->tcp = NULL;
@@ -761,33 +762,81 @@ conn_worker(void *arg)
 		(void)conn_data(c);
 	conn_close_tls(c);
 	conn_output(c);
-	PR_Lock(c->srv->lock);
-	c->finished = true;
-	c->srv->active--;
-	PR_NotifyAllCondVar(c->srv->cv);
-	PR_Unlock(c->srv->lock);
+	conn_free(c);
 }
 
-/* Join the workers that are done (all of them with all). */
-static void
-reap(struct server *s, bool all)
+/*
+ * A worker takes queued connections until the queue is drained.  Workers
+ * are kept between connections: starting a thread per connection halved
+ * the rate of resumed handshakes (s_time -reuse).
+ */
+static void PR_CALLBACK
+worker_main(void *arg)
 {
-	struct conn **p = &s->conns;
+	struct server *s = arg;
 
-	while (*p != NULL) {
-		struct conn *c = *p;
-		bool done;
+	for (;;) {
+		struct conn *c;
 
 		PR_Lock(s->lock);
-		done = c->finished;
-		PR_Unlock(s->lock);
-		if (!done && !all) {
-			p = &c->next;
-			continue;
+		while (s->queue == NULL && !s->draining) {
+			s->idle++;
+			PR_WaitCondVar(s->cv, PR_INTERVAL_NO_TIMEOUT);
+			s->idle--;
 		}
-		PR_JoinThread(c->thread);
-		*p = c->next;
-		conn_free(c);
+		c = s->queue;
+		if (c != NULL) {
+			s->queue = c->next;
+			if (s->queue == NULL)
+				s->queue_tail = &s->queue;
+			s->queued--;
+			PR_NotifyAllCondVar(s->cv);
+		}
+		PR_Unlock(s->lock);
+		if (c == NULL)
+			return;
+		conn_serve(c);
+	}
+}
+
+/* Queue an accepted connection; a new worker when none is idle (up to
+ * MAX_ACTIVE), so a silent client never holds up the next one. */
+static void
+dispatch(struct server *s, struct conn *c)
+{
+	PR_Lock(s->lock);
+	while (s->queued >= MAX_ACTIVE)
+		PR_WaitCondVar(s->cv, PR_MillisecondsToInterval(POLL_SLICE_MS));
+	*s->queue_tail = c;
+	s->queue_tail = &c->next;
+	s->queued++;
+	if (s->idle < s->queued && s->n_workers < MAX_ACTIVE) {
+		PRThread *t = PR_CreateThread(PR_USER_THREAD, worker_main, s,
+		    PR_PRIORITY_NORMAL, PR_GLOBAL_THREAD, PR_JOINABLE_THREAD, 0);
+
+		if (t != NULL)
+			s->workers[s->n_workers++] = t;
+	}
+	PR_NotifyAllCondVar(s->cv);
+	PR_Unlock(s->lock);
+}
+
+/* No more connections: the workers finish the queue and end. */
+static void
+drain(struct server *s)
+{
+	PR_Lock(s->lock);
+	s->draining = true;
+	PR_NotifyAllCondVar(s->cv);
+	PR_Unlock(s->lock);
+	for (int i = 0; i < s->n_workers; i++)
+		PR_JoinThread(s->workers[i]);
+	/* Not one worker could be started: serve what is left here. */
+	while (s->queue != NULL) {
+		struct conn *c = s->queue;
+
+		s->queue = c->next;
+		conn_serve(c);
 	}
 }
 
@@ -808,35 +857,21 @@ serve_many(struct server *s)
 	const struct nsstls_opts *o = s->opts;
 	long served = 0;
 
+	s->queue_tail = &s->queue;
 	while (!stop_requested &&
 	    (o->max_connections == 0 || served < o->max_connections)) {
 		PRNetAddr peer;
 		PRFileDesc *tcp;
 		struct conn *c;
 
-		reap(s, false);
 		if ((tcp = accept_one(s, &peer)) == NULL)
 			continue;
 		served++;
 		c = conn_new(s, &peer);
 		c->tcp = tcp;
-		PR_Lock(s->lock);
-		while (s->active >= MAX_ACTIVE)
-			PR_WaitCondVar(s->cv, PR_MillisecondsToInterval(POLL_SLICE_MS));
-		s->active++;
-		PR_Unlock(s->lock);
-		c->thread = PR_CreateThread(PR_USER_THREAD, conn_worker, c,
-		    PR_PRIORITY_NORMAL, PR_GLOBAL_THREAD, PR_JOINABLE_THREAD, 0);
-		if (c->thread == NULL) {
-			/* No thread: serve it here rather than drop it. */
-			conn_worker(c);
-			conn_free(c);
-			continue;
-		}
-		c->next = s->conns;
-		s->conns = c;
+		dispatch(s, c);
 	}
-	reap(s, true);
+	drain(s);
 	return NSSTLS_EXIT_OK;
 }
 
