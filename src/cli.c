@@ -97,6 +97,13 @@ enum {
 	OPT_SC_TLS1_1,
 };
 
+/* Server mode (issue 12): its own range, so other options can grow. */
+enum {
+	OPT_LISTEN = 512,
+	OPT_SELF_SIGNED,
+	OPT_MAX_CONNECTIONS,
+};
+
 /* Values parsed in the loop are collected here before validation. */
 struct raw {
 	const char *tls_min, *tls_max;
@@ -314,6 +321,36 @@ static struct poptOption check_table[] = {
 	POPT_TABLEEND
 };
 
+static struct poptOption server_table[] = {
+	{ "listen", '\0', POPT_ARG_STRING, NULL, OPT_LISTEN,
+	  "server mode: accept TLS connections on [ADDR:]PORT (ADDR defaults to "
+	  "127.0.0.1; PORT 0 picks a free one) and report each client",
+	  "[ADDR:]PORT" },
+	{ "self-signed", '\0', POPT_ARG_STRING, NULL, OPT_SELF_SIGNED,
+	  "serve throw-away RSA and EC certificates for these names, made in "
+	  "memory (instead of or besides --cert/--pkcs12)", "NAME[,NAME...]" },
+	{ "verify-client", '\0', POPT_ARG_NONE, NULL, 0,
+	  "ask for a client certificate and fail the handshake without a good one",
+	  NULL },
+	{ "request-client-cert", '\0', POPT_ARG_NONE, NULL, 0,
+	  "ask for a client certificate, accept the client without one", NULL },
+	{ "hrr", '\0', POPT_ARG_NONE, NULL, 0,
+	  "answer every first TLS 1.3 ClientHello with a HelloRetryRequest", NULL },
+	{ "accept-early-data", '\0', POPT_ARG_NONE, NULL, 0,
+	  "accept TLS 1.3 0-RTT data on resumed sessions (a replay within 2 s "
+	  "is refused)", NULL },
+	{ "echo", '\0', POPT_ARG_NONE, NULL, 0,
+	  "send back what each client sends", NULL },
+	{ "www", '\0', POPT_ARG_NONE, NULL, 0,
+	  "answer an HTTP request with a page describing the connection", NULL },
+	{ "once", '\0', POPT_ARG_NONE, NULL, 0,
+	  "serve one connection, stdin to the client and the client to stdout "
+	  "(the default when stdin is a terminal or a pipe)", NULL },
+	{ "max-connections", '\0', POPT_ARG_STRING, NULL, OPT_MAX_CONNECTIONS,
+	  "exit after N connections", "N" },
+	POPT_TABLEEND
+};
+
 static struct poptOption help_table[] = {
 	{ "version", '\0', POPT_ARG_NONE, NULL, 0,
 	  "print the versions of nsstls, NSS and NSPR", NULL },
@@ -390,6 +427,7 @@ static struct poptOption main_table[] = {
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, output_table, 0, "Output:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, check_table, 0, "Health checks:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, many_table, 0, "Many targets:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, server_table, 0, "Server mode:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, alias_table, 0, NULL, NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, help_table, 0, "Help:", NULL },
 	POPT_TABLEEND
@@ -460,6 +498,13 @@ bind_flags(struct nsstls_opts *o)
 	bind_flag("require-ocsp-staple", &o->require_staple);
 	bind_flag("no-proxy-env", &o->no_proxy_env);
 	bind_flag("ech-grease", &o->ech_grease);
+	bind_flag("verify-client", &o->verify_client);
+	bind_flag("request-client-cert", &o->request_client_cert);
+	bind_flag("hrr", &o->hrr);
+	bind_flag("accept-early-data", &o->accept_early_data);
+	bind_flag("echo", &o->echo);
+	bind_flag("www", &o->www);
+	bind_flag("once", &o->once);
 }
 
 static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -857,7 +902,6 @@ add_exporter(struct nsstls_opts *o, const char *arg)
 	return 0;
 }
 
-/* One option from the loop.  arg is popt's malloc'd copy, owned here. */
 /* The s_client spellings with no --long twin.  arg stays the caller's. */
 static int
 handle_sclient(int rc, const char *arg, struct nsstls_opts *o, struct raw *r)
@@ -931,10 +975,90 @@ sclient_ciphers(struct nsstls_opts *o, struct raw *r)
 	return 0;
 }
 
+/* "8443", "127.0.0.1:8443", "[::1]:0", "::1" is refused (ambiguous). */
+static int
+parse_listen(const char *arg, struct nsstls_opts *o)
+{
+	const char *colon = strrchr(arg, ':');
+	const char *port = colon != NULL ? colon + 1 : arg;
+	char *host = NULL, *end;
+	long n;
+
+	if (colon != NULL) {
+		host = xstrndup(arg, (size_t)(colon - arg));
+		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+			memmove(host, host + 1, strlen(host) - 2);
+			host[strlen(host) - 2] = '\0';
+		}
+		if (!util_is_ip_literal(host) && strcmp(host, "localhost") != 0) {
+			usage_error("--listen: '%s' is not an IP address (IPv6 in "
+			    "brackets: [::1]:8443)", host);
+			free(host);
+			return -1;
+		}
+	}
+	n = strtol(port, &end, 10);
+	if (*port == '\0' || *end != '\0' || n < 0 || n > 65535) {
+		usage_error("--listen: '%s' is not [ADDR:]PORT with a port from 0 "
+		    "to 65535", arg);
+		free(host);
+		return -1;
+	}
+	free(o->listen_host);
+	o->listen_host = host != NULL && strcmp(host, "localhost") != 0 ? host :
+	    xstrdup("127.0.0.1");
+	if (host != o->listen_host)
+		free(host);
+	o->listen_port = (uint16_t)n;
+	o->listen = true;
+	return 0;
+}
+
+/* Options of the "Server mode" table.  Returns 0 or -1. */
+static int
+handle_server_option(int rc, const char *arg, struct nsstls_opts *o)
+{
+	char *end;
+
+	switch (rc) {
+	case OPT_LISTEN:
+		return parse_listen(arg, o);
+	case OPT_SELF_SIGNED:
+		util_list_free(o->self_signed);
+		o->self_signed = util_split_list(arg, ",", &o->n_self_signed);
+		if (o->n_self_signed == 0 || o->n_self_signed > 32) {
+			usage_error("--self-signed: give 1 to 32 names, comma-separated%s",
+			    "");
+			return -1;
+		}
+		for (size_t i = 0; i < o->n_self_signed; i++)
+			if (check_wire_value("--self-signed", o->self_signed[i], 253,
+			    "put in a certificate") != 0)
+				return -1;
+		return 0;
+	case OPT_MAX_CONNECTIONS:
+		o->max_connections = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || o->max_connections < 1 ||
+		    o->max_connections > 1000000000) {
+			usage_error("--max-connections: '%s' is not a number from 1", arg);
+			return -1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* One option from the loop.  arg is popt's malloc'd copy, owned here. */
 static int
 handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 {
 	int ret = 0;
+
+	if (rc >= OPT_LISTEN) {
+		ret = handle_server_option(rc, arg, o);
+		free(arg);
+		return ret;
+	}
 
 	switch (rc) {
 	case OPT_PORT:
@@ -1452,6 +1576,57 @@ check_save_paths(const struct nsstls_opts *o)
 }
 
 /* Every rule between options, each with its own message (nc's style). */
+/* Server mode: no target, a certificate, one data behaviour. */
+static int
+validate_server(struct nsstls_opts *o, struct raw *r)
+{
+	if (!o->listen) {
+		usage_error("--self-signed, --verify-client, --request-client-cert, "
+		    "--hrr, --accept-early-data, --echo, --www, --once and "
+		    "--max-connections are for server mode: add --listen "
+		    "[ADDR:]PORT%s", "");
+		return -1;
+	}
+	if (o->n_targets > 0 || r->connect != NULL || o->targets_file != NULL ||
+	    o->print_cert != NULL || o->check) {
+		usage_error("--listen serves clients: it takes no target, --targets, "
+		    "--print-cert or --check%s", "");
+		return -1;
+	}
+	if (o->cert == NULL && o->pkcs12 == NULL && o->n_self_signed == 0) {
+		usage_error("--listen needs a certificate: --cert FILE --key FILE, "
+		    "--pkcs12 FILE, --cert NICKNAME --db DIR, or --self-signed NAME%s",
+		    "");
+		return -1;
+	}
+	if (o->starttls != NULL || o->starttls_auto || o->proxy != NULL ||
+	    o->reconnect || o->renegotiate || o->key_update != KEY_UPDATE_NONE ||
+	    o->early_data != NULL || o->keylog != NULL ||
+	    o->showcerts || o->save_chain != NULL ||
+	    o->save_chain_verified != NULL || o->ech_config != NULL ||
+	    o->ech_auto || o->ech_grease) {
+		usage_error("--listen: --starttls, --proxy, --reconnect, "
+		    "--renegotiate, --key-update, --early-data, --keylog, "
+		    "--showcerts, --save-chain and --ech are for connect mode%s", "");
+		return -1;
+	}
+	if (o->verify_client && o->request_client_cert) {
+		usage_error("--verify-client and --request-client-cert exclude each "
+		    "other%s", "");
+		return -1;
+	}
+	if (o->echo + o->www + o->once > 1) {
+		usage_error("--echo, --www and --once exclude each other%s", "");
+		return -1;
+	}
+	if (o->once && o->max_connections > 0) {
+		usage_error("--once serves one connection: it excludes "
+		    "--max-connections%s", "");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 validate(struct nsstls_opts *o, struct raw *r)
 {
@@ -1651,6 +1826,11 @@ validate(struct nsstls_opts *o, struct raw *r)
 	}
 	if (check_save_paths(o) != 0)
 		return -1;
+	if (o->listen || o->n_self_signed > 0 || o->verify_client ||
+	    o->request_client_cert || o->hrr || o->accept_early_data || o->echo ||
+	    o->www || o->once ||
+	    o->max_connections > 0)
+		return validate_server(o, r);
 	if (o->print_cert != NULL) {
 		/* Offline there is no target: only a name given is checked. */
 		if (o->verify_name_opt != NULL)
@@ -1871,6 +2051,8 @@ cli_free(struct nsstls_opts *o)
 	free(o->keylog);
 	free(o->early_data);
 	free(o->ech_config);
+	free(o->listen_host);
+	util_list_free(o->self_signed);
 	for (size_t i = 0; i < o->n_exporters; i++)
 		exporter_req_free(&o->exporters[i]);
 	free(o->exporters);

@@ -138,6 +138,21 @@ struct nsstls_opts {
 	int unordered;
 	bool multi;                     /* more than one target: no data phase */
 
+	/* Server mode (server.c) */
+	bool listen;                    /* --listen given */
+	char *listen_host;              /* address to bind, no brackets */
+	uint16_t listen_port;           /* 0: any free port */
+	char **self_signed;             /* --self-signed NAMES; NULL-terminated */
+	size_t n_self_signed;
+	int verify_client;              /* request and require a certificate */
+	int request_client_cert;        /* request, accept without */
+	int echo;                       /* echo what the client sends */
+	int www;                        /* answer HTTP with a page */
+	int once;                       /* one connection, stdin <-> TLS */
+	long max_connections;           /* serve N, then exit; 0: until a signal */
+	int hrr;                        /* force a HelloRetryRequest */
+	int accept_early_data;          /* TLS 1.3 0-RTT, with anti-replay */
+
 	/* One-shot actions */
 	int list_ciphers;
 	int list_groups;

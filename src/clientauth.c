@@ -1784,3 +1784,11 @@ clientauth_free(struct client_cred *cred)
 		CERT_DestroyCertList(cred->extra);
 	free(cred);
 }
+
+void
+clientauth_cred_parts(const struct client_cred *cred, CERTCertificate **cert,
+    SECKEYPrivateKey **key)
+{
+	*cert = cred != NULL ? cred->cert : NULL;
+	*key = cred != NULL ? cred->key : NULL;
+}

@@ -359,6 +359,14 @@ usage_findings(struct report *r)
 {
 	const struct cert_info *leaf = &r->built[0].cert;
 
+	if (r->verify.client_usage) {
+		if (leaf->has_eku && !leaf->eku_client_auth)
+			report_add_finding(r, SEV_ERROR, "extended-key-usage", 0,
+			    r->built[0].sent_index, "the certificate's extended key "
+			    "usage does not include clientAuth (TLS client "
+			    "authentication)");
+		return;
+	}
 	if (r->verify.as_ca)
 		return;
 	if (leaf->is_ca)

@@ -107,6 +107,7 @@ print_commands(void)
 	    "  ~R  renegotiate (TLS 1.2)\n"
 	    "  ~K  send a KeyUpdate (TLS 1.3)\n"
 	    "  ~U  send a KeyUpdate and ask the server for one\n"
+	    "  ~C  ask the client for a certificate (server mode)\n"
 	    "  ~.  close the connection and quit\n"
 	    "  ~?  this list\n"
 	    "  ~~  at the start of a line sends a single ~\n", stderr);
@@ -158,6 +159,18 @@ run_command(struct io_state *s, const char *line, size_t len, size_t *skip)
 			fputs("nsstls: ", stderr);
 			util_fputs_term(t->report->message, stderr);
 			fputc('\n', stderr);
+			t->report->exit_code = NSSTLS_EXIT_OK;
+		}
+		return 1;
+	case 'C':
+		if (t->ask_cert == NULL)
+			return 0;
+		if (t->ask_cert(t->ask_cert_arg) == 0) {
+			fputs("nsstls: client certificate requested\n", stderr);
+		} else {
+			/* Refused (TLS 1.3 without post_handshake_auth, asked
+			 * twice): said, and the session goes on. */
+			fprintf(stderr, "nsstls: %s\n", t->report->message);
 			t->report->exit_code = NSSTLS_EXIT_OK;
 		}
 		return 1;

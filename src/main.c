@@ -24,6 +24,7 @@
 #include "out_text.h"
 #include "printcert.h"
 #include "report.h"
+#include "server.h"
 #include "tls.h"
 #include "util.h"
 #include "verify.h"
@@ -106,7 +107,8 @@ main(int argc, char **argv)
 		return finish(&nss, NSSTLS_EXIT_OK, false);
 	}
 
-	report_init(&report, opts.multi ? "" : opts.target.host, opts.port);
+	report_init(&report, opts.multi || opts.listen ? "" : opts.target.host,
+	    opts.port);
 	report.verify_name = opts.verify_name;
 	report.servername = opts.servername;
 	/* Credentials are loaded once, before any connection: a wrong
@@ -118,6 +120,8 @@ main(int argc, char **argv)
 	    (opts.print_cert == NULL &&
 	    (nss.model = tls_model_create(&opts, &report)) == NULL)) {
 		code = out_finish(&report, &opts, false, stdout, stderr);
+	} else if (opts.listen) {
+		code = server_run(&opts, &nss, &report);
 	} else if (opts.multi) {
 		code = multi_run(&opts, &nss, &report);
 	} else if (opts.print_cert != NULL) {

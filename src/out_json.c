@@ -541,11 +541,10 @@ jwire(const struct report *r)
 	    "records", (json_int_t)r->wire_received.records);
 }
 
-int
-out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+json_t *
+out_json_doc(const struct report *r, const struct nsstls_opts *o)
 {
 	json_t *doc = json_object();
-	int rc;
 
 	json_object_set_new(doc, "schema", json_integer(JSON_SCHEMA_VERSION));
 	json_object_set_new(doc, "nsstls_version", json_string(PACKAGE_VERSION));
@@ -595,9 +594,23 @@ out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	    json_pack("{s:s, s:o, s:o}", "status", r->check_status,
 	    "line", jstr(r->check_line),
 	    "problems", jstrings(r->check_problems, r->n_check_problems)));
+	return doc;
+}
+
+int
+out_json_write(FILE *f, json_t *doc, const struct nsstls_opts *o)
+{
+	int rc;
+
 	rc = json_dumpf(doc, f, JSON_PRESERVE_ORDER |
 	    (o->json_pretty ? JSON_INDENT(2) : JSON_COMPACT));
 	fputc('\n', f);
 	json_decref(doc);
 	return rc == 0 && fflush(f) == 0 ? 0 : -1;
+}
+
+int
+out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
+	return out_json_write(f, out_json_doc(r, o), o);
 }

@@ -923,3 +923,15 @@ out_text_pem_chain(FILE *f, const struct report *r, bool built)
 	}
 	return fflush(f) == 0 ? 0 : -1;
 }
+
+void
+out_text_handshake(FILE *f, const struct report *r, size_t index)
+{
+	print_handshake(f, r, &r->handshakes[index], index);
+}
+
+void
+out_text_alerts(FILE *f, const struct report *r)
+{
+	print_alerts(f, r);
+}

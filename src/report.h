@@ -245,6 +245,7 @@ struct verify_result {
 	long timed_out_ms;       /* verification did not finish in this time */
 	unsigned version;        /* TLS version the server chose, 0: none
 	                          * (--print-cert) */
+	bool client_usage;       /* a client's chain (server mode) */
 	bool as_ca;              /* verified as a CA certificate (--print-cert
 	                          * of a CA), not as a TLS server's */
 };

@@ -844,6 +844,7 @@ verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
 	report_clear_chains(r);
 	r->verify.done = true;
 	r->verify.as_ca = v->usage == certificateUsageSSLCA;
+	r->verify.client_usage = v->usage == certificateUsageSSLClient;
 	r->verify.version = v->version;
 	r->verify_time = when;
 	record_sent(r, sent);

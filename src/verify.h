@@ -28,7 +28,8 @@ struct verify_ctx {
 	unsigned long target_id; /* per target: keeps NSS's session cache apart */
 	unsigned version;        /* TLS version of the handshake, or 0 */
 	SECCertificateUsage usage;  /* 0: TLS server; certificateUsageSSLCA
-	                          * for --print-cert of a CA certificate */
+	                          * for --print-cert of a CA certificate;
+	                          * certificateUsageSSLClient in server mode */
 };
 
 /* Install both hooks on the model socket (children inherit them). */

@@ -105,6 +105,18 @@ complete -c nsstls -l targets -r -F -d 'Read targets from FILE, HOST[:PORT] per 
 complete -c nsstls -s j -l jobs -x -d 'Check up to N targets at once (default 8, at most 256)'
 complete -c nsstls -l unordered -d 'Print each result as it finishes, not in input order'
 
+# Server mode
+complete -c nsstls -l listen -x -d 'Server mode: accept TLS connections on [ADDR:]PORT'
+complete -c nsstls -l self-signed -x -d 'Serve throw-away RSA and EC certificates for these names'
+complete -c nsstls -l verify-client -d 'Ask for a client certificate, fail without a good one'
+complete -c nsstls -l request-client-cert -d 'Ask for a client certificate, accept without'
+complete -c nsstls -l hrr -d 'Answer every first TLS 1.3 ClientHello with a HelloRetryRequest'
+complete -c nsstls -l accept-early-data -d 'Accept TLS 1.3 0-RTT data on resumed sessions'
+complete -c nsstls -l echo -d 'Send back what each client sends'
+complete -c nsstls -l www -d 'Answer HTTP with a page describing the connection'
+complete -c nsstls -l once -d 'Serve one connection, stdin to the client'
+complete -c nsstls -l max-connections -x -d 'Exit after N connections'
+
 # Help
 complete -c nsstls -l version -d 'Print nsstls, NSS and NSPR versions and exit'
 complete -c nsstls -s '?' -l help -d 'Show help and exit'
