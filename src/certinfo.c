@@ -11,6 +11,7 @@
 #include <pk11pub.h>
 #include <prnetdb.h>
 #include <secder.h>
+#include <secerr.h>
 #include <secoid.h>
 
 #include "der.h"
@@ -258,6 +259,25 @@ weak_hash(SECOidTag sig)
 	}
 }
 
+/*
+ * Self-signed means the signature verifies with the certificate's own key,
+ * not just subject == issuer: a CA key rollover makes self-issued
+ * certificates (the new key under the old name, signed by the old key)
+ * that are no chain end.  Only a self-issued certificate pays for the
+ * check.  A signature algorithm NSS's policy refuses (an MD5 root) cannot
+ * be checked: such a certificate keeps the name test.
+ */
+static bool
+is_self_signed(CERTCertificate *c)
+{
+	if (!SECITEM_ItemsAreEqual(&c->derSubject, &c->derIssuer))
+		return false;
+	if (CERT_VerifySignedDataWithPublicKeyInfo(&c->signatureWrap,
+	    &c->subjectPublicKeyInfo, NULL) == SECSuccess)
+		return true;
+	return PR_GetError() == SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED;
+}
+
 int
 cert_info_from_nss(CERTCertificate *c, struct cert_info *out)
 {
@@ -299,7 +319,7 @@ cert_info_from_nss(CERTCertificate *c, struct cert_info *out)
 		}
 		SECITEM_FreeItem(&ext, PR_FALSE);
 	}
-	out->self_signed = SECITEM_ItemsAreEqual(&c->derSubject, &c->derIssuer);
+	out->self_signed = is_self_signed(c);
 	out->der = xmalloc(c->derCert.len);
 	memcpy(out->der, c->derCert.data, c->derCert.len);
 	out->der_len = c->derCert.len;

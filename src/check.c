@@ -30,10 +30,19 @@ problem(struct report *r, enum check_code *code, enum check_code c,
 	if (vasprintf(&text, fmt, ap) < 0)
 		text = xstrdup("?");
 	va_end(ap);
-	r->check_problems = xrealloc(r->check_problems,
-	    (r->n_check_problems + 2) * sizeof(char *));
-	r->check_problems[r->n_check_problems++] = text;
-	r->check_problems[r->n_check_problems] = NULL;
+	/* The same reason twice (a finding and an expectation) is said once. */
+	for (size_t i = 0; i < r->n_check_problems && text != NULL; i++) {
+		if (strcmp(r->check_problems[i], text) == 0) {
+			free(text);
+			text = NULL;
+		}
+	}
+	if (text != NULL) {
+		r->check_problems = xrealloc(r->check_problems,
+		    (r->n_check_problems + 2) * sizeof(char *));
+		r->check_problems[r->n_check_problems++] = text;
+		r->check_problems[r->n_check_problems] = NULL;
+	}
 	/* UNKNOWN only wins when nothing was learnt about the service. */
 	if (*code == CHECK_UNKNOWN || c == CHECK_UNKNOWN)
 		*code = *code == CHECK_OK ? c : *code;
@@ -66,8 +75,12 @@ outcome_problems(struct report *r, const struct nsstls_opts *o,
 		    suffix);
 		break;
 	case NSSTLS_EXIT_VERIFY:
-		problem(r, code, CHECK_CRITICAL, "certificate verification failed%s",
-		    suffix);
+		/* The verdict's headline says which certificate and why. */
+		if (r->verdict.headline != NULL && !r->verdict.ok)
+			problem(r, code, CHECK_CRITICAL, "%s", r->verdict.headline);
+		else
+			problem(r, code, CHECK_CRITICAL, "certificate verification "
+			    "failed%s", suffix);
 		break;
 	default:
 		problem(r, code, CHECK_CRITICAL, "%s%s", r->message ? r->message :
@@ -75,34 +88,29 @@ outcome_problems(struct report *r, const struct nsstls_opts *o,
 		break;
 	}
 	if (r->verify.done && r->verify.overridden)
-		problem(r, code, CHECK_WARNING, "certificate verification failed "
-		    "(%s), ignored with --insecure", PR_ErrorToName(r->verify.error) ?
-		    PR_ErrorToName(r->verify.error) : "?");
+		problem(r, code, CHECK_WARNING, "%s, ignored with --insecure",
+		    r->verdict.headline != NULL ? r->verdict.headline :
+		    "certificate verification failed");
 	(void)o;
 }
 
+/* Days are counted once, from the verification time (verdict.c).  A
+ * threshold of N alerts below N days, as the range "N:" of the perfdata
+ * says. */
 static void
 expiry_problems(struct report *r, const struct nsstls_opts *o,
     enum check_code *code)
 {
-	long min = 0;
-	int which = -1;
+	long min = r->verdict.first_expiry_days;
+	int which = r->verdict.first_expiry;
 
-	for (size_t i = 0; i < r->n_built; i++) {
-		long left = cert_days_left(r->built[i].cert.not_after);
-
-		if (which < 0 || left < min) {
-			min = left;
-			which = (int)i;
-		}
-	}
 	if (which < 0 || min < 0)
 		return;         /* expired: verification already says so */
-	if (min <= o->crit_days)
+	if (min < o->crit_days)
 		problem(r, code, CHECK_CRITICAL, "certificate [%d] \"%s\" expires in "
 		    "%ld days (--crit-days %d)", which, r->built[which].cert.subject,
 		    min, o->crit_days);
-	else if (min <= o->warn_days)
+	else if (min < o->warn_days)
 		problem(r, code, CHECK_WARNING, "certificate [%d] \"%s\" expires in "
 		    "%ld days (--warn-days %d)", which, r->built[which].cert.subject,
 		    min, o->warn_days);
@@ -215,8 +223,7 @@ check_evaluate(struct report *r, const struct nsstls_opts *o)
 		    h->suite_name ? h->suite_name : "?");
 		if (r->n_built > 0 && code == CHECK_OK)
 			snprintf(summary + used, sizeof(summary) - used,
-			    ", certificate valid %ld days",
-			    cert_days_left(r->built[0].cert.not_after));
+			    ", certificate valid %ld days", r->built[0].cert.days_left);
 	}
 	free(r->check_line);
 	r->check_line = xasprintf("TLS %s - %s:%u %s", r->check_status, r->host,
@@ -224,31 +231,66 @@ check_evaluate(struct report *r, const struct nsstls_opts *o)
 	return code;
 }
 
-void
-check_print(FILE *f, const struct report *r)
+static bool
+in_problems(const struct report *r, const char *text)
 {
-	long min = 0;
-	bool have = false;
+	for (size_t i = 0; i < r->n_check_problems; i++)
+		if (strstr(r->check_problems[i], text) != NULL)
+			return true;
+	return false;
+}
 
-	fputs(r->check_line, f);
-	/* Performance data: 'label'=value[UOM];warn;crit (plugin guidelines). */
-	fputs(" |", f);
-	for (size_t i = 0; i < r->n_built; i++) {
-		long left = cert_days_left(r->built[i].cert.not_after);
+/* Performance data (monitoring-plugins guidelines): 'label'=value[UOM]
+ * [;warn[;crit]], thresholds as ranges ("30:" alerts below 30), times in
+ * ms; no "|" when there is nothing to measure. */
+static void
+print_perfdata(FILE *f, const struct report *r)
+{
+	char perf[256] = "";
+	size_t used = 0;
 
-		if (!have || left < min)
-			min = left;
-		have = true;
-	}
-	if (have)
-		fprintf(f, " days_left=%ld;%d;%d", min, r->check_warn_days,
-		    r->check_crit_days);
-	if (r->connected_index >= 0)
-		fprintf(f, " connect_ms=%.3f",
+	if (r->verdict.first_expiry >= 0)
+		used += (size_t)snprintf(perf + used, sizeof(perf) - used,
+		    " days_left=%ld;%d:;%d:", r->verdict.first_expiry_days,
+		    r->check_warn_days, r->check_crit_days);
+	if (r->connected_index >= 0 && used < sizeof(perf))
+		used += (size_t)snprintf(perf + used, sizeof(perf) - used,
+		    " connect_time=%.3fms",
 		    (double)r->attempts[r->connected_index].connect_us / 1000.0);
-	if (r->n_handshakes > 0)
-		fprintf(f, " handshake_ms=%.3f",
-		    (double)r->handshakes[0].duration_us / 1000.0);
+	if (r->n_handshakes > 0 && used < sizeof(perf))
+		used += (size_t)snprintf(perf + used, sizeof(perf) - used,
+		    " handshake_time=%.3fms", (double)report_handshake_us(r) / 1000.0);
+	if (r->fetch_us > 0 && used < sizeof(perf))
+		snprintf(perf + used, sizeof(perf) - used, " fetch_time=%.3fms",
+		    (double)r->fetch_us / 1000.0);
+	if (perf[0] != '\0')
+		fprintf(f, " |%s", perf);
+}
+
+void
+check_print(FILE *f, const struct report *r, bool long_output)
+{
+	/* The target and the problems may hold bytes from outside. */
+	util_fputs_term(r->check_line, f);
+	print_perfdata(f, r);
 	fputc('\n', f);
+	/* Long output: the other warnings and errors, each once. */
+	for (size_t i = 0; long_output && i < r->n_findings; i++) {
+		const struct finding *x = &r->findings[i];
+		bool seen = false;
+
+		/* Expiry is the status line's own threshold check. */
+		if (x->severity == SEV_NOTE || x->in_headline ||
+		    strcmp(x->id, "expires-soon") == 0 || in_problems(r, x->text))
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = r->findings[j].severity != SEV_NOTE &&
+			    strcmp(r->findings[j].text, x->text) == 0;
+		if (!seen) {
+			fprintf(f, "%s: ", report_severity_str(x->severity));
+			util_fputs_term(x->text, f);
+			fputc('\n', f);
+		}
+	}
 	fflush(f);
 }

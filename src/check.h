@@ -8,6 +8,7 @@
 #ifndef NSSTLS_CHECK_H
 #define NSSTLS_CHECK_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -24,7 +25,9 @@ enum check_code {
 enum check_code check_evaluate(struct report *r, const struct nsstls_opts *o);
 
 /* The status line, e.g. "TLS OK - host:443 TLSv1.3 ..., certificate valid
- * 63 days | days_left=63;30;7 handshake_ms=12". */
-void check_print(FILE *f, const struct report *r);
+ * 63 days | days_left=63;30:;7: connect_time=0.5ms handshake_time=12.0ms",
+ * then, with long_output, one line per other warning or error finding
+ * (plugin long output; one target only: several keep one line each). */
+void check_print(FILE *f, const struct report *r, bool long_output);
 
 #endif

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ssl.h>
+
 #include "config.h"
 #include "echconfig.h"
 #include "exporter.h"
@@ -88,6 +90,21 @@ enum {
 	OPT_SCAN_JOBS,
 	OPT_PROFILE,
 	OPT_SHARD,
+	OPT_SC_NOOP,            /* s_client options with nothing to do here */
+	OPT_SC_VERIFY,
+	OPT_SC_IGN_EOF,
+	OPT_SC_CAPATH,
+	OPT_SC_CIPHER,
+	OPT_SC_CIPHERSUITES,
+	OPT_SC_TLS1,
+	OPT_SC_TLS1_1,
+};
+
+/* Server mode (issue 12): its own range, so other options can grow. */
+enum {
+	OPT_LISTEN = 512,
+	OPT_SELF_SIGNED,
+	OPT_MAX_CONNECTIONS,
 };
 
 /* Values parsed in the loop are collected here before validation. */
@@ -97,15 +114,14 @@ struct raw {
 	int no_builtin;
 	char *trust;
 	char *connect;          /* -connect HOST:PORT (s_client) */
-	char *stolen;           /* positional popt took as an optional value */
-	bool reneg_value;       /* "--renegotiate=N" spelled with '=' */
-	bool key_update_value;  /* "--key-update=X" spelled with '=' */
-	bool json_value;        /* "--json=X" */
-	bool trace_value;       /* "--trace=X" */
-	bool reconnect_value;   /* "--reconnect=N" */
 	bool sess_file;         /* --sess-out / --sess-in given */
 	char *keymat_label;     /* -keymatexport LABEL (s_client) */
 	long keymat_len;        /* -keymatexportlen N; 0: not given */
+	uint16_t *sc_ciphers;   /* -cipher: TLS 1.2 and older suites */
+	size_t n_sc_ciphers;
+	uint16_t *sc_suites13;  /* -ciphersuites: TLS 1.3 suites */
+	size_t n_sc_suites13;
+	bool sc_cipher_given, sc_suites13_given;
 };
 
 static struct poptOption connection_table[] = {
@@ -122,9 +138,7 @@ static struct poptOption connection_table[] = {
 
 static struct poptOption starttls_table[] = {
 	{ "starttls", '\0', POPT_ARG_STRING, NULL, OPT_STARTTLS,
-	  "speak PROTO in plain text first and upgrade to TLS: smtp, submission, "
-	  "lmtp, imap, pop3, ftp, xmpp, xmpp-server, ldap, postgres, mysql, nntp, "
-	  "sieve, irc; auto: by the port", "PROTO" },
+	  NULL /* starttls_help(), from the protocol table */, "PROTO" },
 	{ "starttls-name", '\0', POPT_ARG_STRING, NULL, OPT_STARTTLS_NAME,
 	  "name to send in EHLO/LHLO (default " STARTTLS_DEFAULT_EHLO ")", "NAME" },
 	{ "xmpp-domain", '\0', POPT_ARG_STRING, NULL, OPT_XMPP_DOMAIN,
@@ -149,7 +163,12 @@ static struct poptOption tls_table[] = {
 	{ "ciphers", '\0', POPT_ARG_STRING, NULL, OPT_CIPHERS,
 	  "cipher suites to offer: IANA names or hex ids, comma separated", "LIST" },
 	{ "list-ciphers", '\0', POPT_ARG_NONE, NULL, 0,
-	  "list the cipher suites this NSS implements and exit", NULL },
+	  "list the cipher suites this NSS implements (IANA and OpenSSL names) "
+	  "and exit", NULL },
+	{ "list-groups", '\0', POPT_ARG_NONE, NULL, 0,
+	  "list the key-exchange groups --groups takes and exit", NULL },
+	{ "list-sigalgs", '\0', POPT_ARG_NONE, NULL, 0,
+	  "list the signature schemes --sigalgs takes and exit", NULL },
 	{ "groups", '\0', POPT_ARG_STRING, NULL, OPT_GROUPS,
 	  "key-exchange groups to offer, in order (x25519,secp256r1,...)", "LIST" },
 	{ "sigalgs", '\0', POPT_ARG_STRING, NULL, OPT_SIGALGS,
@@ -321,6 +340,36 @@ static struct poptOption scan_table[] = {
 	POPT_TABLEEND
 };
 
+static struct poptOption server_table[] = {
+	{ "listen", '\0', POPT_ARG_STRING, NULL, OPT_LISTEN,
+	  "server mode: accept TLS connections on [ADDR:]PORT (ADDR defaults to "
+	  "127.0.0.1; PORT 0 picks a free one) and report each client",
+	  "[ADDR:]PORT" },
+	{ "self-signed", '\0', POPT_ARG_STRING, NULL, OPT_SELF_SIGNED,
+	  "serve throw-away RSA and EC certificates for these names, made in "
+	  "memory (instead of or besides --cert/--pkcs12)", "NAME[,NAME...]" },
+	{ "verify-client", '\0', POPT_ARG_NONE, NULL, 0,
+	  "ask for a client certificate and fail the handshake without a good one",
+	  NULL },
+	{ "request-client-cert", '\0', POPT_ARG_NONE, NULL, 0,
+	  "ask for a client certificate, accept the client without one", NULL },
+	{ "hrr", '\0', POPT_ARG_NONE, NULL, 0,
+	  "answer every first TLS 1.3 ClientHello with a HelloRetryRequest", NULL },
+	{ "accept-early-data", '\0', POPT_ARG_NONE, NULL, 0,
+	  "accept TLS 1.3 0-RTT data on resumed sessions (a replay within 2 s "
+	  "is refused)", NULL },
+	{ "echo", '\0', POPT_ARG_NONE, NULL, 0,
+	  "send back what each client sends", NULL },
+	{ "www", '\0', POPT_ARG_NONE, NULL, 0,
+	  "answer an HTTP request with a page describing the connection", NULL },
+	{ "once", '\0', POPT_ARG_NONE, NULL, 0,
+	  "serve one connection, stdin to the client and the client to stdout "
+	  "(the default when stdin is a terminal or a pipe)", NULL },
+	{ "max-connections", '\0', POPT_ARG_STRING, NULL, OPT_MAX_CONNECTIONS,
+	  "exit after N connections", "N" },
+	POPT_TABLEEND
+};
+
 static struct poptOption help_table[] = {
 	{ "version", '\0', POPT_ARG_NONE, NULL, 0,
 	  "print the versions of nsstls, NSS and NSPR", NULL },
@@ -362,6 +411,28 @@ static struct poptOption alias_table[] = {
 	{ "keylogfile", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_KEYLOG, NULL, NULL },
 	{ "msg", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TRACE, NULL, NULL },
 	{ "debug", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TRACE_HEX, NULL, NULL },
+	{ "state", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_TRACE, NULL, NULL },
+	{ "verify_hostname", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_VERIFY_NAME,
+	  NULL, NULL },
+	{ "groups", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_GROUPS, NULL, NULL },
+	{ "curves", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_GROUPS, NULL, NULL },
+	{ "sigalgs", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SIGALGS, NULL, NULL },
+	{ "cipher", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SC_CIPHER, NULL, NULL },
+	{ "ciphersuites", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SC_CIPHERSUITES,
+	  NULL, NULL },
+	{ "tls1", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_TLS1, NULL, NULL },
+	{ "tls1_1", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_TLS1_1, NULL, NULL },
+	{ "CApath", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SC_CAPATH, NULL, NULL },
+	{ "ign_eof", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_IGN_EOF, NULL, NULL },
+	{ "verify", '\0', POPT_ARG_STRING | ALIAS, NULL, OPT_SC_VERIFY, NULL, NULL },
+	/* nsstls already does what these ask for, or has nothing they turn
+	 * off: it always verifies and fails closed, reads no default CA
+	 * directory or store, and always prints its report. */
+	{ "verify_return_error", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_NOOP,
+	  NULL, NULL },
+	{ "no-CApath", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_NOOP, NULL, NULL },
+	{ "no-CAstore", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_NOOP, NULL, NULL },
+	{ "prexit", '\0', POPT_ARG_NONE | ALIAS, NULL, OPT_SC_NOOP, NULL, NULL },
 	POPT_TABLEEND
 };
 
@@ -376,6 +447,7 @@ static struct poptOption main_table[] = {
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, check_table, 0, "Health checks:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, many_table, 0, "Many targets:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, scan_table, 0, "Scan:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, server_table, 0, "Server mode:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, alias_table, 0, NULL, NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, help_table, 0, "Help:", NULL },
 	POPT_TABLEEND
@@ -400,6 +472,21 @@ find_option(struct poptOption *table, const char *name)
 	return NULL;
 }
 
+/* --starttls's help names the protocols of starttls.c's table, so that
+ * the list cannot drift from what the program knows. */
+static void
+starttls_help(void)
+{
+	static char text[512];
+	size_t used = (size_t)snprintf(text, sizeof(text),
+	    "speak PROTO in plain text first and upgrade to TLS: ");
+
+	used += starttls_names(text + used, sizeof(text) - used);
+	if (used < sizeof(text))
+		snprintf(text + used, sizeof(text) - used, "; auto: by the port");
+	starttls_table[0].descrip = text;
+}
+
 static void
 bind_flag(const char *name, int *field)
 {
@@ -413,6 +500,8 @@ static void
 bind_flags(struct nsstls_opts *o)
 {
 	bind_flag("list-ciphers", &o->list_ciphers);
+	bind_flag("list-groups", &o->list_groups);
+	bind_flag("list-sigalgs", &o->list_sigalgs);
 	bind_flag("insecure", &o->insecure);
 	bind_flag("allow-weak", &o->allow_weak);
 	bind_flag("no-data", &o->no_data);
@@ -430,10 +519,41 @@ bind_flags(struct nsstls_opts *o)
 	bind_flag("no-proxy-env", &o->no_proxy_env);
 	bind_flag("ech-grease", &o->ech_grease);
 	bind_flag("scan", &o->scan);
+	bind_flag("verify-client", &o->verify_client);
+	bind_flag("request-client-cert", &o->request_client_cert);
+	bind_flag("hrr", &o->hrr);
+	bind_flag("accept-early-data", &o->accept_early_data);
+	bind_flag("echo", &o->echo);
+	bind_flag("www", &o->www);
+	bind_flag("once", &o->once);
 }
 
+static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
+
+/* Messages quote the user's words, which may hold any byte: each is
+ * formatted whole and written escaped (util_escape_term), no line end. */
+static void
+verrorf(const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();        /* out of memory */
+	util_fputs_term(msg, stderr);
+	free(msg);
+}
+
+static void
+errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrorf(fmt, ap);
+	va_end(ap);
+}
 
 static void
 usage_error(const char *fmt, ...)
@@ -442,9 +562,46 @@ usage_error(const char *fmt, ...)
 
 	fputs("nsstls: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verrorf(fmt, ap);
 	va_end(ap);
 	fputs("\nTry 'nsstls --help' for more information.\n", stderr);
+}
+
+/* Limits checked here, so that a value NSS or the peer cannot take is a
+ * usage error before anything connects, not a failure in a later phase. */
+#define NAME_MAX_LEN STARTTLS_NAME_MAX   /* SNI, EHLO name, XMPP domain */
+#define ALPN_LIST_MAX 65535     /* RFC 7301: ProtocolNameList<2..2^16-1> */
+/* NSS 3.87 builds the TLS 1.3 exporter's HkdfLabel in a 256-byte buffer:
+ * 2 + 1 + "tls13 " + label + 1 + a SHA-384 hash leaves 198 bytes (measured:
+ * 199 fails with SEC_ERROR_LIBRARY_FAILURE on TLS_AES_256_GCM_SHA384). */
+#define EXPORTER_LABEL_MAX 198
+
+/* A value that goes on the wire as text: not empty, at most max bytes,
+ * and no control byte — in a line-based dialogue a CR or LF would end our
+ * command and start one of the value's choosing.  where: "sent in ..." for
+ * the message.  The value itself is not quoted: it may be a password. */
+static int
+check_wire_value(const char *opt, const char *v, size_t max, const char *where)
+{
+	size_t len = strlen(v);
+	const char *c = util_find_control(v, len);
+
+	if (len == 0) {
+		usage_error("%s: the value is empty", opt);
+		return -1;
+	}
+	if (c != NULL) {
+		usage_error("%s: byte %zu is the control character \\x%02x, which "
+		    "is not allowed in a value %s", opt, (size_t)(c - v) + 1,
+		    (unsigned char)*c, where);
+		return -1;
+	}
+	if (len > max) {
+		usage_error("%s: %zu bytes, more than the %zu allowed in a value %s",
+		    opt, len, max, where);
+		return -1;
+	}
+	return 0;
 }
 
 /* One kind of name list (--ciphers, --groups, --sigalgs): how to look a
@@ -457,6 +614,8 @@ struct name_kind {
 	                                                  -2 not implemented */
 	void (*print_valid)(FILE *f);
 	const char *note;                        /* after the list, or "" */
+	bool unique;                             /* a repeat is an error */
+	size_t (*max)(void);                     /* NSS's limit, or NULL */
 };
 
 static int
@@ -477,13 +636,87 @@ sigalg_parse(const char *name, void *v)
 	return names_sigalg_parse(name, v);
 }
 
+/* SSL_SignatureSchemePrefSet refuses more than this many schemes. */
+static size_t
+sigalg_max(void)
+{
+	return SSL_SignatureMaxCount();
+}
+
 static const struct name_kind cipher_kind = { "--ciphers", "cipher suite",
-	sizeof(uint16_t), cipher_parse, names_print_ciphers, "" };
+	sizeof(uint16_t), cipher_parse, names_print_ciphers, "", false, NULL };
 static const struct name_kind group_kind = { "--groups", "group",
 	sizeof(SSLNamedGroup), group_parse, names_print_groups,
-	" (NSS 3.87 has no post-quantum groups)" };
+	" (NSS 3.87 has no post-quantum groups)", true, NULL };
 static const struct name_kind sigalg_kind = { "--sigalgs", "signature scheme",
-	sizeof(SSLSignatureScheme), sigalg_parse, names_print_sigalgs, "" };
+	sizeof(SSLSignatureScheme), sigalg_parse, names_print_sigalgs, "",
+	true, sigalg_max };
+
+/* A group or scheme given twice (under two spellings, perhaps) adds
+ * nothing, and SSL_NamedGroupConfig and SSL_SignatureSchemePrefSet refuse
+ * a list longer than the values they know (SEC_ERROR_INVALID_ARGS, after
+ * parsing, as a setup error): refused here, a list of thousands stops at
+ * its first repeat. */
+static int
+check_repeat(const struct name_kind *k, char **list, const unsigned char *values,
+    size_t i)
+{
+	for (size_t j = 0; j < i; j++) {
+		if (memcmp(values + j * k->size, values + i * k->size, k->size) == 0) {
+			if (strcmp(list[i], list[j]) == 0)
+				usage_error("%s: %s '%s' is given twice", k->option,
+				    k->what, list[i]);
+			else
+				usage_error("%s: %s '%s' is given twice (as '%s' "
+				    "before)", k->option, k->what, list[i], list[j]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* -cipher takes OpenSSL's names of TLS 1.2 and older suites (IANA names
+ * too); -ciphersuites the TLS 1.3 ones, named alike by both. */
+static int
+sc_cipher_parse(const char *name, void *v)
+{
+	uint16_t *id = v;
+	int rc = names_cipher_parse_openssl(name, id);
+
+	if (rc == -1 && names_cipher_parse(name, id) == 0)
+		rc = 0;
+	return rc == 0 && names_cipher_is_tls13(*id) ? -1 : rc;
+}
+
+static int
+sc_suite13_parse(const char *name, void *v)
+{
+	uint16_t *id = v;
+
+	if (names_cipher_parse(name, id) != 0 || !names_cipher_is_tls13(*id))
+		return -1;
+	return 0;
+}
+
+static void
+print_openssl12(FILE *f)
+{
+	names_print_openssl_ciphers(f, false);
+}
+
+static void
+print_openssl13(FILE *f)
+{
+	names_print_openssl_ciphers(f, true);
+}
+
+static const struct name_kind sc_cipher_kind = { "-cipher",
+	"TLS 1.2 cipher suite", sizeof(uint16_t), sc_cipher_parse, print_openssl12,
+	" (suite names only: OpenSSL's cipher rules such as HIGH or !aNULL "
+	"are not understood)" };
+static const struct name_kind sc_suite13_kind = { "-ciphersuites",
+	"TLS 1.3 cipher suite", sizeof(uint16_t), sc_suite13_parse, print_openssl13,
+	" (NSS 3.87 has no TLS 1.3 CCM suites)" };
 
 /* Parse a comma/colon list into a new array of values (replacing *out).
  * Unknown names are usage errors that list the valid ones. */
@@ -498,13 +731,16 @@ parse_names(const struct name_kind *k, const char *arg, void **out, size_t *n)
 	for (size_t i = 0; i < count && rc == 0; i++) {
 		int r = k->parse(list[i], values + i * k->size);
 
-		if (r == 0)
+		if (r == 0) {
+			if (k->unique)
+				rc = check_repeat(k, list, values, i);
 			continue;
+		}
 		if (r == -2)
-			fprintf(stderr, "nsstls: %s '%s' is not implemented by NSS 3.87; "
+			errorf("nsstls: %s '%s' is not implemented by NSS 3.87; "
 			    "valid names: ", k->what, list[i]);
 		else
-			fprintf(stderr, "nsstls: unknown %s '%s'; valid names: ",
+			errorf("nsstls: unknown %s '%s'; valid names: ",
 			    k->what, list[i]);
 		k->print_valid(stderr);
 		fprintf(stderr, "%s\n", k->note);
@@ -514,6 +750,11 @@ parse_names(const struct name_kind *k, const char *arg, void **out, size_t *n)
 		usage_error("%s needs at least one %s", k->option, k->what);
 		rc = -1;
 	}
+	if (rc == 0 && k->max != NULL && count > k->max()) {
+		usage_error("%s: %zu names, more than the %zu NSS 3.87 takes",
+		    k->option, count, k->max());
+		rc = -1;
+	}
 	util_list_free(list);
 	free(*out);
 	*out = values;
@@ -521,23 +762,42 @@ parse_names(const struct name_kind *k, const char *arg, void **out, size_t *n)
 	return rc;
 }
 
+/* The protocols as the ClientHello carries them (RFC 7301 §3.1): each
+ * 1 to 255 bytes with a length byte, the list at most 65535 bytes. */
+static int
+check_alpn(const char *opt, char **alpn, size_t n)
+{
+	size_t wire = 0;
+
+	if (n == 0) {
+		usage_error("%s needs at least one protocol", opt);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(alpn[i]);
+
+		if (len > 255) {
+			usage_error("%s: protocol %zu is %zu bytes long, more than the "
+			    "255 an ALPN protocol name can hold", opt, i + 1, len);
+			return -1;
+		}
+		wire += 1 + len;
+	}
+	if (wire > ALPN_LIST_MAX) {
+		usage_error("%s: the list takes %zu bytes in the ClientHello, more "
+		    "than the %d an ALPN extension can hold", opt, wire,
+		    ALPN_LIST_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_alpn(const char *arg, struct nsstls_opts *o)
 {
 	util_list_free(o->alpn);
 	o->alpn = util_split_list(arg, ",", &o->n_alpn);
-	if (o->n_alpn == 0) {
-		usage_error("--alpn needs at least one protocol%s", "");
-		return -1;
-	}
-	for (size_t i = 0; i < o->n_alpn; i++) {
-		if (strlen(o->alpn[i]) > 255) {
-			usage_error("ALPN protocol name longer than 255 bytes: %s",
-			    o->alpn[i]);
-			return -1;
-		}
-	}
-	return 0;
+	return check_alpn("--alpn", o->alpn, o->n_alpn);
 }
 
 static int
@@ -574,7 +834,7 @@ parse_version(const char *opt, const char *arg, uint16_t *v)
 {
 	if (names_version_parse(arg, v) == 0)
 		return 0;
-	fprintf(stderr, "nsstls: %s: unknown TLS version '%s'; valid versions: ",
+	errorf("nsstls: %s: unknown TLS version '%s'; valid versions: ",
 	    opt, arg);
 	names_print_versions(stderr);
 	fputs("\n", stderr);
@@ -629,6 +889,11 @@ parse_ech(const char *arg, struct nsstls_opts *o)
 static int
 push_exporter(struct nsstls_opts *o, const struct exporter_req *q)
 {
+	if (strlen(q->label) > EXPORTER_LABEL_MAX) {
+		usage_error("the exporter label is %zu bytes long; NSS 3.87 takes "
+		    "at most %d", strlen(q->label), EXPORTER_LABEL_MAX);
+		return -1;
+	}
 	if (o->n_exporters == EXPORTER_MAX) {
 		usage_error("--export-keying-material is given more than %d times",
 		    EXPORTER_MAX);
@@ -697,11 +962,163 @@ scan_option(int rc, const char *arg, struct nsstls_opts *o)
 	}
 }
 
+/* The s_client spellings with no --long twin.  arg stays the caller's. */
+static int
+handle_sclient(int rc, const char *arg, struct nsstls_opts *o, struct raw *r)
+{
+	char *end;
+
+	switch (rc) {
+	case OPT_SC_VERIFY:
+		/* s_client's depth; NSS builds the whole chain and always
+		 * verifies it, so only the number is checked. */
+		if (*arg == '\0' || (strtol(arg, &end, 10), *end != '\0')) {
+			usage_error("-verify: '%s' is not a depth (a number)", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_SC_IGN_EOF:
+		o->ign_eof = 1;
+		return 0;
+	case OPT_SC_CAPATH:
+		replace(&o->ca_path, xstrdup(arg));
+		return 0;
+	case OPT_SC_CIPHER:
+		r->sc_cipher_given = true;
+		return parse_names(&sc_cipher_kind, arg, (void **)&r->sc_ciphers,
+		    &r->n_sc_ciphers);
+	case OPT_SC_CIPHERSUITES:
+		r->sc_suites13_given = true;
+		return parse_names(&sc_suite13_kind, arg, (void **)&r->sc_suites13,
+		    &r->n_sc_suites13);
+	case OPT_SC_TLS1:
+	case OPT_SC_TLS1_1:
+		o->tls_min = o->tls_max = rc == OPT_SC_TLS1 ? 0x0301 : 0x0302;
+		r->tls_min = r->tls_max = "set";
+		return 0;
+	default:                /* OPT_SC_NOOP */
+		return 0;
+	}
+}
+
+/* -cipher and -ciphersuites each replace one half of the suites offered,
+ * as in OpenSSL: the TLS 1.3 suites first, then the older ones; a half
+ * not given keeps nsstls's defaults. */
+static int
+sclient_ciphers(struct nsstls_opts *o, struct raw *r)
+{
+	size_t n = 0;
+
+	if (!r->sc_cipher_given && !r->sc_suites13_given)
+		return 0;
+	if (o->n_ciphers > 0) {
+		usage_error("-cipher/-ciphersuites cannot be combined with "
+		    "--ciphers%s", "");
+		return -1;
+	}
+	free(o->ciphers);
+	o->ciphers = xcalloc(names_default_ciphers_len + r->n_sc_ciphers +
+	    r->n_sc_suites13, sizeof(uint16_t));
+	for (size_t i = 0; i < r->n_sc_suites13; i++)
+		o->ciphers[n++] = r->sc_suites13[i];
+	for (size_t i = 0; i < names_default_ciphers_len; i++)
+		if (!r->sc_suites13_given &&
+		    names_cipher_is_tls13(names_default_ciphers[i]))
+			o->ciphers[n++] = names_default_ciphers[i];
+	for (size_t i = 0; i < r->n_sc_ciphers; i++)
+		o->ciphers[n++] = r->sc_ciphers[i];
+	for (size_t i = 0; i < names_default_ciphers_len; i++)
+		if (!r->sc_cipher_given &&
+		    !names_cipher_is_tls13(names_default_ciphers[i]))
+			o->ciphers[n++] = names_default_ciphers[i];
+	o->n_ciphers = n;
+	return 0;
+}
+
+/* "8443", "127.0.0.1:8443", "[::1]:0", "::1" is refused (ambiguous). */
+static int
+parse_listen(const char *arg, struct nsstls_opts *o)
+{
+	const char *colon = strrchr(arg, ':');
+	const char *port = colon != NULL ? colon + 1 : arg;
+	char *host = NULL, *end;
+	long n;
+
+	if (colon != NULL) {
+		host = xstrndup(arg, (size_t)(colon - arg));
+		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+			memmove(host, host + 1, strlen(host) - 2);
+			host[strlen(host) - 2] = '\0';
+		}
+		if (!util_is_ip_literal(host) && strcmp(host, "localhost") != 0) {
+			usage_error("--listen: '%s' is not an IP address (IPv6 in "
+			    "brackets: [::1]:8443)", host);
+			free(host);
+			return -1;
+		}
+	}
+	n = strtol(port, &end, 10);
+	if (*port == '\0' || *end != '\0' || n < 0 || n > 65535) {
+		usage_error("--listen: '%s' is not [ADDR:]PORT with a port from 0 "
+		    "to 65535", arg);
+		free(host);
+		return -1;
+	}
+	free(o->listen_host);
+	o->listen_host = host != NULL && strcmp(host, "localhost") != 0 ? host :
+	    xstrdup("127.0.0.1");
+	if (host != o->listen_host)
+		free(host);
+	o->listen_port = (uint16_t)n;
+	o->listen = true;
+	return 0;
+}
+
+/* Options of the "Server mode" table.  Returns 0 or -1. */
+static int
+handle_server_option(int rc, const char *arg, struct nsstls_opts *o)
+{
+	char *end;
+
+	switch (rc) {
+	case OPT_LISTEN:
+		return parse_listen(arg, o);
+	case OPT_SELF_SIGNED:
+		util_list_free(o->self_signed);
+		o->self_signed = util_split_list(arg, ",", &o->n_self_signed);
+		if (o->n_self_signed == 0 || o->n_self_signed > 32) {
+			usage_error("--self-signed: give 1 to 32 names, comma-separated%s",
+			    "");
+			return -1;
+		}
+		for (size_t i = 0; i < o->n_self_signed; i++)
+			if (check_wire_value("--self-signed", o->self_signed[i], 253,
+			    "put in a certificate") != 0)
+				return -1;
+		return 0;
+	case OPT_MAX_CONNECTIONS:
+		o->max_connections = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || o->max_connections < 1 ||
+		    o->max_connections > 1000000000) {
+			usage_error("--max-connections: '%s' is not a number from 1", arg);
+			return -1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
 /* One option from the loop.  arg is popt's malloc'd copy, owned here. */
 static int
 handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 {
 	int ret = 0;
+
+	if (rc >= OPT_LISTEN) {
+		ret = handle_server_option(rc, arg, o);
+		free(arg);
+		return ret;
+	}
 
 	switch (rc) {
 	case OPT_PORT:
@@ -734,7 +1151,7 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		o->starttls_auto = strcmp(arg, "auto") == 0;
 		o->starttls = o->starttls_auto ? NULL : starttls_find(arg);
 		if (!o->starttls_auto && o->starttls == NULL) {
-			fprintf(stderr, "nsstls: --starttls: unknown protocol '%s'; "
+			errorf("nsstls: --starttls: unknown protocol '%s'; "
 			    "valid protocols (default port): ", arg);
 			starttls_print_names(stderr);
 			fputs(", or auto (by the port)\n", stderr);
@@ -742,10 +1159,14 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		}
 		break;
 	case OPT_STARTTLS_NAME:
+		ret = check_wire_value("--starttls-name", arg, NAME_MAX_LEN,
+		    "sent in the EHLO/LHLO command");
 		replace(&o->starttls_name, arg);
 		arg = NULL;
 		break;
 	case OPT_XMPP_DOMAIN:
+		ret = check_wire_value("--xmpp-domain", arg, NAME_MAX_LEN,
+		    "sent in the XMPP stream header");
 		replace(&o->xmpp_domain, arg);
 		arg = NULL;
 		break;
@@ -754,8 +1175,12 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		const char *err;
 
 		if (proxy_parse(arg, &spec, &err) != 0) {
-			usage_error("--proxy: '%s' is not HOST:PORT or "
-			    "http://HOST:PORT: %s", arg, err);
+			/* A URL with credentials is not quoted: it holds a
+			 * password. */
+			usage_error("--proxy: %s%s%s is not HOST:PORT or "
+			    "http://HOST:PORT: %s", strchr(arg, '@') ? "" : "'",
+			    strchr(arg, '@') ? "the URL" : arg,
+			    strchr(arg, '@') ? "" : "'", err);
 			ret = -1;
 		}
 		proxy_spec_free(&spec);
@@ -767,6 +1192,11 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		if (*arg == '\0' || *arg == ':') {
 			usage_error("--proxy-user: no user name in '%s'", arg);
 			ret = -1;
+		} else {
+			/* Base64 in Proxy-Authorization cannot break the line,
+			 * but no proxy would take such a name or password. */
+			ret = check_wire_value("--proxy-user", arg, SIZE_MAX,
+			    "sent to the proxy");
 		}
 		replace(&o->proxy_user, arg);
 		arg = NULL;
@@ -798,6 +1228,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		ret = parse_alpn(arg, o);
 		break;
 	case OPT_SERVERNAME:
+		ret = check_wire_value("--servername", arg, NAME_MAX_LEN,
+		    "sent as the server name (SNI)");
 		replace(&o->servername_opt, arg);
 		arg = NULL;
 		break;
@@ -805,6 +1237,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		o->no_sni = 1;
 		break;
 	case OPT_VERIFY_NAME:
+		ret = check_wire_value("--verify-name", arg, SIZE_MAX,
+		    "checked against the certificate");
 		replace(&o->verify_name_opt, arg);
 		arg = NULL;
 		break;
@@ -846,8 +1280,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		/* popt hands an optional value the next word when it does not
 		 * start with '-', so "--renegotiate host" gives "host": a
 		 * value counts only when written "--renegotiate=N". */
-		if (arg != NULL && !r->reneg_value) {
-			replace(&r->stolen, arg);
+		if (arg != NULL && *arg == '\0') {    /* bare: see bare_optional() */
+			free(arg);
 			arg = NULL;
 		}
 		if (arg == NULL) {
@@ -866,9 +1300,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		}
 		break;
 	case OPT_KEY_UPDATE:
-		if (arg != NULL && !r->key_update_value) {
-			/* As above: the next word was the target. */
-			replace(&r->stolen, arg);
+		if (arg != NULL && *arg == '\0') {    /* bare: see bare_optional() */
+			free(arg);
 			arg = NULL;
 		}
 		if (arg == NULL) {
@@ -897,6 +1330,7 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 			ret = -1;
 		}
 		o->warn_days = (int)n;
+		o->warn_days_given = true;
 		break;
 	}
 	case OPT_ATTIME:
@@ -916,6 +1350,17 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 	case OPT_OCSP_URL:
 		if (strncmp(arg, "http://", 7) != 0) {
 			usage_error("--ocsp-url: '%s' is not an http:// URL", arg);
+			ret = -1;
+		} else if (memchr(arg + 7, '@', strcspn(arg + 7, "/?#")) != NULL) {
+			/* http:// is clear text: a user and password would
+			 * travel in the open (and nsstls sends none). */
+			usage_error("--ocsp-url: the URL holds a user name (USER@HOST): "
+			    "credentials cannot be sent over plain http://%s", "");
+			ret = -1;
+		} else if (strpbrk(arg, " ") != NULL ||
+		    util_find_control(arg, strlen(arg)) != NULL) {
+			usage_error("--ocsp-url: a space or control byte in '%s': the "
+			    "URL goes into the HTTP request line", arg);
 			ret = -1;
 		}
 		replace(&o->ocsp_url, arg);
@@ -951,8 +1396,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		arg = NULL;
 		break;
 	case OPT_JSON:
-		if (arg != NULL && !r->json_value) {
-			replace(&r->stolen, arg);       /* "--json host" */
+		if (arg != NULL && *arg == '\0') {    /* bare: see bare_optional() */
+			free(arg);
 			arg = NULL;
 		}
 		if (arg != NULL && strcmp(arg, "pretty") != 0 &&
@@ -964,8 +1409,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		o->json_pretty = arg != NULL && strcmp(arg, "pretty") == 0;
 		break;
 	case OPT_TRACE:
-		if (arg != NULL && !r->trace_value) {
-			replace(&r->stolen, arg);       /* "--trace host" */
+		if (arg != NULL && *arg == '\0') {    /* bare: see bare_optional() */
+			free(arg);
 			arg = NULL;
 		}
 		if (arg != NULL && strcmp(arg, "hex") != 0) {
@@ -1025,8 +1470,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		break;
 	}
 	case OPT_RECONNECT:
-		if (arg != NULL && !r->reconnect_value) {
-			replace(&r->stolen, arg);       /* "--reconnect host" */
+		if (arg != NULL && *arg == '\0') {    /* bare: see bare_optional() */
+			free(arg);
 			arg = NULL;
 		}
 		if (arg == NULL) {
@@ -1081,6 +1526,9 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		r->keymat_len = n;
 		break;
 	}
+	default:
+		ret = handle_sclient(rc, arg, o, r);
+		break;
 	}
 	free(arg);
 	return ret;
@@ -1094,14 +1542,29 @@ add_target(struct nsstls_opts *o, const char *arg)
 	o->targets[o->n_targets] = NULL;
 }
 
+/* The server name a target sends (its host, unless --servername or
+ * --no-sni say otherwise) must fit in SNI; NULL when it does. */
+static const char *
+sni_problem(const struct nsstls_opts *o, const struct target *t)
+{
+	if (o->servername_opt == NULL && !o->no_sni && !t->ip_literal &&
+	    strlen(t->host) > NAME_MAX_LEN)
+		return "the host name is longer than 255 bytes, more than a server "
+		    "name (SNI) can hold";
+	return NULL;
+}
+
 /* Derive target, port, SNI and the verified name from one HOST[:PORT]. */
 static int
 set_target(struct nsstls_opts *o, const char *arg, const char **err)
 {
 	if (util_parse_target(arg, &o->target, err) != 0) {
-		fprintf(stderr, "nsstls: bad target '%s': %s\n", arg, *err);
+		errorf("nsstls: bad target '%s': %s", arg, *err);
+		fputc('\n', stderr);
 		return -1;
 	}
+	if ((*err = sni_problem(o, &o->target)) != NULL)
+		return -1;
 	/* --starttls auto: the port names the protocol; otherwise, without
 	 * a port, the protocol names the port. */
 	if (o->starttls_auto) {
@@ -1139,7 +1602,11 @@ cli_target_opts(const struct nsstls_opts *base, const char *arg,
 	if (util_parse_target(arg, &out->target, err) != 0)
 		return -1;
 	util_target_free(&out->target);
-	return set_target(out, arg, err);
+	if (set_target(out, arg, err) != 0) {
+		cli_target_free(out);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -1197,6 +1664,57 @@ validate_scan(const struct nsstls_opts *o)
 }
 
 /* Every rule between options, each with its own message (nc's style). */
+/* Server mode: no target, a certificate, one data behaviour. */
+static int
+validate_server(struct nsstls_opts *o, struct raw *r)
+{
+	if (!o->listen) {
+		usage_error("--self-signed, --verify-client, --request-client-cert, "
+		    "--hrr, --accept-early-data, --echo, --www, --once and "
+		    "--max-connections are for server mode: add --listen "
+		    "[ADDR:]PORT%s", "");
+		return -1;
+	}
+	if (o->n_targets > 0 || r->connect != NULL || o->targets_file != NULL ||
+	    o->print_cert != NULL || o->check) {
+		usage_error("--listen serves clients: it takes no target, --targets, "
+		    "--print-cert or --check%s", "");
+		return -1;
+	}
+	if (o->cert == NULL && o->pkcs12 == NULL && o->n_self_signed == 0) {
+		usage_error("--listen needs a certificate: --cert FILE --key FILE, "
+		    "--pkcs12 FILE, --cert NICKNAME --db DIR, or --self-signed NAME%s",
+		    "");
+		return -1;
+	}
+	if (o->starttls != NULL || o->starttls_auto || o->proxy != NULL ||
+	    o->reconnect || o->renegotiate || o->key_update != KEY_UPDATE_NONE ||
+	    o->early_data != NULL || o->keylog != NULL ||
+	    o->showcerts || o->save_chain != NULL ||
+	    o->save_chain_verified != NULL || o->ech_config != NULL ||
+	    o->ech_auto || o->ech_grease) {
+		usage_error("--listen: --starttls, --proxy, --reconnect, "
+		    "--renegotiate, --key-update, --early-data, --keylog, "
+		    "--showcerts, --save-chain and --ech are for connect mode%s", "");
+		return -1;
+	}
+	if (o->verify_client && o->request_client_cert) {
+		usage_error("--verify-client and --request-client-cert exclude each "
+		    "other%s", "");
+		return -1;
+	}
+	if (o->echo + o->www + o->once > 1) {
+		usage_error("--echo, --www and --once exclude each other%s", "");
+		return -1;
+	}
+	if (o->once && o->max_connections > 0) {
+		usage_error("--once serves one connection: it excludes "
+		    "--max-connections%s", "");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 validate(struct nsstls_opts *o, struct raw *r)
 {
@@ -1215,6 +1733,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 		    "--tls-min/--tls-max%s", "");
 		return -1;
 	}
+	if (sclient_ciphers(o, r) != 0)
+		return -1;
 	if (r->only12)
 		o->tls_min = o->tls_max = 0x0303;
 	if (r->only13)
@@ -1240,6 +1760,10 @@ validate(struct nsstls_opts *o, struct raw *r)
 		    "--brief, --renegotiate and --key-update%s", "");
 		return -1;
 	}
+	/* --crit-days alone past the default warning threshold moves the
+	 * warning threshold with it: warning before critical, as asked. */
+	if (o->crit_days > o->warn_days && !o->warn_days_given)
+		o->warn_days = o->crit_days;
 	if (o->check && o->crit_days > o->warn_days) {
 		usage_error("--crit-days %d is above --warn-days %d", o->crit_days,
 		    o->warn_days);
@@ -1248,6 +1772,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 	/* Expecting a protocol means offering it. */
 	if (o->expect_alpn != NULL && o->alpn == NULL) {
 		o->alpn = util_split_list(o->expect_alpn, ",", &o->n_alpn);
+		if (check_alpn("--expect-alpn", o->alpn, o->n_alpn) != 0)
+			return -1;
 	}
 	if (o->json && (o->showcerts || o->brief)) {
 		usage_error("--json writes stdout itself: it excludes --showcerts "
@@ -1388,6 +1914,11 @@ validate(struct nsstls_opts *o, struct raw *r)
 	}
 	if (check_save_paths(o) != 0 || validate_scan(o) != 0)
 		return -1;
+	if (o->listen || o->n_self_signed > 0 || o->verify_client ||
+	    o->request_client_cert || o->hrr || o->accept_early_data || o->echo ||
+	    o->www || o->once ||
+	    o->max_connections > 0)
+		return validate_server(o, r);
 	if (o->print_cert != NULL) {
 		/* Offline there is no target: only a name given is checked. */
 		if (o->verify_name_opt != NULL)
@@ -1398,10 +1929,11 @@ validate(struct nsstls_opts *o, struct raw *r)
 		}
 		return 0;
 	}
-	if (o->list_ciphers || o->version) {
+	if (o->list_ciphers || o->list_groups || o->list_sigalgs || o->version) {
 		if (o->n_targets > 0 || r->connect != NULL) {
 			usage_error("%s takes no target", o->version ? "--version" :
-			    "--list-ciphers");
+			    o->list_groups ? "--list-groups" : o->list_sigalgs ?
+			    "--list-sigalgs" : "--list-ciphers");
 			return -1;
 		}
 		return 0;
@@ -1422,9 +1954,11 @@ validate(struct nsstls_opts *o, struct raw *r)
 	for (size_t i = 0; i < o->n_targets; i++) {
 		struct target t;
 
-		if (util_parse_target(o->targets[i], &t, &err) != 0) {
-			fprintf(stderr, "nsstls: bad target '%s': %s\n",
-			    o->targets[i], err);
+		if (util_parse_target(o->targets[i], &t, &err) != 0 ||
+		    (err = sni_problem(o, &t)) != NULL) {
+			errorf("nsstls: bad target '%s': %s", o->targets[i], err);
+			fputc('\n', stderr);
+			util_target_free(&t);
 			return -1;
 		}
 		if (o->starttls_auto && starttls_by_port(o->port_opt ? o->port_opt :
@@ -1482,6 +2016,45 @@ opts_init(struct nsstls_opts *o)
 	o->scan_jobs = 8;
 }
 
+/*
+ * Options whose value is optional count a value only when it is written
+ * with '=' ("--trace=hex"): popt would otherwise take the next word when it
+ * does not start with '-', so "--trace host" would lose its target.  Each
+ * bare spelling is handed to popt as "--trace=" (an empty value, which the
+ * handlers read as none), and the next word stays a target, in its place.
+ */
+static const char *const optional_value[] = {
+	"--renegotiate", "--key-update", "--json", "--trace", "--reconnect",
+};
+
+static char **
+bare_optional(int argc, const char **argv)
+{
+	char **av = xcalloc((size_t)argc + 1, sizeof(*av));
+	bool options = true;
+
+	for (int i = 0; i < argc; i++) {
+		av[i] = (char *)argv[i];
+		if (i == 0 || !options)
+			continue;
+		if (strcmp(argv[i], "--") == 0)
+			options = false;
+		for (size_t k = 0; k < sizeof(optional_value) / sizeof(*optional_value); k++)
+			if (strcmp(argv[i], optional_value[k]) == 0)
+				av[i] = xasprintf("%s=", argv[i]);
+	}
+	return av;
+}
+
+static void
+bare_optional_free(int argc, const char **argv, char **av)
+{
+	for (int i = 0; i < argc; i++)
+		if (av[i] != argv[i])
+			free(av[i]);
+	free(av);
+}
+
 enum cli_result
 cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 {
@@ -1489,23 +2062,14 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 	poptContext ctx;
 	enum cli_result result = CLI_USAGE_ERROR;
 	const char *target_arg = NULL;
+	char **av;
 	int rc;
 
 	opts_init(o);
 	bind_flags(o);
-	for (int i = 1; i < argc; i++) {
-		if (strncmp(argv[i], "--renegotiate=", 14) == 0)
-			r.reneg_value = true;
-		if (strncmp(argv[i], "--key-update=", 13) == 0)
-			r.key_update_value = true;
-		if (strncmp(argv[i], "--json=", 7) == 0)
-			r.json_value = true;
-		if (strncmp(argv[i], "--trace=", 8) == 0)
-			r.trace_value = true;
-		if (strncmp(argv[i], "--reconnect=", 12) == 0)
-			r.reconnect_value = true;
-	}
-	ctx = poptGetContext("nsstls", argc, argv, main_table, 0);
+	av = bare_optional(argc, argv);
+	starttls_help();
+	ctx = poptGetContext("nsstls", argc, (const char **)av, main_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]... | --print-cert FILE");
 
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
@@ -1521,13 +2085,12 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 			goto out;
 	}
 	if (rc < -1) {
-		fprintf(stderr, "nsstls: %s: %s\n",
-		    poptBadOption(ctx, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+		errorf("nsstls: %s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
+		    poptStrerror(rc));
+		fputc('\n', stderr);
 		fputs("Try 'nsstls --help' for more information.\n", stderr);
 		goto out;
 	}
-	if (r.stolen != NULL)
-		add_target(o, r.stolen);
 	while ((target_arg = poptGetArg(ctx)) != NULL)
 		add_target(o, target_arg);
 	if (validate(o, &r) != 0)
@@ -1536,9 +2099,11 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 out:
 	free(r.trust);
 	free(r.connect);
-	free(r.stolen);
 	free(r.keymat_label);
+	free(r.sc_ciphers);
+	free(r.sc_suites13);
 	poptFreeContext(ctx);
+	bare_optional_free(argc, argv, av);
 	return result;
 }
 
@@ -1563,6 +2128,7 @@ cli_free(struct nsstls_opts *o)
 	util_list_free(o->targets);
 	free(o->targets_file);
 	util_list_free(o->ca_files);
+	free(o->ca_path);
 	free(o->db);
 	free(o->pass_file);
 	free(o->pass);
@@ -1580,6 +2146,8 @@ cli_free(struct nsstls_opts *o)
 	free(o->early_data);
 	free(o->ech_config);
 	free(o->scan_profile);
+	free(o->listen_host);
+	util_list_free(o->self_signed);
 	for (size_t i = 0; i < o->n_exporters; i++)
 		exporter_req_free(&o->exporters[i]);
 	free(o->exporters);

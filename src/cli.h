@@ -73,6 +73,7 @@ struct nsstls_opts {
 	/* Verification and trust */
 	char **ca_files;                /* NULL-terminated */
 	size_t n_ca_files;
+	char *ca_path;                  /* -CApath DIR (s_client) */
 	bool trust_builtin;
 	bool trust_system;
 	char *db;
@@ -101,6 +102,7 @@ struct nsstls_opts {
 	/* Session */
 	int no_data;
 	int crlf;
+	int ign_eof;                    /* -ign_eof: no half-close at stdin EOF */
 	int renegotiate;                /* number of renegotiations */
 	int reconnect;                  /* --reconnect: connections after the first */
 	char *early_data;               /* --early-data FILE (0-RTT) */
@@ -122,6 +124,7 @@ struct nsstls_opts {
 	/* --check (monitoring) */
 	int check;
 	int crit_days;                  /* default 7 */
+	bool warn_days_given;           /* --warn-days was on the command line */
 	uint16_t min_tls;               /* 0: no requirement */
 	char *expect_alpn;
 	int require_staple;
@@ -135,6 +138,21 @@ struct nsstls_opts {
 	int unordered;
 	bool multi;                     /* more than one target: no data phase */
 
+	/* Server mode (server.c) */
+	bool listen;                    /* --listen given */
+	char *listen_host;              /* address to bind, no brackets */
+	uint16_t listen_port;           /* 0: any free port */
+	char **self_signed;             /* --self-signed NAMES; NULL-terminated */
+	size_t n_self_signed;
+	int verify_client;              /* request and require a certificate */
+	int request_client_cert;        /* request, accept without */
+	int echo;                       /* echo what the client sends */
+	int www;                        /* answer HTTP with a page */
+	int once;                       /* one connection, stdin <-> TLS */
+	long max_connections;           /* serve N, then exit; 0: until a signal */
+	int hrr;                        /* force a HelloRetryRequest */
+	int accept_early_data;          /* TLS 1.3 0-RTT, with anti-replay */
+
 	/* --scan */
 	int scan;
 	int scan_jobs;                  /* probes at once per server */
@@ -143,6 +161,8 @@ struct nsstls_opts {
 
 	/* One-shot actions */
 	int list_ciphers;
+	int list_groups;
+	int list_sigalgs;
 	int version;
 };
 

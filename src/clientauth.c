@@ -26,6 +26,7 @@
 #include "clientauth.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,11 @@ struct client_cred {
 	 * be found while someone holds a reference to it. */
 	CERTCertList *extra;
 	struct report *report;
+	/* --db without --cert: the hook picks from the database, per
+	 * connection, since the choice depends on the server's CA names. */
+	bool from_db;
+	const char *db;
+	void *pin_arg;           /* our nss_ctx, for a protected database */
 };
 
 
@@ -192,18 +198,20 @@ looks_like_der(const unsigned char *text, size_t len)
  * number of certificates added, or -1 after report_fail().
  */
 static int
-load_cert_file(const char *path, const char *kind, CERTCertList **list,
-    struct report *r)
+load_cert_file(const char *path, const char *kind, const char *option,
+    long timeout_ms, CERTCertList **list, struct report *r)
 {
 	unsigned char *text;
 	const char *cursor;
+	char *why;
 	size_t len = 0;
 	int n = 0, index = 0, rc = -1;
 
-	text = util_read_file(path, &len);
-	if (text == NULL) {
+	if (util_read_file(path, option, UTIL_LIMIT_CERTS, timeout_ms, &text,
+	    &len, &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot read %s %s: %s", kind, path, strerror(errno));
+		    "cannot read %s %s: %s", kind, path, why);
+		free(why);
 		return -1;
 	}
 	if (*list == NULL)
@@ -905,14 +913,20 @@ load_key_file(const char *key_path, const char *cert_path,
 	struct pem_block b;
 	unsigned char *text;
 	const char *cursor;
+	bool own_file = strcmp(key_path, cert_path) != 0;
+	char *why;
 	size_t len = 0;
 	int found, rc = -1;
 
 	memset(&b, 0, sizeof(b));
-	text = util_read_file(key_path, &len);
-	if (text == NULL) {
+	/* A key alone is small; a --cert file that holds the key too may
+	 * hold a chain, and gets the certificates' limit. */
+	if (util_read_file(key_path, own_file ? "--key" : "--cert",
+	    own_file ? UTIL_LIMIT_SECRET : UTIL_LIMIT_CERTS, nss->read_timeout_ms,
+	    &text, &len, &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot read key file %s: %s", key_path, strerror(errno));
+		    "cannot read key file %s: %s", key_path, why);
+		free(why);
 		return -1;
 	}
 	pub = CERT_ExtractPublicKey(cert);
@@ -994,7 +1008,8 @@ load_pem(const char *cert_path, const char *key_path, struct nss_ctx *nss,
 {
 	CERTCertListNode *head;
 
-	if (load_cert_file(cert_path, "certificate file", &cred->extra, r) < 0)
+	if (load_cert_file(cert_path, "certificate file", "--cert",
+	    nss->read_timeout_ms, &cred->extra, r) < 0)
 		return -1;
 	head = CERT_LIST_HEAD(cred->extra);
 	cred->cert = CERT_DupCertificate(head->cert);
@@ -1479,13 +1494,15 @@ load_pkcs12(const char *path, struct nss_ctx *nss, struct report *r,
 	SECItem pw = { siBuffer, NULL, 0 };
 	unsigned char *data;
 	const char *password;
+	char *why;
 	size_t len = 0;
 	int rc = -1;
 
-	data = util_read_file(path, &len);
-	if (data == NULL) {
+	if (util_read_file(path, "--pkcs12", UTIL_LIMIT_SECRET,
+	    nss->read_timeout_ms, &data, &len, &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot read PKCS#12 file %s: %s", path, strerror(errno));
+		    "cannot read PKCS#12 file %s: %s", path, why);
+		free(why);
 		return -1;
 	}
 	p12_enable_ciphers();
@@ -1585,6 +1602,75 @@ record_ca_names(struct report *r, CERTDistNames *names)
 	}
 }
 
+/* Whether c is one of the n certificates of found[] (a certificate with
+ * two nicknames is listed twice). */
+static bool
+listed(CERTCertificate **found, int n, CERTCertificate *c)
+{
+	for (int i = 0; i < n; i++)
+		if (found[i] == c)
+			return true;
+	return false;
+}
+
+/*
+ * --db without --cert, as tstclnt does with NSS_GetClientAuthData: the
+ * certificates of the database that have a private key, are valid now and
+ * chain (through the certificates NSS can find) to one of the CA names the
+ * server sent.  Only a single match is sent: with two, which one the
+ * server wants is a guess, and the user is asked to name it.
+ */
+static SECStatus
+pick_from_db(struct clientauth_hook *h, CERTDistNames *ca_names,
+    CERTCertificate **pcert, SECKEYPrivateKey **pkey)
+{
+	struct client_auth_info *ca = &h->report->client_auth;
+	CERTCertList *list = PK11_ListCerts(PK11CertListUser, h->cred->pin_arg);
+	CERTCertificate *found[8];
+	char *names = NULL;
+	int n = 0;
+
+	for (CERTCertListNode *node = list ? CERT_LIST_HEAD(list) : NULL;
+	    node != NULL && !CERT_LIST_END(node, list);
+	    node = CERT_LIST_NEXT(node)) {
+		CERTCertificate *c = node->cert;
+		char *t;
+
+		if (listed(found, n < 8 ? n : 8, c) ||
+		    CERT_CheckCertValidTimes(c, PR_Now(), PR_FALSE) !=
+		    secCertTimeValid || (ca_names != NULL && ca_names->nnames > 0 &&
+		    NSS_CmpCertChainWCANames(c, ca_names) != SECSuccess))
+			continue;
+		if (n < 8)
+			found[n] = c;
+		n++;
+		t = xasprintf("%s%s%s", names ? names : "", names ? ", " : "",
+		    c->nickname ? c->nickname : "?");
+		free(names);
+		names = t;
+	}
+	if (n == 1 && (*pkey = PK11_FindKeyByAnyCert(found[0],
+	    h->cred->pin_arg)) != NULL) {
+		*pcert = CERT_DupCertificate(found[0]);
+		ca->chosen_from_db = xstrdup(names);
+	} else if (n == 1) {
+		ca->not_sent_reason = xasprintf("the key of '%s' in --db %s could "
+		    "not be used", names, h->cred->db);
+	} else if (n == 0) {
+		ca->not_sent_reason = xasprintf("no certificate with a key in --db "
+		    "%s is valid now and issued under the CA names the server "
+		    "sent (--cert NICKNAME names one)", h->cred->db);
+	} else {
+		ca->not_sent_reason = xasprintf("%d certificates in --db %s fit "
+		    "the server's CA names (%s): choose one with --cert NICKNAME",
+		    n, h->cred->db, names);
+	}
+	free(names);
+	if (list != NULL)
+		CERT_DestroyCertList(list);
+	return *pcert != NULL ? SECSuccess : SECFailure;
+}
+
 /*
  * SSL_GetClientAuthDataHook: called for each CertificateRequest, during
  * the handshake or (TLS 1.3, --post-handshake-auth) after it.  NSS takes
@@ -1607,13 +1693,21 @@ client_auth_data(void *arg, PRFileDesc *fd, CERTDistNames *ca_names,
 	r->client_auth.sent_subject = NULL;
 	free(r->client_auth.not_sent_reason);
 	r->client_auth.not_sent_reason = NULL;
-	if (h->cred == NULL || h->cred->cert == NULL || h->cred->key == NULL) {
+	free(r->client_auth.chosen_from_db);
+	r->client_auth.chosen_from_db = NULL;
+	*pcert = NULL;
+	*pkey = NULL;
+	if (h->cred != NULL && h->cred->from_db) {
+		if (pick_from_db(h, ca_names, pcert, pkey) != SECSuccess)
+			return SECFailure;
+	} else if (h->cred == NULL || h->cred->cert == NULL || h->cred->key == NULL) {
 		r->client_auth.not_sent_reason = xstrdup(
 		    "no client certificate was given (--cert, --pkcs12)");
 		return SECFailure;
+	} else {
+		*pcert = CERT_DupCertificate(h->cred->cert);
+		*pkey = SECKEY_CopyPrivateKey(h->cred->key);
 	}
-	*pcert = CERT_DupCertificate(h->cred->cert);
-	*pkey = SECKEY_CopyPrivateKey(h->cred->key);
 	if (*pkey == NULL) {
 		CERT_DestroyCertificate(*pcert);
 		*pcert = NULL;
@@ -1621,7 +1715,7 @@ client_auth_data(void *arg, PRFileDesc *fd, CERTDistNames *ca_names,
 		    xstrdup("the private key could not be used");
 		return SECFailure;
 	}
-	subject = CERT_NameToAscii(&h->cred->cert->subject);
+	subject = CERT_NameToAscii(&(*pcert)->subject);
 	r->client_auth.sent_subject = xstrdup(subject ? subject : "?");
 	if (subject != NULL)
 		PORT_Free(subject);
@@ -1639,10 +1733,17 @@ clientauth_load(const struct nsstls_opts *o, struct nss_ctx *nss,
 	int rc;
 
 	*out = NULL;
-	if (o->cert == NULL && o->pkcs12 == NULL)
+	if (o->cert == NULL && o->pkcs12 == NULL && o->db == NULL)
 		return 0;
 	cred = xcalloc(1, sizeof(*cred));
 	cred->report = r;
+	if (o->cert == NULL && o->pkcs12 == NULL) {
+		cred->from_db = true;
+		cred->db = o->db;
+		cred->pin_arg = nss;
+		*out = cred;
+		return 0;
+	}
 	if (o->pkcs12 != NULL)
 		rc = load_pkcs12(o->pkcs12, nss, r, cred);
 	else if (o->key != NULL)
@@ -1652,8 +1753,8 @@ clientauth_load(const struct nsstls_opts *o, struct nss_ctx *nss,
 	else    /* a PEM file holding both (s_client's -cert without -key) */
 		rc = load_pem(o->cert, o->cert, nss, r, cred);
 	if (rc == 0 && o->cert_chain != NULL &&
-	    load_cert_file(o->cert_chain, "--cert-chain file", &cred->extra,
-	    r) < 0)
+	    load_cert_file(o->cert_chain, "--cert-chain file", "--cert-chain",
+	    o->timeout_ms, &cred->extra, r) < 0)
 		rc = -1;
 	if (rc != 0) {
 		clientauth_free(cred);
@@ -1682,4 +1783,12 @@ clientauth_free(struct client_cred *cred)
 	if (cred->extra != NULL)
 		CERT_DestroyCertList(cred->extra);
 	free(cred);
+}
+
+void
+clientauth_cred_parts(const struct client_cred *cred, CERTCertificate **cert,
+    SECKEYPrivateKey **key)
+{
+	*cert = cred != NULL ? cred->cert : NULL;
+	*key = cred != NULL ? cred->key : NULL;
 }

@@ -36,4 +36,9 @@ int clientauth_install(PRFileDesc *model, struct clientauth_hook *hook);
 
 void clientauth_free(struct client_cred *cred);
 
+/* Server mode (server_cert.c): the loaded certificate and its key,
+ * borrowed (valid until clientauth_free). */
+void clientauth_cred_parts(const struct client_cred *cred,
+    CERTCertificate **cert, SECKEYPrivateKey **key);
+
 #endif

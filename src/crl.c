@@ -21,7 +21,6 @@
 #include "der.h"
 #include "util.h"
 
-#define CRL_FILE_MAX (64u << 20)    /* bytes in one --crl-file */
 #define CRL_MAX 4096                /* CRLs in all the files */
 
 struct loaded_crl {
@@ -173,22 +172,20 @@ add_der(struct crl_set *s, const char *file, const unsigned char *buf,
 	return found;
 }
 
-/* Read file (shown as `shown` in the report). */
+/* Read file (shown as `shown` in the report) within timeout_ms. */
 static int
-load_file(struct crl_set *s, const char *file, const char *shown, char **err)
+load_file(struct crl_set *s, const char *file, const char *shown,
+    long timeout_ms, char **err)
 {
 	size_t len = 0, first = s->n;
-	unsigned char *buf = util_read_file(file, &len);
+	unsigned char *buf;
+	char *why;
 	int found;
 
-	if (buf == NULL) {
-		*err = xasprintf("cannot read --crl-file %s: %s", shown, strerror(errno));
-		return -1;
-	}
-	if (len > CRL_FILE_MAX) {
-		*err = xasprintf("--crl-file %s is larger than %u MiB", shown,
-		    CRL_FILE_MAX >> 20);
-		free(buf);
+	if (util_read_file(file, "--crl-file", UTIL_LIMIT_CERTS, timeout_ms,
+	    &buf, &len, &why) != 0) {
+		*err = xasprintf("cannot read --crl-file %s: %s", shown, why);
+		free(why);
 		return -1;
 	}
 	/* util_read_file NUL-terminates, so the text search stays inside. */
@@ -209,7 +206,7 @@ load_file(struct crl_set *s, const char *file, const char *shown, char **err)
 }
 
 struct crl_set *
-crl_load(char *const *files, size_t n, char **err)
+crl_load(char *const *files, size_t n, long timeout_ms, char **err)
 {
 	struct crl_set *s = xcalloc(1, sizeof(*s));
 
@@ -218,7 +215,7 @@ crl_load(char *const *files, size_t n, char **err)
 	for (size_t i = 0; i < n; i++) {
 		/* A file name is outside bytes too: escape it once, here. */
 		s->files[s->n_files++] = util_escape(files[i], strlen(files[i]), true);
-		if (load_file(s, files[i], s->files[i], err) != 0) {
+		if (load_file(s, files[i], s->files[i], timeout_ms, err) != 0) {
 			crl_free(s);
 			return NULL;
 		}

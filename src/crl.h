@@ -18,10 +18,12 @@
 
 struct crl_set;
 
-/* Read and decode every CRL of files[0..n).  Returns the set, or NULL
- * with *err (allocated) naming the file and the problem: an unreadable
- * file, or one that holds no CRL or a block that is no CRL. */
-struct crl_set *crl_load(char *const *files, size_t n, char **err);
+/* Read and decode every CRL of files[0..n), each file within timeout_ms
+ * (util_read_file).  Returns the set, or NULL with *err (allocated) naming
+ * the file and the problem: an unreadable file, or one that holds no CRL
+ * or a block that is no CRL. */
+struct crl_set *crl_load(char *const *files, size_t n, long timeout_ms,
+    char **err);
 
 /* Release the set and every CRL in it (before NSS_Shutdown). */
 void crl_free(struct crl_set *s);

@@ -14,6 +14,7 @@
 #include "ocspcheck.h"
 #include "policy.h"
 #include "util.h"
+#include "verdict.h"
 
 
 /* CA/Browser Forum Baseline Requirements 6.3.2: at most 398 days for
@@ -21,10 +22,21 @@
 #define CABF_MAX_DAYS 398
 #define CABF_SINCE ((PRTime)1598918400 * PR_USEC_PER_SEC)   /* 2020-09-01 */
 
+/* More unused certificates than this are summarised in one finding. */
+#define UNUSED_LISTED 5
+
 static void
 date(PRTime t, char *buf, size_t len)
 {
 	cert_format_time(t, false, buf, len);
+}
+
+/* Who provided the certificates: offline (--print-cert) there is no
+ * server, only a file. */
+static const char *
+sender(const struct report *r)
+{
+	return r->source_file != NULL ? "the file" : "the server";
 }
 
 static void
@@ -65,9 +77,10 @@ chain_end_findings(struct report *r)
 			    l->cert.aia_ca_issuers);
 		if (strcmp(id, "missing-intermediate") == 0)
 			report_add_finding(r, SEV_ERROR, id, (int)last, l->sent_index,
-			    "the server did not send the intermediate certificate "
-			    "\"%s\" that issued [%zu], and no trust source has it%s",
-			    r->verify.missing_issuer, last, aia);
+			    "the intermediate certificate \"%s\" that issued [%zu] "
+			    "is %s, and no trust source has it%s",
+			    r->verify.missing_issuer, last, r->source_file != NULL ?
+			    "not in the file" : "not sent by the server", aia);
 		else
 			report_add_finding(r, SEV_ERROR, id, (int)last, l->sent_index,
 			    "the chain ends at \"%s\", whose issuer \"%s\" is in no "
@@ -93,19 +106,80 @@ chain_end_findings(struct report *r)
 	}
 	if (l->anchor)
 		return;
+	/* A trust source that has the root without trusting it distrusts
+	 * it; otherwise no source has it at all. */
 	if (last == 0 && l->cert.self_signed)
 		report_add_finding(r, SEV_ERROR, "self-signed", 0, l->sent_index,
-		    "the server's certificate is self-signed and no trust source "
-		    "trusts it");
+		    "%s is self-signed and %s", r->verify.as_ca ? "the CA "
+		    "certificate" : r->source_file != NULL ? "the certificate" :
+		    "the server's certificate", l->source >= 0 ? "its trust source "
+		    "does not trust it" : "in no trust source");
+	else if (l->cert.self_signed && l->source >= 0)
+		report_add_finding(r, SEV_ERROR, "untrusted-root", (int)last,
+		    l->sent_index, "the chain ends at the root \"%s\", which the "
+		    "trust source %s has but does not trust", l->cert.subject,
+		    r->trust[l->source].name);
 	else if (l->cert.self_signed)
 		report_add_finding(r, SEV_ERROR, "untrusted-root", (int)last,
-		    l->sent_index, "the chain ends at the root \"%s\", which no "
-		    "trust source trusts", l->cert.subject);
+		    l->sent_index, "the chain ends at the root \"%s\", which is "
+		    "in no trust source", l->cert.subject);
+}
+
+static bool
+in_built(const struct report *r, size_t sent)
+{
+	for (size_t k = 0; k < r->n_built; k++)
+		if (r->built[k].sent_index == (int)sent)
+			return true;
+	return false;
+}
+
+static size_t
+unused_count(const struct report *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 1; i < r->n_sent; i++)
+		if (!in_built(r, i) && !(r->sent[i].self_signed && r->sent[i].is_ca))
+			n++;
+	return n;
+}
+
+/* Hundreds of unused certificates make one finding, not hundreds: how
+ * many were sent, which ones the chain uses. */
+static void
+too_many_finding(struct report *r, size_t unused)
+{
+	char used[256] = "";
+	size_t len = 0, n_used = 0;
+
+	for (size_t i = 0; i < r->n_sent && len < sizeof(used); i++) {
+		size_t j = i;
+
+		if (!in_built(r, i))
+			continue;
+		while (j + 1 < r->n_sent && in_built(r, j + 1))
+			j++;
+		n_used += j - i + 1;
+		len += j == i ? (size_t)snprintf(used + len, sizeof(used) - len,
+		    "%s[%zu]", len ? ", " : "", i) : (size_t)snprintf(used + len,
+		    sizeof(used) - len, "%s[%zu]-[%zu]", len ? ", " : "", i, j);
+		i = j;
+	}
+	report_add_finding(r, SEV_WARNING, "too-many-certificates", -1, -1,
+	    "%s %s %zu certificates; the chain uses %zu of them (%s), %zu others "
+	    "are not part of the chain to the anchor", sender(r),
+	    r->source_file != NULL ? "holds" : "sent", r->n_sent, n_used,
+	    used[0] ? used : "none", unused);
 }
 
 static void
 sent_list_findings(struct report *r)
 {
+	size_t unused = unused_count(r);
+
+	if (unused > UNUSED_LISTED)
+		too_many_finding(r, unused);
 	for (size_t i = 1; i < r->n_sent; i++) {
 		const struct cert_info *prev = &r->sent[i - 1], *c = &r->sent[i];
 		bool in_path = false;
@@ -114,24 +188,25 @@ sent_list_findings(struct report *r)
 			for (size_t j = i + 1; j < r->n_sent; j++) {
 				if (strcmp(r->sent[j].subject, prev->issuer) == 0) {
 					report_add_finding(r, SEV_WARNING, "wrong-order", -1,
-					    (int)j, "the server sent its certificates out of "
+					    (int)j, "%s has its certificates out of "
 					    "order: the issuer of [%zu] comes at [%zu], not "
-					    "right after it", i - 1, j);
+					    "right after it", sender(r), i - 1, j);
 					break;
 				}
 			}
 		}
-		if (c->self_signed && c->is_ca)
+		/* Offline, a root in the file costs nothing. */
+		if (c->self_signed && c->is_ca && r->source_file == NULL)
 			report_add_finding(r, SEV_NOTE, "root-sent", -1, (int)i,
 			    "the server sends the root \"%s\" [%zu]; clients must "
 			    "already have it, so it only costs bytes", c->subject, i);
-		for (size_t k = 0; k < r->n_built; k++)
-			if (r->built[k].sent_index == (int)i)
-				in_path = true;
-		if (!in_path && !(c->self_signed && c->is_ca))
+		in_path = in_built(r, i);
+		if (!in_path && !(c->self_signed && c->is_ca) &&
+		    unused <= UNUSED_LISTED)
 			report_add_finding(r, SEV_WARNING, "unused-certificate", -1,
-			    (int)i, "the server sent \"%s\" [%zu], which is not part "
-			    "of the chain to the anchor", c->subject, i);
+			    (int)i, "%s %s \"%s\" [%zu], which is not part of the "
+			    "chain to the anchor", sender(r), r->source_file != NULL ?
+			    "holds" : "sent", c->subject, i);
 	}
 }
 
@@ -183,8 +258,8 @@ validity_findings(struct report *r, const struct nsstls_opts *o)
 			    "%ld days (--warn-days %d)", d, left, o->warn_days);
 		}
 		/* The limit binds publicly trusted CAs; for a private CA it is
-		 * only worth a note. */
-		if (leaf->not_before >= CABF_SINCE &&
+		 * only worth a note.  It is about server certificates. */
+		if (!r->verify.as_ca && leaf->not_before >= CABF_SINCE &&
 		    cert_days_between(leaf->not_before, leaf->not_after) > CABF_MAX_DAYS)
 			report_add_finding(r, publicly_trusted(r) ? SEV_WARNING : SEV_NOTE,
 			    "long-validity", 0, r->built[0].sent_index, "the certificate "
@@ -213,6 +288,27 @@ ca_findings(struct report *r)
 			    "intermediate%s below it, the chain has %zu", c->subject,
 			    i, c->path_len, c->path_len == 1 ? "" : "s", i - 1);
 	}
+}
+
+/* Verification is bounded: by --timeout, and by a limit on name-constraint
+ * comparisons that refuses a chain built to make NSS work for seconds. */
+static void
+limit_findings(struct report *r)
+{
+	if (r->verify.timed_out_ms > 0)
+		report_add_finding(r, SEV_ERROR, "verification-timeout", -1, -1,
+		    "verification did not finish in %ld.%03ld s (--timeout): the "
+		    "chain is too costly to verify", r->verify.timed_out_ms / 1000,
+		    r->verify.timed_out_ms % 1000);
+	else if (r->verify.error == PR_OPERATION_ABORTED_ERROR &&
+	    r->verify.name_checks > 0)
+		report_add_finding(r, SEV_ERROR, "verification-limit", 0,
+		    r->n_built > 0 ? r->built[0].sent_index : -1,
+		    "verification refused: the chain asks for %s%lu comparisons of "
+		    "names with name constraints (limit 250000), a pattern that "
+		    "makes verifiers work for seconds", r->verify.name_checks > 250000 ?
+		    "more than " : "", r->verify.name_checks > 250000 ? 250000UL :
+		    r->verify.name_checks);
 }
 
 /* TLS 1.0 and 1.1 are offered only when --tls-min asks for them (RFC 8996
@@ -255,16 +351,36 @@ strength_findings(struct report *r)
 	}
 }
 
+/* What NSS checks for a TLS server certificate (certUsageSSLServer):
+ * not a CA, key usage and extended key usage.  A CA certificate given to
+ * --print-cert is verified as a CA, so none of it applies. */
 static void
 usage_findings(struct report *r)
 {
 	const struct cert_info *leaf = &r->built[0].cert;
 
+	if (r->verify.client_usage) {
+		if (leaf->has_eku && !leaf->eku_client_auth)
+			report_add_finding(r, SEV_ERROR, "extended-key-usage", 0,
+			    r->built[0].sent_index, "the certificate's extended key "
+			    "usage does not include clientAuth (TLS client "
+			    "authentication)");
+		return;
+	}
+	if (r->verify.as_ca)
+		return;
+	if (leaf->is_ca)
+		report_add_finding(r, SEV_ERROR, "ca-as-server", 0,
+		    r->built[0].sent_index, "the certificate is a CA certificate "
+		    "(basic constraints CA:TRUE) used as a server certificate; NSS "
+		    "accepts a CA certificate only to issue others");
 	if (leaf->has_key_usage && !(leaf->key_usage &
 	    (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)))
 		report_add_finding(r, SEV_ERROR, "key-usage", 0, r->built[0].sent_index,
-		    "the certificate's key usage allows neither digitalSignature nor "
-		    "keyEncipherment: it cannot authenticate a TLS server");
+		    "the certificate's key usage allows neither digitalSignature "
+		    "(needed to sign an (EC)DHE key exchange) nor keyEncipherment "
+		    "(needed for RSA key exchange): it cannot authenticate a TLS "
+		    "server");
 	if (leaf->has_eku && !leaf->eku_server_auth)
 		report_add_finding(r, SEV_ERROR, "extended-key-usage", 0,
 		    r->built[0].sent_index, "the certificate's extended key usage "
@@ -302,9 +418,12 @@ revocation_findings(struct report *r)
 	/* Offline (--print-cert) there is no staple to expect. */
 	if (r->source_file == NULL && r->n_built > 0 &&
 	    r->built[0].cert.must_staple && !r->staple.present)
-		report_add_finding(r, SEV_ERROR, "must-staple-missing", 0,
+		/* A warning: NSS verifies such a chain, so an error finding
+		 * would contradict the verdict (Firefox refuses the server). */
+		report_add_finding(r, SEV_WARNING, "must-staple-missing", 0,
 		    r->built[0].sent_index, "the certificate requires an OCSP staple "
-		    "(TLS feature extension) and the server sent none");
+		    "(TLS feature extension) and the server sent none; Firefox "
+		    "refuses such a server");
 	ocsp_findings(r, &r->staple, "the stapled OCSP response");
 	ocsp_findings(r, &r->ocsp, "the OCSP responder");
 	for (size_t i = 0; i < r->n_crls; i++) {
@@ -334,8 +453,11 @@ revocation_findings(struct report *r)
 void
 diagnose_chain(struct report *r, const struct nsstls_opts *o)
 {
-	if (r->n_built == 0)
+	limit_findings(r);
+	if (r->n_built == 0) {
+		verdict_compute(r);
 		return;
+	}
 	name_findings(r, o);
 	chain_end_findings(r);
 	sent_list_findings(r);
@@ -345,4 +467,5 @@ diagnose_chain(struct report *r, const struct nsstls_opts *o)
 	usage_findings(r);
 	revocation_findings(r);
 	protocol_findings(r);
+	verdict_compute(r);
 }

@@ -9,7 +9,8 @@
  * self-signed, untrusted-root, not-a-ca, path-length, weak-key,
  * weak-signature, key-usage, extended-key-usage, long-validity,
  * must-staple-missing, ocsp-revoked, ocsp-unusable, ocsp-unknown,
- * crl-revoked, crl-unusable.
+ * crl-revoked, crl-unusable, ca-as-server, too-many-certificates.
+ * Last, it computes the verdict (verdict.c).
  */
 #ifndef NSSTLS_DIAGNOSE_H
 #define NSSTLS_DIAGNOSE_H

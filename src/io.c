@@ -107,6 +107,7 @@ print_commands(void)
 	    "  ~R  renegotiate (TLS 1.2)\n"
 	    "  ~K  send a KeyUpdate (TLS 1.3)\n"
 	    "  ~U  send a KeyUpdate and ask the server for one\n"
+	    "  ~C  ask the client for a certificate (server mode)\n"
 	    "  ~.  close the connection and quit\n"
 	    "  ~?  this list\n"
 	    "  ~~  at the start of a line sends a single ~\n", stderr);
@@ -139,7 +140,9 @@ run_command(struct io_state *s, const char *line, size_t len, size_t *skip)
 			fprintf(stderr, "nsstls: renegotiated (%zu handshakes so far)\n",
 			    t->report->n_handshakes);
 		} else {
-			fprintf(stderr, "nsstls: %s\n", t->report->message);
+			fputs("nsstls: ", stderr);
+			util_fputs_term(t->report->message, stderr);
+			fputc('\n', stderr);
 			if (t->report->exit_code == NSSTLS_EXIT_VERIFY ||
 			    t->report->phase == PHASE_DATA)
 				s->quit = true;
@@ -153,6 +156,20 @@ run_command(struct io_state *s, const char *line, size_t len, size_t *skip)
 			fprintf(stderr, "nsstls: KeyUpdate sent%s\n", cmd == 'U' ?
 			    ", the server was asked to update too" : "");
 		else {
+			fputs("nsstls: ", stderr);
+			util_fputs_term(t->report->message, stderr);
+			fputc('\n', stderr);
+			t->report->exit_code = NSSTLS_EXIT_OK;
+		}
+		return 1;
+	case 'C':
+		if (t->ask_cert == NULL)
+			return 0;
+		if (t->ask_cert(t->ask_cert_arg) == 0) {
+			fputs("nsstls: client certificate requested\n", stderr);
+		} else {
+			/* Refused (TLS 1.3 without post_handshake_auth, asked
+			 * twice): said, and the session goes on. */
 			fprintf(stderr, "nsstls: %s\n", t->report->message);
 			t->report->exit_code = NSSTLS_EXIT_OK;
 		}
@@ -177,8 +194,12 @@ handle_stdin(struct io_state *s)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0) {
-		/* EOF (or an unreadable stdin): half-close, keep reading. */
+		/* EOF (or an unreadable stdin): half-close, keep reading.
+		 * -ign_eof keeps the write side open, as s_client does: some
+		 * servers hang up at the first FIN, before they answer. */
 		s->stdin_eof = true;
+		if (s->t->opts->ign_eof)
+			return 0;
 		if (PR_Shutdown(s->t->fd, PR_SHUTDOWN_SEND) != PR_SUCCESS &&
 		    PR_GetError() != PR_NOT_CONNECTED_ERROR)
 			return 0;
@@ -267,7 +288,8 @@ io_run(struct tls_ctx *t)
 	if (in == NULL) {
 		/* No pollable stdin (closed): act as if it had ended. */
 		s.stdin_eof = true;
-		(void)PR_Shutdown(t->fd, PR_SHUTDOWN_SEND);
+		if (!t->opts->ign_eof)
+			(void)PR_Shutdown(t->fd, PR_SHUTDOWN_SEND);
 	}
 	if (s.tty && !t->opts->quiet)
 		fputs("nsstls: connected; type ~? on a line of its own for commands\n",

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nss.h>
 #include <prinit.h>
@@ -16,6 +17,7 @@
 #include "clientauth.h"
 #include "config.h"
 #include "exitcodes.h"
+#include "names.h"
 #include "nssinit.h"
 #include "multi.h"
 #include "out.h"
@@ -23,12 +25,20 @@
 #include "printcert.h"
 #include "report.h"
 #include "scan.h"
+#include "server.h"
 #include "tls.h"
+#include "util.h"
+#include "verify.h"
 
 /* NSS down, then the output streams: the exit status. */
 static int
 finish(struct nss_ctx *nss, int code, bool check)
 {
+	/* A verification that outlived --timeout is still inside NSS: NSS
+	 * cannot shut down under it, so leave now, output written. */
+	if (verify_abandoned() > 0) {
+		_exit(out_exit(code, check));
+	}
 	if (nssinit_teardown(nss) != 0) {
 		/* NSS_Shutdown fails when an NSS reference leaked: a bug. */
 		fprintf(stderr, "nsstls: internal error: NSS_Shutdown failed (%s): "
@@ -50,6 +60,11 @@ main(int argc, char **argv)
 	int code;
 	bool check;
 
+	/* First of all: a socket or a secret file opened while fd 1 or 2 is
+	 * closed would get that number, and the report would be written into
+	 * it. */
+	if (util_open_std_fds() != 0)
+		return NSSTLS_EXIT_SETUP;
 	/* A server that closes while we write must not kill us silently. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -73,7 +88,8 @@ main(int argc, char **argv)
 		break;
 	}
 
-	if (opts.version || opts.list_ciphers) {
+	if (opts.version || opts.list_ciphers || opts.list_groups ||
+	    opts.list_sigalgs) {
 		if (nssinit_minimal(&nss) != 0) {
 			fputs("nsstls: NSS initialisation failed\n", stderr);
 			cli_free(&opts);
@@ -82,13 +98,18 @@ main(int argc, char **argv)
 		if (opts.version)
 			printf("nsstls %s (NSS %s, NSPR %s)\n", PACKAGE_VERSION,
 			    NSS_GetVersion(), PR_GetVersion());
+		else if (opts.list_groups)
+			names_list_groups(stdout);
+		else if (opts.list_sigalgs)
+			names_list_sigalgs(stdout);
 		else
-			out_text_cipher_list(stdout);
+			names_list_ciphers(stdout);
 		cli_free(&opts);
 		return finish(&nss, NSSTLS_EXIT_OK, false);
 	}
 
-	report_init(&report, opts.multi ? "" : opts.target.host, opts.port);
+	report_init(&report, opts.multi || opts.listen ? "" : opts.target.host,
+	    opts.port);
 	report.verify_name = opts.verify_name;
 	report.servername = opts.servername;
 	/* Credentials are loaded once, before any connection: a wrong
@@ -100,6 +121,8 @@ main(int argc, char **argv)
 	    (opts.print_cert == NULL &&
 	    (nss.model = tls_model_create(&opts, &report)) == NULL)) {
 		code = out_finish(&report, &opts, false, stdout, stderr);
+	} else if (opts.listen) {
+		code = server_run(&opts, &nss, &report);
 	} else if (opts.multi) {
 		code = multi_run(&opts, &nss, &report);
 	} else if (opts.print_cert != NULL) {

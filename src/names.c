@@ -145,6 +145,128 @@ names_print_ciphers(FILE *f)
 		fprintf(f, "%s%s", i ? ", " : "", names_cipher_str(impl[i]));
 }
 
+/* OpenSSL's names of the TLS 1.2 and older suites this NSS implements
+ * (OpenSSL's ssl/s3_lib.c, including those OpenSSL 3 dropped: RC4, DES,
+ * static ECDH, SEED).  TLS 1.3 suites have the same name in both. */
+static const struct {
+	uint16_t id;
+	const char *name;
+} openssl_ciphers[] = {
+	{ TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256" },
+	{ TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256" },
+	{ TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305" },
+	{ TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305" },
+	{ TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384" },
+	{ TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384" },
+	{ TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA" },
+	{ TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE-ECDSA-AES128-SHA" },
+	{ TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA" },
+	{ TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "ECDHE-ECDSA-AES128-SHA256" },
+	{ TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "ECDHE-RSA-AES128-SHA256" },
+	{ TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA" },
+	{ TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, "ECDHE-ECDSA-AES256-SHA384" },
+	{ TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "ECDHE-RSA-AES256-SHA384" },
+	{ TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA, "ECDHE-ECDSA-DES-CBC3-SHA" },
+	{ TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, "ECDHE-RSA-DES-CBC3-SHA" },
+	{ TLS_ECDHE_ECDSA_WITH_RC4_128_SHA, "ECDHE-ECDSA-RC4-SHA" },
+	{ TLS_ECDHE_RSA_WITH_RC4_128_SHA, "ECDHE-RSA-RC4-SHA" },
+	{ TLS_ECDHE_ECDSA_WITH_NULL_SHA, "ECDHE-ECDSA-NULL-SHA" },
+	{ TLS_ECDHE_RSA_WITH_NULL_SHA, "ECDHE-RSA-NULL-SHA" },
+	{ TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, "DHE-RSA-AES128-GCM-SHA256" },
+	{ TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "DHE-RSA-CHACHA20-POLY1305" },
+	{ TLS_DHE_DSS_WITH_AES_128_GCM_SHA256, "DHE-DSS-AES128-GCM-SHA256" },
+	{ TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, "DHE-RSA-AES256-GCM-SHA384" },
+	{ TLS_DHE_DSS_WITH_AES_256_GCM_SHA384, "DHE-DSS-AES256-GCM-SHA384" },
+	{ TLS_DHE_RSA_WITH_AES_128_CBC_SHA, "DHE-RSA-AES128-SHA" },
+	{ TLS_DHE_DSS_WITH_AES_128_CBC_SHA, "DHE-DSS-AES128-SHA" },
+	{ TLS_DHE_RSA_WITH_AES_128_CBC_SHA256, "DHE-RSA-AES128-SHA256" },
+	{ TLS_DHE_DSS_WITH_AES_128_CBC_SHA256, "DHE-DSS-AES128-SHA256" },
+	{ TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA, "DHE-RSA-CAMELLIA128-SHA" },
+	{ TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA, "DHE-DSS-CAMELLIA128-SHA" },
+	{ TLS_DHE_RSA_WITH_AES_256_CBC_SHA, "DHE-RSA-AES256-SHA" },
+	{ TLS_DHE_DSS_WITH_AES_256_CBC_SHA, "DHE-DSS-AES256-SHA" },
+	{ TLS_DHE_RSA_WITH_AES_256_CBC_SHA256, "DHE-RSA-AES256-SHA256" },
+	{ TLS_DHE_DSS_WITH_AES_256_CBC_SHA256, "DHE-DSS-AES256-SHA256" },
+	{ TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA, "DHE-RSA-CAMELLIA256-SHA" },
+	{ TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA, "DHE-DSS-CAMELLIA256-SHA" },
+	{ TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA, "DHE-RSA-DES-CBC3-SHA" },
+	{ TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA, "DHE-DSS-DES-CBC3-SHA" },
+	{ TLS_DHE_DSS_WITH_RC4_128_SHA, "DHE-DSS-RC4-SHA" },
+	{ TLS_DHE_RSA_WITH_DES_CBC_SHA, "EDH-RSA-DES-CBC-SHA" },
+	{ TLS_DHE_DSS_WITH_DES_CBC_SHA, "EDH-DSS-DES-CBC-SHA" },
+	{ TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA, "ECDH-ECDSA-AES128-SHA" },
+	{ TLS_ECDH_RSA_WITH_AES_128_CBC_SHA, "ECDH-RSA-AES128-SHA" },
+	{ TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA, "ECDH-ECDSA-AES256-SHA" },
+	{ TLS_ECDH_RSA_WITH_AES_256_CBC_SHA, "ECDH-RSA-AES256-SHA" },
+	{ TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA, "ECDH-ECDSA-DES-CBC3-SHA" },
+	{ TLS_ECDH_RSA_WITH_3DES_EDE_CBC_SHA, "ECDH-RSA-DES-CBC3-SHA" },
+	{ TLS_ECDH_ECDSA_WITH_RC4_128_SHA, "ECDH-ECDSA-RC4-SHA" },
+	{ TLS_ECDH_RSA_WITH_RC4_128_SHA, "ECDH-RSA-RC4-SHA" },
+	{ TLS_ECDH_ECDSA_WITH_NULL_SHA, "ECDH-ECDSA-NULL-SHA" },
+	{ TLS_ECDH_RSA_WITH_NULL_SHA, "ECDH-RSA-NULL-SHA" },
+	{ TLS_RSA_WITH_AES_128_GCM_SHA256, "AES128-GCM-SHA256" },
+	{ TLS_RSA_WITH_AES_256_GCM_SHA384, "AES256-GCM-SHA384" },
+	{ TLS_RSA_WITH_AES_128_CBC_SHA, "AES128-SHA" },
+	{ TLS_RSA_WITH_AES_128_CBC_SHA256, "AES128-SHA256" },
+	{ TLS_RSA_WITH_CAMELLIA_128_CBC_SHA, "CAMELLIA128-SHA" },
+	{ TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA" },
+	{ TLS_RSA_WITH_AES_256_CBC_SHA256, "AES256-SHA256" },
+	{ TLS_RSA_WITH_CAMELLIA_256_CBC_SHA, "CAMELLIA256-SHA" },
+	{ TLS_RSA_WITH_SEED_CBC_SHA, "SEED-SHA" },
+	{ TLS_RSA_WITH_3DES_EDE_CBC_SHA, "DES-CBC3-SHA" },
+	{ TLS_RSA_WITH_RC4_128_SHA, "RC4-SHA" },
+	{ TLS_RSA_WITH_RC4_128_MD5, "RC4-MD5" },
+	{ TLS_RSA_WITH_DES_CBC_SHA, "DES-CBC-SHA" },
+	{ TLS_RSA_WITH_NULL_SHA, "NULL-SHA" },
+	{ TLS_RSA_WITH_NULL_SHA256, "NULL-SHA256" },
+	{ TLS_RSA_WITH_NULL_MD5, "NULL-MD5" },
+};
+
+bool
+names_cipher_is_tls13(uint16_t id)
+{
+	return id >> 8 == 0x13;
+}
+
+const char *
+names_cipher_openssl(uint16_t id)
+{
+	for (size_t i = 0; i < sizeof(openssl_ciphers) / sizeof(openssl_ciphers[0]); i++)
+		if (openssl_ciphers[i].id == id)
+			return openssl_ciphers[i].name;
+	return names_cipher_is_tls13(id) ? names_cipher_str(id) : NULL;
+}
+
+int
+names_cipher_parse_openssl(const char *s, uint16_t *id)
+{
+	for (size_t i = 0; i < sizeof(openssl_ciphers) / sizeof(openssl_ciphers[0]); i++) {
+		if (strcasecmp(s, openssl_ciphers[i].name) == 0) {
+			*id = openssl_ciphers[i].id;
+			/* Named by OpenSSL, but not built into this NSS. */
+			return names_cipher_str(*id) != NULL ? 0 : -2;
+		}
+	}
+	return -1;
+}
+
+void
+names_print_openssl_ciphers(FILE *f, bool tls13)
+{
+	const PRUint16 *impl = SSL_GetImplementedCiphers();
+	PRUint16 n = SSL_GetNumImplementedCiphers();
+	bool first = true;
+
+	for (PRUint16 i = 0; i < n; i++) {
+		const char *name = names_cipher_openssl(impl[i]);
+
+		if (name == NULL || names_cipher_is_tls13(impl[i]) != tls13)
+			continue;
+		fprintf(f, "%s%s", first ? "" : ", ", name);
+		first = false;
+	}
+}
+
 static const struct {
 	const char *name;
 	const char *alias;
@@ -245,9 +367,51 @@ const SSLSignatureScheme names_default_sigalgs[] = {
 const size_t names_default_sigalgs_len =
     sizeof(names_default_sigalgs) / sizeof(names_default_sigalgs[0]);
 
+/* OpenSSL's KEY+HASH spellings (SSL_CONF "SignatureAlgorithms"): in
+ * TLS 1.3 terms, ECDSA+SHA256 is ecdsa_secp256r1_sha256 and RSA-PSS is
+ * the rsae variant (an RSA key, PSS padding). */
+static const struct {
+	const char *name;
+	SSLSignatureScheme sig;
+} openssl_sigalgs[] = {
+	{ "ECDSA+SHA256", ssl_sig_ecdsa_secp256r1_sha256 },
+	{ "ECDSA+SHA384", ssl_sig_ecdsa_secp384r1_sha384 },
+	{ "ECDSA+SHA512", ssl_sig_ecdsa_secp521r1_sha512 },
+	{ "RSA-PSS+SHA256", ssl_sig_rsa_pss_rsae_sha256 },
+	{ "RSA-PSS+SHA384", ssl_sig_rsa_pss_rsae_sha384 },
+	{ "RSA-PSS+SHA512", ssl_sig_rsa_pss_rsae_sha512 },
+	{ "PSS+SHA256", ssl_sig_rsa_pss_rsae_sha256 },
+	{ "PSS+SHA384", ssl_sig_rsa_pss_rsae_sha384 },
+	{ "PSS+SHA512", ssl_sig_rsa_pss_rsae_sha512 },
+	{ "RSA+SHA256", ssl_sig_rsa_pkcs1_sha256 },
+	{ "RSA+SHA384", ssl_sig_rsa_pkcs1_sha384 },
+	{ "RSA+SHA512", ssl_sig_rsa_pkcs1_sha512 },
+	{ "ECDSA+SHA1", ssl_sig_ecdsa_sha1 },
+	{ "RSA+SHA1", ssl_sig_rsa_pkcs1_sha1 },
+	{ "DSA+SHA256", ssl_sig_dsa_sha256 },
+	{ "DSA+SHA384", ssl_sig_dsa_sha384 },
+	{ "DSA+SHA512", ssl_sig_dsa_sha512 },
+	{ "DSA+SHA1", ssl_sig_dsa_sha1 },
+};
+
+const char *
+names_sigalg_openssl(SSLSignatureScheme sig)
+{
+	for (size_t i = 0; i < sizeof(openssl_sigalgs) / sizeof(openssl_sigalgs[0]); i++)
+		if (openssl_sigalgs[i].sig == sig)
+			return openssl_sigalgs[i].name;
+	return NULL;
+}
+
 int
 names_sigalg_parse(const char *s, SSLSignatureScheme *sig)
 {
+	for (size_t i = 0; i < sizeof(openssl_sigalgs) / sizeof(openssl_sigalgs[0]); i++) {
+		if (strcasecmp(s, openssl_sigalgs[i].name) == 0) {
+			*sig = openssl_sigalgs[i].sig;
+			return 0;
+		}
+	}
 	for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++) {
 		if (strcasecmp(s, sigalgs[i].name) == 0) {
 			*sig = sigalgs[i].sig;
@@ -267,6 +431,11 @@ names_sigalg_str(SSLSignatureScheme sig)
 			return sigalgs[i].name;
 	if (sig == ssl_sig_none)
 		return "none";
+	/* Not a TLS code point: NSS's value for the MD5+SHA-1 concatenation
+	 * that RSA signs in TLS 1.0/1.1 (RFC 4346 §7.4.3), named as
+	 * OpenSSL's "RSA+MD5-SHA1"; never accepted by --sigalgs. */
+	if (sig == ssl_sig_rsa_pkcs1_sha1md5)
+		return "rsa_pkcs1_md5_sha1";
 	snprintf(buf, sizeof(buf), "0x%04x", (unsigned)sig);
 	return buf;
 }
@@ -322,5 +491,59 @@ names_alert_str(unsigned desc)
 	default:
 		snprintf(buf, sizeof(buf), "alert-%u", desc);
 		return buf;
+	}
+}
+
+/* --list-ciphers: what this NSS implements, one suite a line. */
+void
+names_list_ciphers(FILE *f)
+{
+	const PRUint16 *impl = SSL_GetImplementedCiphers();
+	PRUint16 n = SSL_GetNumImplementedCiphers();
+
+	for (PRUint16 i = 0; i < n; i++) {
+		SSLCipherSuiteInfo info;
+
+		if (SSL_GetCipherSuiteInfo(impl[i], &info, sizeof(info)) != SECSuccess)
+			continue;
+		/* OpenSSL's name beside IANA's, for -cipher and s_client users. */
+		fprintf(f, "0x%04x  %-48s %-30s %s\n", impl[i], info.cipherSuiteName,
+		    names_cipher_openssl(impl[i]) != NULL ?
+		    names_cipher_openssl(impl[i]) : "-",
+		    names_cipher_is_default(impl[i]) ? "default" : "-");
+	}
+}
+
+void
+names_list_groups(FILE *f)
+{
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		bool dflt = false;
+
+		for (size_t j = 0; j < names_default_groups_len; j++)
+			dflt = dflt || names_default_groups[j] == groups[i].g;
+		fprintf(f, "%-10s %s", groups[i].name, dflt ? "default" : "-");
+		if (groups[i].alias != NULL)
+			fprintf(f, "%*s%s%s", dflt ? 2 : 8, "", groups[i].alias,
+			    groups[i].g == ssl_grp_ec_secp256r1 ? ", prime256v1" : "");
+		fputc('\n', f);
+	}
+}
+
+void
+names_list_sigalgs(FILE *f)
+{
+	for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++) {
+		const char *ossl = names_sigalg_openssl(sigalgs[i].sig);
+		bool dflt = false;
+
+		if (!sigalgs[i].usable)
+			continue;
+		for (size_t j = 0; j < names_default_sigalgs_len; j++)
+			dflt = dflt || names_default_sigalgs[j] == sigalgs[i].sig;
+		fprintf(f, "%-24s %s", sigalgs[i].name, dflt ? "default" : "-");
+		if (ossl != NULL)
+			fprintf(f, "%*s%s", dflt ? 2 : 8, "", ossl);
+		fputc('\n', f);
 	}
 }

@@ -8,10 +8,13 @@
  */
 #include "nssinit.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <certdb.h>
@@ -24,6 +27,7 @@
 #include "certinfo.h"
 #include "config.h"
 #include "crl.h"
+#include "keylog.h"
 #include "util.h"
 
 /*
@@ -50,26 +54,28 @@ password_cb(PK11SlotInfo *slot, PRBool retry, void *arg)
 	return pw != NULL ? PORT_Strdup(pw) : NULL;
 }
 
+/* The first line of a password file (a 1 MiB file at most, read within
+ * the --timeout like any input).  Returns it, or NULL with *why set. */
 static char *
-read_first_line(const char *path, const char **why)
+read_first_line(const char *path, const char *option, long timeout_ms,
+    char **why)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	unsigned char *text;
+	char *line;
+	size_t len;
 
-	if (f == NULL) {
-		*why = strerror(errno);
+	if (util_read_file(path, option, UTIL_LIMIT_SECRET, timeout_ms, &text,
+	    &len, why) != 0)
+		return NULL;
+	if (len == 0) {
+		free(text);
+		*why = xstrdup("file is empty");
 		return NULL;
 	}
-	n = getline(&line, &cap, f);
-	fclose(f);
-	if (n < 0) {
-		free(line);
-		*why = "file is empty";
-		return NULL;
-	}
-	line[strcspn(line, "\r\n")] = '\0';
+	text[strcspn((char *)text, "\r\n")] = '\0';
+	line = xstrdup((char *)text);
+	explicit_bzero(text, len);
+	free(text);
 	return line;
 }
 
@@ -77,13 +83,15 @@ static int
 resolve_password(const struct nsstls_opts *o, struct nss_ctx *ctx,
     struct report *r)
 {
-	const char *why = NULL;
+	char *why = NULL;
 
 	if (o->pass_file != NULL) {
-		ctx->password = read_first_line(o->pass_file, &why);
+		ctx->password = read_first_line(o->pass_file, "--pass-file",
+		    o->timeout_ms, &why);
 		if (ctx->password == NULL) {
 			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
 			    "cannot read password file %s: %s", o->pass_file, why);
+			free(why);
 			return -1;
 		}
 	} else if (o->pass != NULL) {
@@ -98,10 +106,12 @@ resolve_password(const struct nsstls_opts *o, struct nss_ctx *ctx,
 			}
 			ctx->password = xstrdup(v);
 		} else if (strncmp(o->pass, "file:", 5) == 0) {
-			ctx->password = read_first_line(o->pass + 5, &why);
+			ctx->password = read_first_line(o->pass + 5, "--pass",
+			    o->timeout_ms, &why);
 			if (ctx->password == NULL) {
 				report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
 				    "cannot read password file %s: %s", o->pass + 5, why);
+				free(why);
 				return -1;
 			}
 		} else {
@@ -143,13 +153,17 @@ load_pem_source(struct nss_ctx *ctx, struct report *r, const char *kind,
     const char *path)
 {
 	size_t len = 0, n = 0, source = r->n_trust;
-	unsigned char *text = util_read_file(path, &len);
+	unsigned char *text;
+	char *why;
 	SECItem *ders;
 	int bad = 0;
 
-	if (text == NULL) {
+	if (util_read_file(path, strcmp(kind, "system") == 0 ? "--trust system" :
+	    "--ca-file", UTIL_LIMIT_CERTS, ctx->read_timeout_ms, &text, &len,
+	    &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot read %s %s: %s", kind, path, strerror(errno));
+		    "cannot read %s %s: %s", kind, path, why);
+		free(why);
 		return -1;
 	}
 	report_add_trust(r, kind, path, 0);
@@ -172,6 +186,94 @@ load_pem_source(struct nss_ctx *ctx, struct report *r, const char *kind,
 		return -1;
 	}
 	r->trust[source].anchors = (int)n;
+	return 0;
+}
+
+/* The files of an OpenSSL CA directory that hold certificates: the
+ * hash links c_rehash makes ("9d6523ce.0") and *.pem files. */
+static bool
+ca_path_entry(const char *name)
+{
+	size_t len = strlen(name), hex = strspn(name, "0123456789abcdef");
+
+	if (len > 4 && strcmp(name + len - 4, ".pem") == 0)
+		return true;
+	return hex == 8 && name[8] == '.' && name[9] != '\0' &&
+	    strspn(name + 9, "0123456789") == len - 9;
+}
+
+/* Add the anchors of one file of a CA directory; a file with no
+ * certificate (a key, a CRL) is passed over, as OpenSSL does. */
+static void
+load_ca_path_file(struct nss_ctx *ctx, const char *path, size_t source,
+    int *anchors)
+{
+	size_t len = 0, n = 0;
+	unsigned char *text = NULL;
+	char *why = NULL;
+	SECItem *ders;
+	int bad = 0;
+
+	/* Bounded like --ca-file; an unreadable entry is passed over. */
+	if (util_read_file(path, "-CApath", UTIL_LIMIT_CERTS, ctx->read_timeout_ms,
+	    &text, &len, &why) != 0) {
+		free(why);
+		return;
+	}
+	ders = cert_decode_ders(text, len, &n, &bad);
+	free(text);
+	for (size_t i = 0; i < n; i++)
+		if (add_anchor(ctx, &ders[i], source) == 0)
+			(*anchors)++;
+	cert_ders_free(ders, n);
+}
+
+/* -CApath DIR: every certificate file of the directory, each file once
+ * (its hash links point at the *.pem files). */
+static int
+load_ca_path(struct nss_ctx *ctx, struct report *r, const char *dir)
+{
+	size_t source = r->n_trust, n_seen = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct { dev_t dev; ino_t ino; } *seen = NULL;
+	int anchors = 0;
+
+	if (d == NULL) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "cannot read CA directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	report_add_trust(r, "ca-path", dir, 0);
+	while ((e = readdir(d)) != NULL) {
+		char *path;
+		struct stat st;
+		bool dup = false;
+
+		if (!ca_path_entry(e->d_name))
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			for (size_t i = 0; i < n_seen && !dup; i++)
+				dup = seen[i].dev == st.st_dev && seen[i].ino == st.st_ino;
+			if (!dup) {
+				seen = xrealloc(seen, (n_seen + 1) * sizeof(*seen));
+				seen[n_seen].dev = st.st_dev;
+				seen[n_seen++].ino = st.st_ino;
+				load_ca_path_file(ctx, path, source, &anchors);
+			}
+		}
+		free(path);
+	}
+	closedir(d);
+	free(seen);
+	r->trust[source].anchors = anchors;
+	if (anchors == 0) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "CA directory %s holds no certificate (expected *.pem files "
+		    "or hash links such as 9d6523ce.0)", dir);
+		return -1;
+	}
 	return 0;
 }
 
@@ -211,15 +313,15 @@ load_builtin(struct nss_ctx *ctx, struct report *r, int verbose)
 		    NSSTLS_BUILTIN_ROOTS_MODULE);
 		return -1;
 	}
+	/* PKCS#11 gives the library's description in a fixed 32-byte field,
+	 * which cuts NSS's ("NSS Builtin Object Cryptoki Modu"): the file
+	 * name of the module says the same thing whole. */
 	if (PK11_GetModInfo(ctx->builtin, &info) == SECSuccess) {
-		int len = (int)sizeof(info.libraryDescription);
-
-		while (len > 0 && info.libraryDescription[len - 1] == ' ')
-			len--;
-		detail = xasprintf("%s, %.*s %d.%d",
+		detail = xasprintf("%s, %s %d.%d",
 		    ctx->builtin->slotCount > 0 ?
 		    PK11_GetTokenName(ctx->builtin->slots[0]) : "no token",
-		    len, (const char *)info.libraryDescription,
+		    ctx->builtin->dllName != NULL ? ctx->builtin->dllName :
+		    NSSTLS_BUILTIN_ROOTS_MODULE,
 		    info.libraryVersion.major, info.libraryVersion.minor);
 	} else {
 		detail = xstrdup(NSSTLS_BUILTIN_ROOTS_MODULE);
@@ -301,6 +403,7 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->report = r;
+	ctx->read_timeout_ms = o->timeout_ms;
 	PR_Init(PR_USER_THREAD, PR_PRIORITY_NORMAL, 0);
 	PK11_SetPasswordFunc(password_cb);
 	if (resolve_password(o, ctx, r) != 0)
@@ -331,19 +434,27 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 	for (size_t i = 0; i < o->n_ca_files; i++)
 		if (load_pem_source(ctx, r, "ca-file", o->ca_files[i]) != 0)
 			return -1;
+	if (o->ca_path != NULL && load_ca_path(ctx, r, o->ca_path) != 0)
+		return -1;
 	/* Every CRL is read and decoded once, here: a bad file is a setup
 	 * error before any connection, and each connection checks its chain
 	 * against the same decoded CRLs. */
 	if (o->n_crl_files > 0) {
 		char *err = NULL;
 
-		ctx->crls = crl_load(o->crl_files, o->n_crl_files, &err);
+		ctx->crls = crl_load(o->crl_files, o->n_crl_files, o->timeout_ms,
+		    &err);
 		if (ctx->crls == NULL) {
 			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP, "%s", err);
 			free(err);
 			return -1;
 		}
 	}
+	/* The key log is opened again for each connection; a file unfit for
+	 * secrets is refused now, before any connection is made. */
+	if (o->keylog != NULL && o->print_cert == NULL &&
+	    keylog_preflight(o->keylog, r) != 0)
+		return -1;
 	return 0;
 }
 

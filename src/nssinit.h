@@ -37,6 +37,7 @@ struct nss_ctx {
 	PRFileDesc *model;       /* the model SSL socket (tls.c), or NULL */
 	struct crl_set *crls;    /* every --crl-file, read once; or NULL */
 	struct report *report;
+	long read_timeout_ms;    /* --timeout, for file inputs (util_read_file) */
 };
 
 /* Initialise NSS as the options ask and load every trust source, recording

@@ -260,10 +260,12 @@ out_write_chains(const struct nsstls_opts *o, struct report *r)
 		report_fail(r, PHASE_DONE, 0, NSSTLS_EXIT_IO,
 		    "cannot write the certificates to %s: %s", failed,
 		    strerror(err));
-	else    /* the run failed already: say it, keep its exit status */
-		fprintf(stderr, "nsstls: %s: cannot write the certificates to "
-		    "%s: %s\n", report_phase_str(PHASE_DONE), failed,
-		    strerror(err));
+	else {  /* the run failed already: say it, keep its exit status */
+		fprintf(stderr, "nsstls: %s: cannot write the certificates to ",
+		    report_phase_str(PHASE_DONE));
+		util_fputs_term(failed, stderr);
+		fprintf(stderr, ": %s\n", strerror(err));
+	}
 	return -1;
 }
 
@@ -284,7 +286,8 @@ out_finish(struct report *r, const struct nsstls_opts *o, bool text_done,
 		if (o->json)
 			(void)out_json_report(out, r, o);
 		else
-			check_print(out, r);
+			check_print(out, r, o->n_targets <= 1 &&
+			    o->targets_file == NULL);
 		(void)out_stream_check(out);
 		return code;
 	}

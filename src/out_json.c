@@ -144,7 +144,7 @@ jcert(const struct cert_info *c)
 	json_object_set_new(j, "serial", jstr(c->serial));
 	json_object_set_new(j, "not_before", jtime(c->not_before));
 	json_object_set_new(j, "not_after", jtime(c->not_after));
-	json_object_set_new(j, "days_left", json_integer(cert_days_left(c->not_after)));
+	json_object_set_new(j, "days_left", json_integer(c->days_left));
 	json_object_set_new(j, "sans", jstrings(c->sans, c->n_sans));
 	json_object_set_new(j, "key", json_pack("{s:o, s:i, s:o}",
 	    "type", jstr(c->key_type), "bits", c->key_bits,
@@ -205,8 +205,9 @@ jverify(const struct report *r)
 
 	if (!v->done)
 		return json_null();
-	return json_pack("{s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:b, s:o}",
-	    "ok", v->chain_ok && v->name_ok,
+	return json_pack("{s:b, s:o, s:b, s:b, s:b, s:o, s:o, s:o, s:b, s:b, s:o}",
+	    "ok", r->verdict.ok,
+	    "headline", jstr(r->verdict.headline),
 	    "chain_ok", v->chain_ok,
 	    "name_checked", v->name_checked,
 	    "name_ok", v->name_ok,
@@ -215,6 +216,7 @@ jverify(const struct report *r)
 		v->error_depth >= 0),
 	    "missing_issuer", jstr(v->missing_issuer),
 	    "overridden", v->overridden,
+	    "as_ca", v->as_ca,
 	    "verified_at", jtime(r->verify_time));
 }
 
@@ -404,10 +406,11 @@ jclient_auth(const struct report *r)
 {
 	const struct client_auth_info *c = &r->client_auth;
 
-	return json_pack("{s:b, s:b, s:o, s:o, s:o}",
+	return json_pack("{s:b, s:b, s:o, s:o, s:o, s:o}",
 	    "requested", c->requested, "post_handshake", c->post_handshake,
 	    "ca_names", jstrings(c->ca_names, c->n_ca_names),
-	    "sent", jstr(c->sent_subject), "not_sent_reason", jstr(c->not_sent_reason));
+	    "sent", jstr(c->sent_subject), "not_sent_reason", jstr(c->not_sent_reason),
+	    "chosen_from_db", jstr(c->chosen_from_db));
 }
 
 static json_t *
@@ -509,7 +512,7 @@ jtimings(const struct report *r)
 {
 	bool connected = r->connected_index >= 0;
 
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "resolve_us", jint_or_null(r->resolve_us, r->n_attempts > 0 || connected),
 	    "connect_us", connected ?
 		json_integer(r->attempts[r->connected_index].connect_us) : json_null(),
@@ -517,8 +520,10 @@ jtimings(const struct report *r)
 		connected),
 	    "starttls_us", jint_or_null(r->starttls.duration_us,
 		r->starttls.protocol != NULL),
+	    /* Without the OCSP/AIA fetches made inside it (fetch_us). */
 	    "handshake_us", r->n_handshakes > 0 ?
-		json_integer(r->handshakes[0].duration_us) : json_null(),
+		json_integer(report_handshake_us(r)) : json_null(),
+	    "fetch_us", jint_or_null(r->fetch_us, r->fetch_us > 0),
 	    "first_byte_us", jint_or_null(r->first_byte_us, r->first_byte_us > 0));
 }
 
@@ -536,15 +541,14 @@ jwire(const struct report *r)
 	    "records", (json_int_t)r->wire_received.records);
 }
 
-int
-out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+json_t *
+out_json_doc(const struct report *r, const struct nsstls_opts *o)
 {
 	json_t *doc = json_object();
-	int rc;
 
 	json_object_set_new(doc, "schema", json_integer(JSON_SCHEMA_VERSION));
 	json_object_set_new(doc, "nsstls_version", json_string(PACKAGE_VERSION));
-	json_object_set_new(doc, "nss_version", json_string(NSS_GetVersion()));
+	json_object_set_new(doc, "nss_version", json_string(r->nss_version));
 	json_object_set_new(doc, "mode", json_string(r->source_file ? "print-cert" :
 	    "connect"));
 	json_object_set_new(doc, "target", r->source_file ?
@@ -590,9 +594,23 @@ out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	    json_pack("{s:s, s:o, s:o}", "status", r->check_status,
 	    "line", jstr(r->check_line),
 	    "problems", jstrings(r->check_problems, r->n_check_problems)));
+	return doc;
+}
+
+int
+out_json_write(FILE *f, json_t *doc, const struct nsstls_opts *o)
+{
+	int rc;
+
 	rc = json_dumpf(doc, f, JSON_PRESERVE_ORDER |
 	    (o->json_pretty ? JSON_INDENT(2) : JSON_COMPACT));
 	fputc('\n', f);
 	json_decref(doc);
 	return rc == 0 && fflush(f) == 0 ? 0 : -1;
+}
+
+int
+out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
+	return out_json_write(f, out_json_doc(r, o), o);
 }

@@ -17,6 +17,12 @@
 
 #define JSON_SCHEMA_VERSION 1
 
+#include <jansson.h>
+
+/* The document of the report, for a mode that adds to it (server.c). */
+json_t *out_json_doc(const struct report *r, const struct nsstls_opts *o);
+/* Write doc and a newline, and release doc.  Returns 0 or -1. */
+int out_json_write(FILE *f, json_t *doc, const struct nsstls_opts *o);
 /* Write the document and a newline.  Returns 0 or -1. */
 int out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o);
 

@@ -5,6 +5,8 @@
  */
 #include "out_text.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <prerror.h>
@@ -15,6 +17,7 @@
 #include "certinfo.h"
 #include "names.h"
 #include "ocspcheck.h"
+#include "util.h"
 
 static const char *
 err_name(PRErrorCode err)
@@ -42,18 +45,16 @@ ms(int64_t us)
 	return (double)us / 1000.0;
 }
 
-/* The moment the report speaks of: --attime, or now. */
-static PRTime
-report_time(const struct report *r)
-{
-	return r->verify_time != 0 ? r->verify_time : PR_Now();
-}
+/* More certificates than this in a list: the ones outside the chain
+ * are counted, not listed (-v lists them). */
+#define SENT_LISTED 20
 
+/* Days are counted once, from the verification time (verdict.c). */
 static void
 print_validity(FILE *f, const struct cert_info *c, PRTime when)
 {
 	char nb[40], na[40];
-	long left = cert_days_between(when, c->not_after);
+	long left = c->days_left;
 
 	fmt_time(c->not_before, nb, sizeof(nb));
 	fmt_time(c->not_after, na, sizeof(na));
@@ -213,10 +214,13 @@ print_trust(FILE *f, const struct report *r)
 	for (size_t i = 0; i < r->n_trust; i++) {
 		const struct trust_source *t = &r->trust[i];
 
-		if (strcmp(t->name, "builtin") == 0)
+		if (strcmp(t->name, "builtin") == 0) {
 			fprintf(f, "  %-16s NSS built-in roots (%s)", t->name, t->detail);
-		else
-			fprintf(f, "  %-16s %s", t->name, t->detail);
+		} else {
+			/* A file name may hold a line end of its own. */
+			fprintf(f, "  %-16s ", t->name);
+			util_fputs_term(t->detail, f);
+		}
 		if (t->anchors >= 0)
 			fprintf(f, ", %d anchor%s", t->anchors, t->anchors == 1 ? "" : "s");
 		fputc('\n', f);
@@ -226,17 +230,39 @@ print_trust(FILE *f, const struct report *r)
 		    "signatures accepted)\n", f);
 }
 
+static bool
+sent_in_chain(const struct report *r, size_t i)
+{
+	for (size_t k = 0; k < r->n_built; k++)
+		if (r->built[k].sent_index == (int)i)
+			return true;
+	return i == 0;
+}
+
 static void
 print_sent(FILE *f, const struct report *r, const struct nsstls_opts *o)
 {
-	if (r->source_file != NULL)
-		fprintf(f, "Certificates in %s (%zu):\n", r->source_file, r->n_sent);
-	else
+	bool all = o->verbose > 0 || r->n_sent <= SENT_LISTED;
+	size_t skipped = 0;
+
+	if (r->source_file != NULL) {
+		fputs("Certificates in ", f);
+		util_fputs_term(r->source_file, f);
+		fprintf(f, " (%zu):\n", r->n_sent);
+	} else {
 		fprintf(f, "Certificate chain sent by the server (%zu):\n", r->n_sent);
-	for (size_t i = 0; i < r->n_sent; i++) {
-		fprintf(f, "  [%zu] %s\n", i, r->sent[i].subject);
-		print_cert(f, &r->sent[i], o->verbose, report_time(r));
 	}
+	for (size_t i = 0; i < r->n_sent; i++) {
+		if (!all && !sent_in_chain(r, i)) {
+			skipped++;
+			continue;
+		}
+		fprintf(f, "  [%zu] %s\n", i, r->sent[i].subject);
+		print_cert(f, &r->sent[i], o->verbose, r->verify_time);
+	}
+	if (skipped > 0)
+		fprintf(f, "  (%zu more, not part of the chain NSS built; -v lists "
+		    "them)\n", skipped);
 }
 
 /* One certificate's verdict in words; NSS says "expired" for both ends of
@@ -305,7 +331,7 @@ print_built(FILE *f, const struct report *r, const struct nsstls_opts *o)
 			print_problem(f, r, l);
 		/* Certificates the server sent are described above. */
 		if (l->origin == ORIGIN_LOCAL)
-			print_cert(f, &l->cert, o->verbose, report_time(r));
+			print_cert(f, &l->cert, o->verbose, r->verify_time);
 	}
 	if (r->verify.missing_issuer != NULL)
 		fprintf(f, "  (chain ends: issuer \"%s\" was not sent by the server "
@@ -324,8 +350,12 @@ print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
 	fprintf(f, "  %-16s %s", label, !o->present ? "not obtained" :
 	    o->status == OCSP_STATUS_NONE ? "received, with no status for this "
 	    "certificate" : ocsp_status_str(o->status));
-	if (o->url != NULL)
-		fprintf(f, " from %s", o->url);
+	if (o->url != NULL) {
+		/* The URL and the signer's name come from the certificate and
+		 * the response as they are: a line end in them stays escaped. */
+		fputs(" from ", f);
+		util_fputs_term(o->url, f);
+	}
 	if (o->status == OCSP_STATUS_REVOKED) {
 		fmt_time(o->revoked_at, t1, sizeof(t1));
 		fprintf(f, ", revoked %s, reason %s", t1,
@@ -334,8 +364,10 @@ print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
 	fputc('\n', f);
 	if (o->present) {
 		fprintf(f, "    For this cert  %s\n", o->for_this_cert ? "yes" : "NO");
-		fprintf(f, "    Signature      %s%s%s\n", o->signature_ok ? "valid" :
-		    "NOT VALID", o->signer ? ", signed by " : "", o->signer ? o->signer : "");
+		fprintf(f, "    Signature      %s%s", o->signature_ok ? "valid" :
+		    "NOT VALID", o->signer ? ", signed by " : "");
+		util_fputs_term(o->signer ? o->signer : "", f);
+		fputc('\n', f);
 		if (o->this_update != 0) {
 			fmt_time(o->this_update, t1, sizeof(t1));
 			if (o->next_update != 0)
@@ -357,7 +389,8 @@ print_crl(FILE *f, const struct crl_result *c)
 {
 	char t[40];
 
-	fprintf(f, "  %-16s %s", "CRL", c->file);
+	fprintf(f, "  %-16s ", "CRL");
+	util_fputs_term(c->file, f);
 	if (c->count > 1)
 		fprintf(f, " #%u", c->position);
 	fputs(": ", f);
@@ -367,11 +400,14 @@ print_crl(FILE *f, const struct crl_result *c)
 	} else if (c->cert < 0) {
 		fputs("meant for no certificate of this chain", f);
 	} else if (c->problem != NULL) {
-		fprintf(f, "UNUSABLE for certificate [%d]: %s", c->cert, c->problem);
+		fprintf(f, "UNUSABLE for certificate [%d]: ", c->cert);
+		util_fputs_term(c->problem, f);
 	} else {
 		fprintf(f, "certificate [%d] not listed", c->cert);
 	}
-	fprintf(f, " (issuer %s)\n", c->issuer);
+	fputs(" (issuer ", f);
+	util_fputs_term(c->issuer != NULL ? c->issuer : "?", f);
+	fputs(")\n", f);
 }
 
 static const char *
@@ -480,139 +516,53 @@ print_client_auth(FILE *f, const struct report *r)
 	    c->post_handshake ? " after the handshake" : "");
 	if (c->n_ca_names == 0)
 		fputs("  Accepted CAs     any (the server named none)\n", f);
-	for (size_t i = 0; i < c->n_ca_names; i++)
-		fprintf(f, "  %-16s %s\n", i == 0 ? "Accepted CAs" : "", c->ca_names[i]);
+	for (size_t i = 0; i < c->n_ca_names; i++) {
+		/* Names the server sent, as NSS wrote them out. */
+		fprintf(f, "  %-16s ", i == 0 ? "Accepted CAs" : "");
+		util_fputs_term(c->ca_names[i], f);
+		fputc('\n', f);
+	}
 	if (c->sent_subject != NULL)
 		fprintf(f, "  Sent             %s\n", c->sent_subject);
-	else
+	if (c->chosen_from_db != NULL)
+		fprintf(f, "  Chosen           automatically from --db: %s\n",
+		    c->chosen_from_db);
+	if (c->sent_subject == NULL)
 		fprintf(f, "  Not sent         %s\n", c->not_sent_reason ?
 		    c->not_sent_reason : "no certificate");
 }
 
-/* The failure in plain words: which certificate, what is wrong. */
-static void
-explain(FILE *f, const struct report *r)
-{
-	const struct verify_result *v = &r->verify;
-	const struct chain_link *l = NULL;
-	char d1[24], d2[24];
-
-	if (v->error_depth >= 0 && (size_t)v->error_depth < r->n_built)
-		l = &r->built[v->error_depth];
-	/* NSS reports a self-signed server certificate as an unknown issuer or
-	 * as an invalid CA, depending on its extensions: say what it is. */
-	if (r->n_built == 1 && r->built[0].cert.self_signed && !r->built[0].anchor &&
-	    v->error != SSL_ERROR_BAD_CERT_DOMAIN &&
-	    (v->error == SEC_ERROR_UNKNOWN_ISSUER || v->error == SEC_ERROR_CA_CERT_INVALID ||
-	    v->error == SEC_ERROR_UNTRUSTED_ISSUER)) {
-		fprintf(f, "the server's certificate \"%s\" is self-signed and not "
-		    "in any trust source (%s)", r->built[0].cert.subject,
-		    err_name(v->error));
-		return;
-	}
-	switch (v->error) {
-	case SSL_ERROR_BAD_CERT_DOMAIN:
-		fprintf(f, "the certificate is not valid for \"%s\"",
-		    r->verify_name);
-		if (r->n_sent > 0 && r->sent[0].n_sans > 0) {
-			fputs(" (it names ", f);
-			for (size_t i = 0; i < r->sent[0].n_sans; i++)
-				fprintf(f, "%s%s", i ? ", " : "", r->sent[0].sans[i]);
-			fputc(')', f);
-		}
-		break;
-	case SEC_ERROR_UNKNOWN_ISSUER:
-		if (l != NULL && l->cert.self_signed && v->error_depth == 0)
-			fprintf(f, "the server's certificate is self-signed and "
-			    "not in any trust source");
-		else if (l != NULL && l->cert.self_signed)
-			fprintf(f, "the chain ends at \"%s\", which is not a trust "
-			    "anchor here", l->cert.subject);
-		else if (v->missing_issuer != NULL && v->error_depth == 0 &&
-		    r->n_sent <= 1)
-			fprintf(f, "issuer \"%s\" is missing: the server sent no "
-			    "intermediate certificate and no trust source has it",
-			    v->missing_issuer);
-		else if (v->missing_issuer != NULL)
-			fprintf(f, "issuer \"%s\" is unknown: not sent by the server "
-			    "and in no trust source", v->missing_issuer);
-		else
-			fputs("the issuer of a certificate is unknown", f);
-		break;
-	case SEC_ERROR_UNTRUSTED_ISSUER:
-		fprintf(f, "\"%s\" is known but not trusted as a CA",
-		    l ? l->cert.issuer : "the issuer");
-		break;
-	case SEC_ERROR_EXPIRED_CERTIFICATE:
-	case SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE:
-		if (l != NULL) {
-			fmt_date(l->cert.not_before, d1, sizeof(d1));
-			fmt_date(l->cert.not_after, d2, sizeof(d2));
-			if (l->cert.not_before > r->verify_time)
-				fprintf(f, "certificate [%d] \"%s\" is not valid yet "
-				    "(valid from %s)", v->error_depth, l->cert.subject, d1);
-			else
-				fprintf(f, "certificate [%d] \"%s\" expired on %s",
-				    v->error_depth, l->cert.subject, d2);
-		} else {
-			fputs("a certificate is outside its validity period", f);
-		}
-		break;
-	case SEC_ERROR_CA_CERT_INVALID:
-		fprintf(f, "\"%s\" issues certificates but is not a CA certificate",
-		    l ? l->cert.subject : "an issuer");
-		break;
-	case SEC_ERROR_INADEQUATE_KEY_USAGE:
-	case SEC_ERROR_INADEQUATE_CERT_TYPE:
-		fprintf(f, "certificate [%d] does not allow TLS server "
-		    "authentication (key usage)", v->error_depth);
-		break;
-	case SEC_ERROR_REVOKED_CERTIFICATE:
-		fprintf(f, "certificate [%d] \"%s\" is revoked", v->error_depth,
-		    l ? l->cert.subject : "?");
-		break;
-	case SEC_ERROR_BAD_SIGNATURE:
-		fprintf(f, "the signature on certificate [%d] does not verify",
-		    v->error_depth);
-		break;
-	default:
-		fputs(PR_ErrorToString(v->error, PR_LANGUAGE_I_DEFAULT), f);
-		break;
-	}
-	fprintf(f, " (%s)", err_name(v->error));
-}
-
+/* The verdict as verdict.c worded it. */
 static void
 print_verdict(FILE *f, const struct report *r)
 {
 	const struct verify_result *v = &r->verify;
+	const char *headline = r->verdict.headline;
 
 	if (!v->done)
 		return;
-	if (v->chain_ok && v->name_ok && !v->name_checked) {
-		fputs("Verification: OK (chain trusted; no name checked, use "
-		    "--verify-name)\n", f);
+	if (r->verdict.ok) {
+		fprintf(f, "Verification: OK (%s)\n", headline ? headline : "");
 		return;
 	}
-	if (v->chain_ok && v->name_ok) {
-		fprintf(f, "Verification: OK (chain trusted, name \"%s\" matches)\n",
-		    r->verify_name);
-		return;
-	}
-	fputs("Verification: FAILED: ", f);
-	explain(f, r);
-	fputc('\n', f);
-	if (!v->chain_ok && !v->name_ok)
-		fprintf(f, "  and the name \"%s\" does not match either\n",
-		    r->verify_name);
+	if (headline != NULL)
+		fprintf(f, "Verification: FAILED: %s\n", headline);
+	else    /* no certificate at all: nothing for verdict.c to word */
+		fprintf(f, "Verification: FAILED: %s (%s)\n",
+		    PR_ErrorToString(v->error, PR_LANGUAGE_I_DEFAULT),
+		    err_name(v->error));
 	if (v->overridden)
 		fputs("  --insecure: going on despite the failure\n", f);
 }
 
 static void
-print_handshake(FILE *f, const struct handshake_info *h, size_t index)
+print_handshake(FILE *f, const struct report *r, const struct handshake_info *h,
+    size_t index)
 {
-	if (index == 0)
+	if (index == 0 && r->fetch_us > 0)
+		fprintf(f, "TLS handshake done in %.1f ms (and %.1f ms of OCSP/AIA "
+		    "fetches)\n", ms(report_handshake_us(r)), ms(r->fetch_us));
+	else if (index == 0)
 		fprintf(f, "TLS handshake done in %.1f ms\n", ms(h->duration_us));
 	else
 		fprintf(f, "Renegotiation %zu done in %.1f ms\n", index,
@@ -768,7 +718,7 @@ print_brief(FILE *f, const struct report *r)
 	if (r->n_sent > 0) {
 		char d[24];
 
-		long left = cert_days_between(report_time(r), r->sent[0].not_after);
+		long left = r->sent[0].days_left;
 
 		fmt_date(r->sent[0].not_after, d, sizeof(d));
 		if (left >= 0)
@@ -806,31 +756,59 @@ print_keylog(FILE *f, const struct report *r)
 
 	if (k->file == NULL)
 		return;
-	if (k->lines > 0)
-		fprintf(f, "Key log: %zu line%s appended to %s%s%s%s\n", k->lines,
-		    k->lines == 1 ? "" : "s", k->file, r->n_reconnects > 0 ?
+	if (k->lines > 0) {
+		fprintf(f, "Key log: %zu line%s appended to ", k->lines,
+		    k->lines == 1 ? "" : "s");
+		util_fputs_term(k->file, f);
+		fprintf(f, "%s%s%s\n", r->n_reconnects > 0 ?
 		    " (and the reconnections' own)" : "",
 		    k->note[0] ? "; then " : "", k->note);
-	else if (k->note[0] != '\0')
+	} else if (k->note[0] != '\0') {
 		fprintf(f, "Key log: not written: %s\n", k->note);
-	else
-		fprintf(f, "Key log: nothing written to %s: %s\n", k->file,
-		    r->wire_seen ? "no TLS 1.3 secret was derived" :
+	} else {
+		fputs("Key log: nothing written to ", f);
+		util_fputs_term(k->file, f);
+		fprintf(f, ": %s\n", r->wire_seen ? "no TLS 1.3 secret was derived" :
 		    "no TLS connection was made");
+	}
 }
 
-void
-out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+/* Every string in the report came from outside (servers, certificates,
+ * files, arguments), and a hostile one must not drive the terminal: the
+ * text is rendered into memory and written through util_escape_term,
+ * which keeps the renderer's own line ends and escapes everything else. */
+static FILE *
+term_open(char **buf, size_t *len)
 {
-	if (o->quiet)
-		return;
+	FILE *m = open_memstream(buf, len);
+
+	if (m == NULL)
+		abort();        /* out of memory */
+	return m;
+}
+
+static void
+term_close(FILE *m, char **buf, size_t *len, FILE *f)
+{
+	char *e;
+
+	fclose(m);
+	e = util_escape_term(*buf, *len, true);
+	fputs(e, f);
+	fflush(f);
+	free(e);
+	free(*buf);
+}
+
+static void
+render_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
 	if (o->brief) {
 		print_plaintext(f, r, o, true);
 		print_brief(f, r);
 		print_ech(f, r);
 		print_keying(f, r);
 		print_keylog(f, r);
-		fflush(f);
 		return;
 	}
 	print_reach(f, r, o);
@@ -848,7 +826,7 @@ out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	print_verdict(f, r);
 	print_client_auth(f, r);
 	for (size_t i = 0; i < r->n_handshakes; i++)
-		print_handshake(f, &r->handshakes[i], i);
+		print_handshake(f, r, &r->handshakes[i], i);
 	print_ech(f, r);
 	print_reconnects(f, r);
 	print_actions(f, r, false);
@@ -858,7 +836,29 @@ out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 		print_wire(f, r, "TLS records");
 	if (o->verbose > 0 || r->exit_code != NSSTLS_EXIT_OK)
 		print_alerts(f, r);
-	fflush(f);
+}
+
+/* Render into memory, then write it escaped for the terminal whole. */
+static void
+render_escaped(FILE *f, void (*render)(FILE *, const struct report *,
+    const struct nsstls_opts *), const struct report *r,
+    const struct nsstls_opts *o)
+{
+	char *buf;
+	size_t len;
+	FILE *m;
+
+	if (o->quiet)
+		return;
+	m = term_open(&buf, &len);
+	render(m, r, o);
+	term_close(m, &buf, &len, f);
+}
+
+void
+out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
+	render_escaped(f, render_report, r, o);
 }
 
 void
@@ -866,20 +866,19 @@ out_text_error(FILE *f, const struct report *r)
 {
 	if (r->exit_code == NSSTLS_EXIT_OK)
 		return;
-	fprintf(f, "nsstls: %s: %s", report_phase_str(r->phase),
-	    r->message ? r->message : "failed");
+	/* One line, whatever the message holds. */
+	fprintf(f, "nsstls: %s: ", report_phase_str(r->phase));
+	util_fputs_term(r->message ? r->message : "failed", f);
 	if (r->error != 0)
 		fprintf(f, " (%s)", err_name(r->error));
 	fputc('\n', f);
 	fflush(f);
 }
 
-void
-out_text_session_end(FILE *f, const struct report *r,
+static void
+render_session_end(FILE *f, const struct report *r,
     const struct nsstls_opts *o)
 {
-	if (o->quiet)
-		return;
 	if (r->peer_key_update_seen)
 		fputs("The server updated its keys (KeyUpdate received)\n", f);
 	/* A TLS 1.3 request after the handshake comes after the report. */
@@ -899,7 +898,13 @@ out_text_session_end(FILE *f, const struct report *r,
 		    "truncated)\n", f);
 	if (o->verbose > 0 || o->trace)
 		print_wire(f, r, "TLS records before closing");
-	fflush(f);
+}
+
+void
+out_text_session_end(FILE *f, const struct report *r,
+    const struct nsstls_opts *o)
+{
+	render_escaped(f, render_session_end, r, o);
 }
 
 int
@@ -910,7 +915,9 @@ out_text_pem_chain(FILE *f, const struct report *r, bool built)
 	for (size_t i = 0; i < n; i++) {
 		const struct cert_info *c = built ? &r->built[i].cert : &r->sent[i];
 
-		fprintf(f, "# [%zu] %s\n", i, c->subject);
+		fprintf(f, "# [%zu] ", i);
+		util_fputs_term(c->subject, f);
+		fputc('\n', f);
 		if (cert_write_pem(f, c->der, c->der_len) != 0)
 			return -1;
 	}
@@ -918,17 +925,13 @@ out_text_pem_chain(FILE *f, const struct report *r, bool built)
 }
 
 void
-out_text_cipher_list(FILE *f)
+out_text_handshake(FILE *f, const struct report *r, size_t index)
 {
-	const PRUint16 *impl = SSL_GetImplementedCiphers();
-	PRUint16 n = SSL_GetNumImplementedCiphers();
+	print_handshake(f, r, &r->handshakes[index], index);
+}
 
-	for (PRUint16 i = 0; i < n; i++) {
-		SSLCipherSuiteInfo info;
-
-		if (SSL_GetCipherSuiteInfo(impl[i], &info, sizeof(info)) != SECSuccess)
-			continue;
-		fprintf(f, "0x%04x  %-48s %s\n", impl[i], info.cipherSuiteName,
-		    names_cipher_is_default(impl[i]) ? "default" : "-");
-	}
+void
+out_text_alerts(FILE *f, const struct report *r)
+{
+	print_alerts(f, r);
 }

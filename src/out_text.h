@@ -28,7 +28,9 @@ void out_text_session_end(FILE *f, const struct report *r,
  * built) as PEM. */
 int out_text_pem_chain(FILE *f, const struct report *r, bool built);
 
+/* One handshake's channel block, and the alerts (server mode). */
+void out_text_handshake(FILE *f, const struct report *r, size_t index);
+void out_text_alerts(FILE *f, const struct report *r);
 /* --list-ciphers */
-void out_text_cipher_list(FILE *f);
 
 #endif

@@ -6,7 +6,9 @@
  * server that stops answering halfway cannot hold nsstls longer than
  * --timeout.  Reads fill a small buffer and callers consume from it; in
  * these dialogues the client speaks, then waits, so a read never takes
- * bytes of the TLS handshake (the server's comes after our ClientHello).
+ * bytes of the TLS handshake (the server's comes after our ClientHello);
+ * it may take the next stage's (a greeting behind a proxy's answer), and
+ * those are handed on.
  */
 #include "plain.h"
 
@@ -17,6 +19,7 @@
 
 #include <prerror.h>
 
+#include "readahead.h"
 #include "util.h"
 
 #define RECORDED_LINE_MAX 1000   /* printable characters kept per line */
@@ -37,20 +40,19 @@ plain_printable(const char *s, size_t len, char *out, size_t outlen)
 {
 	char *o = out, *end = out + outlen - 4;     /* room for "..." */
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		size_t need = c >= 0x20 && c < 0x7f ? 1 : 4;
+	for (size_t i = 0; i < len;) {
+		char e[UTIL_TERM_CHAR_MAX];
+		size_t n = util_term_char(s + i, len - i, false, e), elen = strlen(e);
 
-		if (o + need > end) {
+		if (o + elen > end) {
 			o = stpcpy(o, "...");
 			break;
 		}
 		/* Escapes keep a hostile server from writing to the
-		 * terminal (colours, cursor moves) through the report. */
-		if (need == 1)
-			*o++ = (char)c;
-		else
-			o += sprintf(o, "\\x%02x", c);
+		 * terminal (colours, cursor moves, text reversed by a bidi
+		 * override) through the report. */
+		o = stpcpy(o, e);
+		i += n;
 	}
 	*o = '\0';
 	return out;
@@ -309,6 +311,15 @@ size_t
 plain_pending(const struct plain *p)
 {
 	return p->len;
+}
+
+int
+plain_hand_on(struct plain *p)
+{
+	if (p->len > 0 && readahead_push(p->fd, p->buf, p->len) != 0)
+		return -1;
+	p->len = 0;
+	return 0;
 }
 
 const char *

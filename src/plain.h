@@ -3,8 +3,9 @@
  * before TLS starts (STARTTLS, an HTTP proxy's CONNECT).  Every read and
  * write is bounded by one deadline, and every line sent or received goes
  * into a transcript, made printable.  Received bytes wait in a buffer until
- * the caller consumes them: whatever is left after the last answer came
- * before our ClientHello, which no honest peer sends (plain_pending).
+ * the caller consumes them: whatever is left after a STARTTLS go-ahead
+ * came before our ClientHello, which no honest peer sends (plain_pending);
+ * after a proxy's answer it is the target's, handed on (plain_hand_on).
  */
 #ifndef NSSTLS_PLAIN_H
 #define NSSTLS_PLAIN_H
@@ -69,9 +70,9 @@ int plain_read_exact(struct plain *p, void *out, size_t n);
 int plain_read_until(struct plain *p, const char *const ends[], size_t *which,
     const char **text);
 
-/* s[0..len) made printable into out (at most outlen - 1 characters, "..."
- * when cut): control and non-ASCII bytes as \xNN, so that a server's words
- * cannot drive the terminal.  Returns out. */
+/* s[0..len) made printable into out (at most outlen - 1 bytes, "..."
+ * when cut, never inside a character): escaped by util_term_char, so that
+ * a server's words cannot drive the terminal.  Returns out. */
 char *plain_printable(const char *s, size_t len, char *out, size_t outlen);
 
 /* Add a line to the transcript (made printable). */
@@ -83,6 +84,12 @@ void plain_note(struct plain *p, bool from_server, const char *fmt, ...)
 /* Bytes received and not consumed: after the last answer, a server has no
  * business sending anything before the TLS handshake. */
 size_t plain_pending(const struct plain *p);
+
+/* Hand the bytes received and not consumed to whoever reads the socket
+ * next (readahead.h): the next stage's first words may have come in the
+ * same segment as this stage's last answer.  Returns 0 or -1 (NSPR error
+ * set). */
+int plain_hand_on(struct plain *p);
 
 /* Why the last call failed, in words: "no answer within 2000 ms", "the
  * server closed the connection", ... (valid until the next call). */

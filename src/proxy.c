@@ -97,6 +97,16 @@ proxy_parse(const char *s, struct proxy_spec *out, const char **err)
 		out->pass = colon != NULL ?
 		    percent_decode(colon + 1, (size_t)(at - colon - 1)) : NULL;
 		s = at + 1;
+		/* "%0d%0a" decodes to a line end: no proxy takes one in a
+		 * name or password, and it is refused before it is sent. */
+		if (util_find_control(out->user, strlen(out->user)) != NULL ||
+		    (out->pass != NULL &&
+		    util_find_control(out->pass, strlen(out->pass)) != NULL)) {
+			*err = "the user name or password holds a control byte "
+			    "(such as %0d or %0a)";
+			proxy_spec_free(out);
+			return -1;
+		}
 	}
 	hostport = xstrndup(s, (size_t)(end - s));
 	rc = hostport[0] == '\0' ? -1 : util_parse_target(hostport, &t, err);
@@ -286,19 +296,15 @@ status_code(const char *line)
 	return atoi(sp + 1);
 }
 
+/* The CONNECT request, with Basic credentials when given (the transcript
+ * names the user only).  Returns 0, or -1 after report_fail(). */
 static int
-tunnel(const struct nsstls_opts *o, const struct proxy_spec *p,
-    PRFileDesc *fd, struct report *r)
+send_connect(struct plain *io, const struct nsstls_opts *o,
+    const struct proxy_spec *p, struct report *r)
 {
-	struct plain io;
 	char authority[300], *req = NULL, *auth = NULL, *b64 = NULL;
-	char shown[PLAIN_MAX_LINE];
-	const char *line;
-	int64_t t0 = util_now_us();
-	int code, rc = -1;
+	int rc = -1;
 
-	r->phase = PHASE_PROXY;
-	plain_init(&io, fd, o->timeout_ms, &r->proxy.transcript);
 	snprintf(authority, sizeof(authority), strchr(o->target.host, ':') ?
 	    "[%s]:%u" : "%s:%u", o->target.host, o->port);
 	if (p->user != NULL) {
@@ -319,71 +325,18 @@ tunnel(const struct nsstls_opts *o, const struct proxy_spec *p,
 	req = xasprintf("CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s"
 	    "User-Agent: nsstls/%s\r\n\r\n", authority, authority,
 	    auth ? auth : "", PACKAGE_VERSION);
-	snprintf(shown, sizeof(shown), "CONNECT %s HTTP/1.1", authority);
-	plain_note(&io, false, "%s", shown);
-	plain_note(&io, false, "Host: %s", authority);
+	plain_note(io, false, "CONNECT %s HTTP/1.1", authority);
+	plain_note(io, false, "Host: %s", authority);
 	if (auth != NULL)
-		plain_note(&io, false, "Proxy-Authorization: Basic [%s:...]",
+		plain_note(io, false, "Proxy-Authorization: Basic [%s:...]",
 		    p->user);
-	plain_note(&io, false, "User-Agent: nsstls/%s", PACKAGE_VERSION);
-	plain_note(&io, false, "%s", "");
-	if (plain_send(&io, req, strlen(req), NULL) != 0) {
-		tunnel_fail(r, &io, "sending CONNECT");
-		goto out;
-	}
-	if (plain_read_line(&io, &line) != 0) {
-		tunnel_fail(r, &io, "waiting for the answer to CONNECT");
-		goto out;
-	}
-	code = status_code(line);
-	r->proxy.status_line = xstrdup(plain_printable(line, strlen(line),
-	    shown, sizeof(shown)));
-	if (code < 0) {
-		report_fail(r, PHASE_PROXY, 0, NSSTLS_EXIT_NEGOTIATE, "proxy %s "
-		    "port %u: not an HTTP answer to CONNECT: \"%s\"", r->proxy.host,
-		    r->proxy.port, r->proxy.status_line);
-		goto out;
-	}
-	r->proxy.status = code;
-	/* The headers, up to the empty line; a refusal's body is left
-	 * unread, the connection is closed anyway. */
-	for (int i = 0;; i++) {
-		if (i == 100) {
-			report_fail(r, PHASE_PROXY, 0, NSSTLS_EXIT_NEGOTIATE,
-			    "proxy %s port %u: more than 100 header lines in its "
-			    "answer to CONNECT", r->proxy.host, r->proxy.port);
-			goto out;
-		}
-		if (plain_read_line(&io, &line) != 0) {
-			tunnel_fail(r, &io, "reading the headers of its answer");
-			goto out;
-		}
-		if (*line == '\0')
-			break;
-	}
-	if (code < 200 || code > 299) {
-		char hint[300] = "";
-
-		if (code == 407 && p->user == NULL)
-			snprintf(hint, sizeof(hint), " (no credentials were sent: "
-			    "use --proxy-user)");
-		else if (code == 407)
-			snprintf(hint, sizeof(hint), " (user \"%s\" was not "
-			    "accepted)", plain_printable(p->user, strlen(p->user),
-			    shown, sizeof(shown)));
-		report_fail(r, PHASE_PROXY, 0, NSSTLS_EXIT_NEGOTIATE,
-		    "proxy refused: %s%s", r->proxy.status_line, hint);
-		goto out;
-	}
-	if (plain_pending(&io) > 0) {
-		report_fail(r, PHASE_PROXY, 0, NSSTLS_EXIT_NEGOTIATE, "proxy %s "
-		    "port %u: %zu unexpected bytes after its answer to CONNECT, "
-		    "before TLS", r->proxy.host, r->proxy.port, plain_pending(&io));
-		goto out;
-	}
-	rc = 0;
+	plain_note(io, false, "User-Agent: nsstls/%s", PACKAGE_VERSION);
+	plain_note(io, false, "%s", "");
+	if (plain_send(io, req, strlen(req), NULL) != 0)
+		tunnel_fail(r, io, "sending CONNECT");
+	else
+		rc = 0;
 out:
-	r->proxy.duration_us = util_now_us() - t0;
 	if (b64 != NULL) {
 		memset(b64, 0, strlen(b64));
 		PR_Free(b64);
@@ -394,6 +347,82 @@ out:
 		memset(req, 0, strlen(req));
 	free(auth);
 	free(req);
+	return rc;
+}
+
+/* The proxy's answer: the status line, then the headers up to the empty
+ * line (a refusal's body is left unread: the connection is closed anyway).
+ * Returns 0 when the tunnel is open, or -1 after report_fail(). */
+static int
+read_answer(struct plain *io, const struct proxy_spec *p, struct report *r)
+{
+	char shown[PLAIN_MAX_LINE], hint[300] = "";
+	const char *line;
+	int code;
+
+	if (plain_read_line(io, &line) != 0) {
+		tunnel_fail(r, io, "waiting for the answer to CONNECT");
+		return -1;
+	}
+	code = status_code(line);
+	r->proxy.status_line = xstrdup(plain_printable(line, strlen(line),
+	    shown, sizeof(shown)));
+	if (code < 0) {
+		report_fail(r, PHASE_PROXY, 0, NSSTLS_EXIT_NEGOTIATE, "proxy %s "
+		    "port %u: not an HTTP answer to CONNECT: \"%s\"", r->proxy.host,
+		    r->proxy.port, r->proxy.status_line);
+		return -1;
+	}
+	r->proxy.status = code;
+	for (int i = 0;; i++) {
+		if (i == 100) {
+			report_fail(r, PHASE_PROXY, 0, NSSTLS_EXIT_NEGOTIATE,
+			    "proxy %s port %u: more than 100 header lines in its "
+			    "answer to CONNECT", r->proxy.host, r->proxy.port);
+			return -1;
+		}
+		if (plain_read_line(io, &line) != 0) {
+			tunnel_fail(r, io, "reading the headers of its answer");
+			return -1;
+		}
+		if (*line == '\0')
+			break;
+	}
+	if (code >= 200 && code <= 299)
+		return 0;
+	if (code == 407 && p->user == NULL)
+		snprintf(hint, sizeof(hint), " (no credentials were sent: "
+		    "use --proxy-user)");
+	else if (code == 407)
+		snprintf(hint, sizeof(hint), " (user \"%s\" was not accepted)",
+		    plain_printable(p->user, strlen(p->user), shown, sizeof(shown)));
+	report_fail(r, PHASE_PROXY, 0, NSSTLS_EXIT_NEGOTIATE,
+	    "proxy refused: %s%s", r->proxy.status_line, hint);
+	return -1;
+}
+
+static int
+tunnel(const struct nsstls_opts *o, const struct proxy_spec *p,
+    PRFileDesc *fd, struct report *r)
+{
+	struct plain io;
+	int64_t t0 = util_now_us();
+	int rc = -1;
+
+	r->phase = PHASE_PROXY;
+	plain_init(&io, fd, o->timeout_ms, &r->proxy.transcript);
+	if (send_connect(&io, o, p, r) != 0 || read_answer(&io, p, r) != 0)
+		goto out;
+	/* The tunnel is open: bytes after the answer are the target's (an
+	 * SMTP greeting may share the proxy's segment), for the next stage. */
+	if (plain_hand_on(&io) != 0) {
+		report_fail(r, PHASE_PROXY, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "cannot keep the bytes received after the proxy's answer");
+		goto out;
+	}
+	rc = 0;
+out:
+	r->proxy.duration_us = util_now_us() - t0;
 	return rc;
 }
 

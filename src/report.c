@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nss.h>
+
 #include "util.h"
 
 void
@@ -19,7 +21,9 @@ report_init(struct report *r, const char *host, uint16_t port)
 	r->connected_index = -1;
 	r->started_at = PR_Now();
 	r->verify.error_depth = -1;
+	r->verdict.first_expiry = -1;
 	r->phase = PHASE_SETUP;
+	r->nss_version = NSS_GetVersion();
 }
 
 void
@@ -55,6 +59,9 @@ report_clear_chains(struct report *r)
 	r->n_built = 0;
 	free(r->verify.missing_issuer);
 	memset(&r->verify, 0, sizeof(r->verify));
+	free(r->verdict.headline);
+	memset(&r->verdict, 0, sizeof(r->verdict));
+	r->verdict.first_expiry = -1;
 	r->verify.error_depth = -1;
 	for (size_t i = 0; i < r->n_findings; i++)
 		free(r->findings[i].text);
@@ -106,6 +113,7 @@ report_add_finding(struct report *r, enum severity sev, const char *id,
 
 	r->findings = xrealloc(r->findings, (r->n_findings + 1) * sizeof(*f));
 	f = &r->findings[r->n_findings++];
+	memset(f, 0, sizeof(*f));
 	f->severity = sev;
 	f->id = id;
 	f->cert = cert;
@@ -164,6 +172,7 @@ report_free(struct report *r)
 	util_list_free(r->client_auth.ca_names);
 	free(r->client_auth.sent_subject);
 	free(r->client_auth.not_sent_reason);
+	free(r->client_auth.chosen_from_db);
 	free(r->ech.dns_name);
 	free(r->ech.config_list);
 	free(r->ech.config_list_b64);
@@ -280,6 +289,17 @@ report_phase_str(enum phase p)
 	case PHASE_DONE: return "done";
 	}
 	return "?";
+}
+
+int64_t
+report_handshake_us(const struct report *r)
+{
+	int64_t us;
+
+	if (r->n_handshakes == 0)
+		return -1;
+	us = r->handshakes[0].duration_us - r->fetch_us;
+	return us > 0 ? us : 0;
 }
 
 /* The rank of a revocation verdict: the stronger word wins. */

@@ -32,7 +32,8 @@ struct cert_info {
 	char sha256[65];         /* lowercase hex */
 	bool is_ca;
 	int path_len;            /* basicConstraints pathLen; -1: none */
-	bool self_signed;        /* subject == issuer */
+	bool self_signed;        /* signed by its own key (subject == issuer
+	                          * alone is only self-issued) */
 	bool has_key_usage;
 	unsigned key_usage;      /* KU_* bits from NSS's certt.h */
 	bool has_eku;
@@ -44,6 +45,8 @@ struct cert_info {
 	const char *weak_hash;   /* "SHA-1" or "MD5" when the signature uses it */
 	unsigned char *der;      /* for PEM output */
 	size_t der_len;
+	long days_left;          /* whole days from report->verify_time to
+	                          * not_after, negative when past (verdict.c) */
 };
 
 enum cert_origin {
@@ -74,6 +77,8 @@ struct finding {
 	int cert;                /* index into the built chain, or -1 */
 	int sent;                /* index into the sent chain, or -1 */
 	char *text;
+	bool in_headline;        /* the verdict's headline gives this reason
+	                          * already (verdict.c): said once in --check */
 };
 
 enum ocsp_status {
@@ -158,6 +163,7 @@ struct client_auth_info {
 	size_t n_ca_names;
 	char *sent_subject;      /* the certificate we sent, or NULL */
 	char *not_sent_reason;   /* why none was sent, or NULL */
+	char *chosen_from_db;    /* its nickname, when picked from --db */
 };
 
 struct trust_source {
@@ -234,8 +240,25 @@ struct verify_result {
 	bool isolated_veto;      /* NSS's chain was good only with certificates
 	                          * neither this server nor a trust source gave */
 	bool weak_allowed;       /* --allow-weak: the strict policy is off */
+	unsigned long name_checks;  /* name-constraint comparisons the chain
+	                          * asks for; over the limit it is refused */
+	long timed_out_ms;       /* verification did not finish in this time */
 	unsigned version;        /* TLS version the server chose, 0: none
 	                          * (--print-cert) */
+	bool client_usage;       /* a client's chain (server mode) */
+	bool as_ca;              /* verified as a CA certificate (--print-cert
+	                          * of a CA), not as a TLS server's */
+};
+
+/* The verdict (verdict.c): computed once after verification and printed
+ * as it is by text, --brief, JSON and --check. */
+struct verdict {
+	bool done;
+	bool ok;                 /* chain and name good */
+	char *headline;          /* one sentence naming the certificate and the
+	                          * cause (or what was checked, when ok) */
+	int first_expiry;        /* built link that expires first, or -1 */
+	long first_expiry_days;  /* its days_left */
 };
 
 struct alert_info {
@@ -328,6 +351,7 @@ struct starttls_info {
 };
 
 struct report {
+	const char *nss_version; /* the NSS library that did the work */
 	bool allow_weak;         /* --allow-weak: the strict policy was off */
 	/* target */
 	char *host;
@@ -357,6 +381,7 @@ struct report {
 	PRTime verify_time;      /* the moment verified at (now or --attime) */
 	struct finding *findings;
 	size_t n_findings;
+	struct verdict verdict;
 	struct ocsp_result staple;
 	struct ocsp_result ocsp;      /* --ocsp */
 	struct crl_result *crls;
@@ -366,6 +391,8 @@ struct report {
 	struct sct_info *scts;
 	size_t n_scts;
 	struct aia_result aia;
+	int64_t fetch_us;        /* OCSP and AIA fetches during verification,
+	                          * inside the handshake time */
 	struct client_auth_info client_auth;
 
 	/* channel */
@@ -452,5 +479,9 @@ const char *report_severity_str(enum severity s);
 const char *report_revocation_str(enum revocation_status s);
 
 const char *report_phase_str(enum phase p);
+
+/* The first handshake's time without the OCSP/AIA fetches made inside it,
+ * or -1 when there was no handshake. */
+int64_t report_handshake_us(const struct report *r);
 
 #endif

@@ -21,6 +21,9 @@
  * host and is a syntactically valid domain (Postfix's
  * reject_non_fqdn_helo_hostname accepts it). */
 #define STARTTLS_DEFAULT_EHLO "mail.example.com"
+/* The longest EHLO/LHLO name or XMPP domain sent: a DNS name's 253 bytes,
+ * with room for a final dot (checked by cli.c). */
+#define STARTTLS_NAME_MAX 255
 
 struct starttls_proto;
 
@@ -31,6 +34,10 @@ const struct starttls_proto *starttls_find(const char *name);
 const struct starttls_proto *starttls_by_port(uint16_t port);
 
 const char *starttls_name(const struct starttls_proto *p);
+
+/* The protocol names, ", " between them, into buf (for --help: the table
+ * is the one list).  Returns the length it needed. */
+size_t starttls_names(char *buf, size_t len);
 uint16_t starttls_default_port(const struct starttls_proto *p);
 
 /* Does the protocol send a client name (EHLO/LHLO) or a domain (XMPP)? */

@@ -34,6 +34,9 @@ struct tls_ctx {
 	FILE *trace_out;             /* --trace lines go here; NULL: none */
 	struct trace *trace;         /* the layer under SSL, while fd is open */
 	struct keylog *keylog;       /* --keylog, this connection's; or NULL */
+	int (*ask_cert)(void *arg);  /* server mode: ~C asks the client for a
+	                              * certificate (server.c); or NULL */
+	void *ask_cert_arg;
 	const unsigned char *early;  /* --early-data to send as 0-RTT, or NULL */
 	size_t early_len;
 	size_t early_sent;

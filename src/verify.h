@@ -27,6 +27,9 @@ struct verify_ctx {
 	                          * fetched for this target, or NULL */
 	unsigned long target_id; /* per target: keeps NSS's session cache apart */
 	unsigned version;        /* TLS version of the handshake, or 0 */
+	SECCertificateUsage usage;  /* 0: TLS server; certificateUsageSSLCA
+	                          * for --print-cert of a CA certificate;
+	                          * certificateUsageSSLClient in server mode */
 };
 
 /* Install both hooks on the model socket (children inherit them). */
@@ -39,5 +42,9 @@ int verify_install(PRFileDesc *model, struct verify_ctx *v);
  * in report->verify). */
 int verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
     const SECItem *staple, const SECItem *tls_scts, void *pwarg);
+
+/* Verification workers that outlived their --timeout and still run inside
+ * NSS: while there is one, NSS_Shutdown cannot succeed. */
+int verify_abandoned(void);
 
 #endif

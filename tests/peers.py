@@ -753,7 +753,7 @@ def wait_for_log(srv: Server, needle: str, timeout: float = 5.0) -> str:
 
 
 # --------------------------------------------------------------------------
-# Issue 3: certificates made at test time, an HTTP file server (AIA
+# Chain diagnosis and revocation: certificates made at test time, an HTTP file server (AIA
 # caIssuers), an OCSP responder, and NSS databases holding a client key.
 # (Imports kept here, with the code that needs them.)
 
@@ -1255,7 +1255,7 @@ def nss_client_db(tmpdir, p12: str = "client-rsa.p12", password: Optional[str] =
 
 
 # --------------------------------------------------------------------------
-# Issue 4: JSON reports, --check, many targets.  The schema is
+# Scripting and monitoring: JSON reports, --check, many targets.  The schema is
 # schema/nsstls-report.schema.json; every test that reads a JSON document
 # validates it with validate_json.
 
@@ -1395,7 +1395,7 @@ def run_nsstls_sampled(*args, input: bytes | str = b"", timeout: float = 60,
 
 
 # --------------------------------------------------------------------------
-# Issue 3 tests (findings, revocation, --print-cert): small helpers.
+# Findings, revocation and --print-cert: small helpers for their tests.
 
 import base64 as _base64
 import struct as _struct

@@ -466,13 +466,26 @@ def _relay(peer: peers.PyPeer, a: socket.socket, b: socket.socket) -> None:
                 other.shutdown(socket.SHUT_WR)
 
 
+def _first_words(upstream: socket.socket) -> bytes:
+    """What a server says first, once the line goes quiet for 0.2 s."""
+    data = b""
+    while select.select([upstream], [], [], 0.2 if data else TIMEOUT)[0]:
+        chunk = upstream.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 @contextlib.contextmanager
 def connect_proxy(mode: str = "ok", user: Optional[str] = None,
                   password: str = "") -> Iterator[ProxyPeer]:
     """A CONNECT proxy on loopback.  mode: "ok" (tunnels; with user, answers
     407 unless the Basic credentials match), "502" (Bad Gateway), "silent"
     (reads the request, never answers), "garbage" (answers with no HTTP),
-    "chatty" (sends bytes after its 200 before the server says anything)."""
+    "chatty" (sends bytes after its 200 before the server says anything),
+    "greeting" (waits for the target's first words and sends them with its
+    200, in one segment)."""
     state: dict = {}
 
     def handler(peer, conn):
@@ -517,9 +530,13 @@ def connect_proxy(mode: str = "ok", user: Optional[str] = None,
             peer.close(conn)
             return
         proxy.tunnels += 1
-        # "chatty": bytes right behind the answer, in the same segment.
-        talk.send("HTTP/1.1 200 Connection established\r\nVia: nsstls-test\r\n\r\n"
-                  + ("surprise" if mode == "chatty" else ""))
+        # "chatty": bytes right behind the answer, in the same segment;
+        # "greeting": the target's first words (an SMTP greeting) there.
+        behind = b"surprise" if mode == "chatty" else b""
+        if mode == "greeting":
+            behind = _first_words(upstream)
+        talk.send(b"HTTP/1.1 200 Connection established\r\nVia: nsstls-test\r\n\r\n"
+                  + behind)
         with upstream:
             _relay(peer, conn, upstream)
         peer.close(conn)

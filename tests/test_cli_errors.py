@@ -6,6 +6,7 @@ purpose (port 1 on loopback), so a test that wrongly got past option checking
 would fail with another exit code instead of hanging.
 """
 
+import json
 import re
 
 import pytest
@@ -144,13 +145,14 @@ def test_list_ciphers(nsstls):
     assert r.returncode == 0, r.stderr
     rows = {}
     for l in r.stdout.splitlines():
-        m = re.match(r"^0x([0-9a-f]{4})\s+(TLS_[A-Z0-9_]+)\s+(default|-)$", l)
+        m = re.match(r"^0x([0-9a-f]{4})\s+(TLS_[A-Z0-9_]+)\s+([A-Z0-9_-]+)\s+(default|-)$", l)
         assert m, l
-        rows[m.group(2)] = (m.group(1), m.group(3))
-    assert rows["TLS_AES_128_GCM_SHA256"] == ("1301", "default")
-    assert rows["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"] == ("c030", "default")
+        rows[m.group(2)] = (m.group(1), m.group(3), m.group(4))
+    assert rows["TLS_AES_128_GCM_SHA256"] == ("1301", "TLS_AES_128_GCM_SHA256", "default")
+    assert rows["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"] == (
+        "c030", "ECDHE-RSA-AES256-GCM-SHA384", "default")
     if "TLS_RSA_WITH_RC4_128_SHA" in rows:
-        assert rows["TLS_RSA_WITH_RC4_128_SHA"] == ("0005", "-")
+        assert rows["TLS_RSA_WITH_RC4_128_SHA"] == ("0005", "RC4-SHA", "-")
     assert r.stderr == ""
 
 
@@ -230,3 +232,19 @@ def test_s_client_tls1_2_and_tls1_3_conflict(nsstls):
 def test_s_client_connect_and_target_conflict(nsstls):
     r = nsstls("-connect", TARGET, "127.0.0.1:2", timeout=10)
     assert r.returncode == 1, r.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["127.0.0.1:1", "--trace", "127.0.0.1:2"],
+    ["127.0.0.1:1", "--trace", "127.0.0.1:2", "--reconnect", "127.0.0.1:3"],
+    ["--json", "127.0.0.1:1", "--trace", "127.0.0.1:2", "--json", "127.0.0.1:3"],
+    ["127.0.0.1:1", "--reconnect", "127.0.0.1:2", "--trace=hex", "127.0.0.1:3"],
+])
+def test_optional_value_options_keep_every_target_in_place(nsstls, args):
+    """An option whose value is optional takes one only after '=': the next
+    word stays a target, in its place (it used to be taken, moved last, or
+    lost when two such options were given)."""
+    r = nsstls("--json", "--connect-timeout", "1", *args)
+    ports = [json.loads(line)["target"]["port"] for line in r.stdout.splitlines()]
+    want = [int(a.rsplit(":", 1)[1]) for a in args if a.startswith("127.0.0.1:")]
+    assert ports == want, (ports, r.stderr)

@@ -79,7 +79,9 @@ def check_status_lines(r, targets, statuses):
     assert len(lines) == len(targets), r.stdout
     for line, target, status in zip(lines, targets, statuses):
         assert line.startswith(f"TLS {status} - {target} "), (line, target, status)
-        assert " |" in line, line
+        # Performance data when something was measured, never a bare "|".
+        assert (" | " in line) == (status != "UNKNOWN" and "refused" not in line), line
+        assert not line.endswith("|"), line
 
 
 # ---- targets as arguments ----------------------------------------------------
@@ -274,8 +276,9 @@ def test_targets_stdin_bad_line(nsstls):
 
 
 def test_targets_file_missing(nsstls, tmp_path):
+    """An unreadable file is a local setup error (2), like --ca-file's."""
     r = nsstls(*BOUNDED, "--targets", tmp_path / "nope.txt")
-    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert r.returncode == 2, (r.returncode, r.stderr)
     assert "nope.txt" in r.stderr
 
 
@@ -356,15 +359,17 @@ def test_forty_targets_all_ok(nsstls, forty):
 
 def test_forty_targets_bounded_sockets_and_threads(forty):
     """While 40 targets run with -j 4 the process never holds more than
-    jobs + 3 sockets, nor more than two threads per job plus the helpers a
+    jobs + 3 sockets, nor more than three threads per job plus the helpers a
     -j 1 run shows: each worker may have one name resolution in flight, and
     glibc runs each getaddrinfo_a request (what bounds resolution by
-    --connect-timeout) in a helper thread of its own."""
+    --connect-timeout) in a helper thread of its own; and each certificate
+    verification runs on a thread of its own, so that --timeout bounds it."""
     args = (*BOUNDED, "--ca-file", ROOTS, "--check")
     base = run_nsstls_sampled(*args, "-j", "1", *forty, timeout=120, interval=0.005)
     assert base.returncode == 0, base.stdout + base.stderr
     assert base.stdout.count("TLS OK - ") == 40
-    helpers = max(3, base.max_threads - 2)      # beside one worker + its resolver
+    helpers = max(3, base.max_threads - 3)      # beside one worker, its resolver
+                                                # and its verification
     run = run_nsstls_sampled(*args, "-j", str(JOBS), *forty, timeout=120, interval=0.005)
     assert run.returncode == 0, run.stdout + run.stderr
     check_status_lines(run, forty, ["OK"] * 40)
@@ -373,7 +378,7 @@ def test_forty_targets_bounded_sockets_and_threads(forty):
              f"-j {JOBS}: {run.max_threads} threads, {run.max_sockets} sockets, "
              f"{run.max_fds} fds, {run.samples} samples")
     assert run.max_sockets <= JOBS + 3, facts
-    assert run.max_threads <= 2 * JOBS + helpers, facts
+    assert run.max_threads <= 3 * JOBS + helpers, facts
 
 
 def test_many_targets_do_not_grow_resources(forty):

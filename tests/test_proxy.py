@@ -212,11 +212,13 @@ def test_proxy_speaks_no_http(nsstls, echo):
 
 
 def test_proxy_sends_bytes_before_tls(nsstls, echo):
+    # Bytes behind the 200 belong to the tunnel (an SMTP greeting may come
+    # there): they reach TLS, where "surprise" is not a TLS record.
     with sp.connect_proxy("chatty") as proxy:
         r = run(nsstls, "--no-data", "--proxy", f"127.0.0.1:{proxy.port}",
                 f"localhost:{echo.port}")
-    assert r.returncode == 4
-    assert "8 unexpected bytes after its answer to CONNECT" in error_line(r.stderr)
+    assert r.returncode == 5, r.stderr
+    assert error_line(r.stderr).startswith("nsstls: handshake: "), r.stderr
 
 
 def test_proxy_unreachable(nsstls, closed_port, echo):

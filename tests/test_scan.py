@@ -221,16 +221,20 @@ def offered_suites(hello: bytes) -> tuple[int, list[int]]:
 
 
 def pipe(a: socket.socket, b: socket.socket) -> None:
+    """Relay both ways until either side closes or resets."""
     socks = [a, b]
     while True:
         ready, _, _ = select.select(socks, [], [], 5)
         if not ready:
             return
         for s in ready:
-            data = s.recv(65536)
-            if not data:
+            try:
+                data = s.recv(65536)
+                if not data:
+                    return
+                (b if s is a else a).sendall(data)
+            except OSError:
                 return
-            (b if s is a else a).sendall(data)
 
 
 def front(backend_port: int, raw_suite=None):

@@ -148,6 +148,10 @@ def test_default_trust_is_builtin(nsstls, server):
     sources = trust_sources(r.stderr)
     assert [k for k, _ in sources] == ["builtin"], sources
     assert "Builtin Object Token" in sources[0][1], sources
+    # Token and module named in full (PKCS#11's 32-byte description cut
+    # "NSS Builtin Object Cryptoki Module").
+    assert re.fullmatch(r"NSS built-in roots \(Builtin Object Token, libnssckbi\.so "
+                        r"\d+\.\d+\)", sources[0][1]), sources
 
 
 def test_builtin_anchor_count_verbose(nsstls, server):

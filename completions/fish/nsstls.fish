@@ -35,6 +35,8 @@ complete -c nsstls -l tls1.2 -d 'Only TLS 1.2'
 complete -c nsstls -l tls1.3 -d 'Only TLS 1.3'
 complete -c nsstls -l ciphers -x -a '(__fish_complete_list , __nsstls_ciphers)' -d 'Cipher suites to offer'
 complete -c nsstls -l list-ciphers -d 'List the implemented cipher suites and exit'
+complete -c nsstls -l list-groups -d 'List the key-exchange groups and exit'
+complete -c nsstls -l list-sigalgs -d 'List the signature schemes and exit'
 complete -c nsstls -l groups -x -a "(__fish_complete_list , 'printf \"%s\n\" $groups')" -d 'Key-exchange groups in preference order'
 complete -c nsstls -l sigalgs -x -a "(__fish_complete_list , 'printf \"%s\n\" $sigalgs')" -d 'Signature schemes to offer'
 complete -c nsstls -l alpn -x -a "(__fish_complete_list , 'printf \"%s\n\" h2 http/1.1')" -d 'ALPN protocols in preference order'
@@ -108,6 +110,18 @@ complete -c nsstls -l scan -d 'Scan mode: every version, suite, group, scheme, c
 complete -c nsstls -l scan-jobs -x -d 'Probes of one server at once (default 8, at most 64)'
 complete -c nsstls -l profile -x -a 'modern intermediate old' -d 'Mozilla profile the scan is judged against'
 complete -c nsstls -l shard -x -d 'Take every N-th target from offset K (K/N)'
+
+# Server mode
+complete -c nsstls -l listen -x -d 'Server mode: accept TLS connections on [ADDR:]PORT'
+complete -c nsstls -l self-signed -x -d 'Serve throw-away RSA and EC certificates for these names'
+complete -c nsstls -l verify-client -d 'Ask for a client certificate, fail without a good one'
+complete -c nsstls -l request-client-cert -d 'Ask for a client certificate, accept without'
+complete -c nsstls -l hrr -d 'Answer every first TLS 1.3 ClientHello with a HelloRetryRequest'
+complete -c nsstls -l accept-early-data -d 'Accept TLS 1.3 0-RTT data on resumed sessions'
+complete -c nsstls -l echo -d 'Send back what each client sends'
+complete -c nsstls -l www -d 'Answer HTTP with a page describing the connection'
+complete -c nsstls -l once -d 'Serve one connection, stdin to the client'
+complete -c nsstls -l max-connections -x -d 'Exit after N connections'
 
 # Help
 complete -c nsstls -l version -d 'Print nsstls, NSS and NSPR versions and exit'

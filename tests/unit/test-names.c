@@ -52,5 +52,22 @@ main(void)
 	ok(strcmp(names_sigalg_str(ssl_sig_ecdsa_secp256r1_sha256),
 	    "ecdsa_secp256r1_sha256") == 0, "scheme name");
 	ok(strcmp(names_alert_str(100), "no_renegotiation") == 0, "alert 100 name");
+
+	/* OpenSSL's spellings (issue 10: -cipher, -sigalgs, --list-*). */
+	ok(names_cipher_parse_openssl("ECDHE-RSA-AES128-GCM-SHA256", &id) == 0 &&
+	    id == 0xc02f, "OpenSSL suite name -> 0xc02f");
+	ok(names_cipher_parse_openssl("HIGH", &id) == -1, "OpenSSL rule word refused");
+	ok(strcmp(names_cipher_openssl(0xc02f), "ECDHE-RSA-AES128-GCM-SHA256") == 0,
+	    "0xc02f -> OpenSSL name");
+	ok(strcmp(names_cipher_openssl(TLS_AES_128_GCM_SHA256),
+	    "TLS_AES_128_GCM_SHA256") == 0, "TLS 1.3 suites keep their name");
+	ok(names_sigalg_parse("RSA-PSS+SHA256", &s) == 0 &&
+	    s == ssl_sig_rsa_pss_rsae_sha256, "RSA-PSS+SHA256 is rsa_pss_rsae_sha256");
+	ok(names_sigalg_parse("ecdsa+sha384", &s) == 0 &&
+	    s == ssl_sig_ecdsa_secp384r1_sha384, "ECDSA+SHA384, any case");
+	ok(strcmp(names_sigalg_str(ssl_sig_rsa_pkcs1_sha1md5), "rsa_pkcs1_md5_sha1") == 0,
+	    "TLS 1.0/1.1 RSA signature named, not 0x10101");
+	ok(names_sigalg_parse("rsa_pkcs1_md5_sha1", &s) == -1,
+	    "the TLS 1.0/1.1 signature is not offered");
 	return done_testing();
 }
