@@ -4,7 +4,7 @@
 set -eu
 
 BUILD_PKGS="meson ninja-build pkg-config gcc libnss3-dev libnspr4-dev libpopt-dev libjansson-dev scdoc"
-TEST_PKGS="python3 python3-pytest python3-jsonschema openssl gnutls-bin libnss3-tools mandoc ca-certificates zsh fish strace bash-completion sslscan testssl.sh"
+TEST_PKGS="python3 python3-pytest python3-jsonschema openssl gnutls-bin libnss3-tools mandoc ca-certificates zsh fish strace bash-completion sslscan testssl.sh curl git"
 
 case "${1:-all}" in
 build) want="$BUILD_PKGS" ;;
