@@ -191,6 +191,55 @@ looks_like_der(const unsigned char *text, size_t len)
 /* ------------------------------------------------------------------ */
 /* Certificates                                                        */
 
+/* Every certificate block of a PEM text into list, as temporary
+ * certificates (in memory only, even on a database).  Returns how many,
+ * or -1 after report_fail(). */
+static int
+add_pem_certs(const char *cursor, const char *path, const char *kind,
+    CERTCertList *list, struct report *r)
+{
+	int n = 0, index = 0;
+
+	for (;;) {
+		struct pem_block b;
+		CERTCertificate *c;
+		int found = pem_next(&cursor, &b);
+
+		if (found == 0)
+			return n;
+		if (found < 0) {
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+			    "%s %s: malformed PEM block%s%s", kind, path,
+			    b.label ? " " : "", b.label ? b.label : "");
+			pem_block_free(&b);
+			return -1;
+		}
+		if (strcmp(b.label, "CERTIFICATE") != 0 &&
+		    strcmp(b.label, "X509 CERTIFICATE") != 0) {
+			pem_block_free(&b);
+			continue;
+		}
+		index++;
+		c = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &b.der,
+		    NULL, PR_FALSE, PR_TRUE);
+		pem_block_free(&b);
+		if (c == NULL) {
+			report_fail(r, PHASE_SETUP, PR_GetError(),
+			    NSSTLS_EXIT_SETUP, "%s %s: certificate %d cannot "
+			    "be decoded", kind, path, index);
+			return -1;
+		}
+		if (CERT_AddCertToListTail(list, c) != SECSuccess) {
+			CERT_DestroyCertificate(c);
+			report_fail(r, PHASE_SETUP, PR_GetError(),
+			    NSSTLS_EXIT_SETUP, "cannot keep the certificates "
+			    "of %s", path);
+			return -1;
+		}
+		n++;
+	}
+}
+
 /*
  * Import every certificate of a PEM file (or the one certificate of a DER
  * file) as a temporary certificate and append it to *list (created when
@@ -202,10 +251,9 @@ load_cert_file(const char *path, const char *kind, const char *option,
     long timeout_ms, CERTCertList **list, struct report *r)
 {
 	unsigned char *text;
-	const char *cursor;
 	char *why;
 	size_t len = 0;
-	int n = 0, index = 0, rc = -1;
+	int n = 0, rc = -1;
 
 	if (util_read_file(path, option, UTIL_LIMIT_CERTS, timeout_ms, &text,
 	    &len, &why) != 0) {
@@ -239,46 +287,9 @@ load_cert_file(const char *path, const char *kind, const char *option,
 		rc = 1;
 		goto out;
 	}
-	cursor = (const char *)text;
-	for (;;) {
-		struct pem_block b;
-		CERTCertificate *c;
-		int found = pem_next(&cursor, &b);
-
-		if (found == 0)
-			break;
-		if (found < 0) {
-			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-			    "%s %s: malformed PEM block%s%s", kind, path,
-			    b.label ? " " : "", b.label ? b.label : "");
-			pem_block_free(&b);
-			goto out;
-		}
-		if (strcmp(b.label, "CERTIFICATE") != 0 &&
-		    strcmp(b.label, "X509 CERTIFICATE") != 0) {
-			pem_block_free(&b);
-			continue;
-		}
-		index++;
-		/* Temporary: in memory only, even on a database. */
-		c = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &b.der,
-		    NULL, PR_FALSE, PR_TRUE);
-		pem_block_free(&b);
-		if (c == NULL) {
-			report_fail(r, PHASE_SETUP, PR_GetError(),
-			    NSSTLS_EXIT_SETUP, "%s %s: certificate %d cannot "
-			    "be decoded", kind, path, index);
-			goto out;
-		}
-		if (CERT_AddCertToListTail(*list, c) != SECSuccess) {
-			CERT_DestroyCertificate(c);
-			report_fail(r, PHASE_SETUP, PR_GetError(),
-			    NSSTLS_EXIT_SETUP, "cannot keep the certificates "
-			    "of %s", path);
-			goto out;
-		}
-		n++;
-	}
+	n = add_pem_certs((const char *)text, path, kind, *list, r);
+	if (n < 0)
+		goto out;
 	if (n == 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
 		    "%s %s holds no certificate (expected a PEM "
@@ -897,6 +908,56 @@ import_der_key(PK11SlotInfo *slot, unsigned char *data, size_t len,
 	return key;
 }
 
+/* The private key of a key file's text: DER, or the first PEM key block.
+ * Returns it, or NULL after report_fail(). */
+static SECKEYPrivateKey *
+import_key_text(PK11SlotInfo *slot, unsigned char *text, size_t len,
+    const char *key_path, SECKEYPublicKey *pub, struct nss_ctx *nss,
+    struct report *r)
+{
+	SECKEYPrivateKey *key = NULL;
+	const char *cursor = (const char *)text;
+	struct pem_block b;
+	int found;
+
+	if (looks_like_der(text, len))
+		return import_der_key(slot, text, len, key_path, pub, nss, r);
+	memset(&b, 0, sizeof(b));
+	while ((found = pem_next(&cursor, &b)) > 0 && !is_key_label(b.label))
+		pem_block_free(&b);
+	if (found < 0)
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "%s: malformed PEM block%s%s", key_path,
+		    b.label ? " " : "", b.label ? b.label : "");
+	else if (found == 0)
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "%s holds no private key (expected a PEM "
+		    "'BEGIN PRIVATE KEY' block)", key_path);
+	else
+		key = import_pem_key(slot, &b, key_path, pub, nss, r);
+	pem_block_free(&b);
+	return key;
+}
+
+/* Say how a key and a certificate fail to match: other key types, or the
+ * same type with another key. */
+static void
+report_mismatch(SECKEYPrivateKey *key, SECKEYPublicKey *pub,
+    const char *key_path, const char *cert_path, struct report *r)
+{
+	KeyType kt = SECKEY_GetPrivateKeyType(key);
+
+	if (kt != pub->keyType && !(kt == rsaKey && pub->keyType == rsaPssKey))
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "the key in %s does not match the certificate in "
+		    "%s (%s key, %s certificate)", key_path, cert_path,
+		    key_type_name(kt), key_type_name(pub->keyType));
+	else
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "the key in %s does not match the certificate in "
+		    "%s", key_path, cert_path);
+}
+
 /*
  * Load the private key of key_path for cert, as a session object on the
  * internal slot, and check that it is cert's.  Returns 0 with *out set,
@@ -910,15 +971,12 @@ load_key_file(const char *key_path, const char *cert_path,
 	PK11SlotInfo *slot = NULL;
 	SECKEYPublicKey *pub = NULL;
 	SECKEYPrivateKey *key = NULL;
-	struct pem_block b;
 	unsigned char *text;
-	const char *cursor;
 	bool own_file = strcmp(key_path, cert_path) != 0;
 	char *why;
 	size_t len = 0;
-	int found, rc = -1;
+	int rc = -1;
 
-	memset(&b, 0, sizeof(b));
 	/* A key alone is small; a --cert file that holds the key too may
 	 * hold a chain, and gets the certificates' limit. */
 	if (util_read_file(key_path, own_file ? "--key" : "--cert",
@@ -946,40 +1004,11 @@ load_key_file(const char *key_path, const char *cert_path,
 		goto out;
 	}
 
-	if (looks_like_der(text, len)) {
-		key = import_der_key(slot, text, len, key_path, pub, nss, r);
-	} else {
-		cursor = (const char *)text;
-		while ((found = pem_next(&cursor, &b)) > 0 &&
-		    !is_key_label(b.label))
-			pem_block_free(&b);
-		if (found < 0)
-			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-			    "%s: malformed PEM block%s%s", key_path,
-			    b.label ? " " : "", b.label ? b.label : "");
-		else if (found == 0)
-			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-			    "%s holds no private key (expected a PEM "
-			    "'BEGIN PRIVATE KEY' block)", key_path);
-		else
-			key = import_pem_key(slot, &b, key_path, pub, nss, r);
-	}
+	key = import_key_text(slot, text, len, key_path, pub, nss, r);
 	if (key == NULL)
 		goto out;
-
 	if (key_matches_cert(key, pub, nss) != 0) {
-		KeyType kt = SECKEY_GetPrivateKeyType(key);
-
-		if (kt != pub->keyType && !(kt == rsaKey &&
-		    pub->keyType == rsaPssKey))
-			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-			    "the key in %s does not match the certificate in "
-			    "%s (%s key, %s certificate)", key_path, cert_path,
-			    key_type_name(kt), key_type_name(pub->keyType));
-		else
-			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-			    "the key in %s does not match the certificate in "
-			    "%s", key_path, cert_path);
+		report_mismatch(key, pub, key_path, cert_path, r);
 		goto out;
 	}
 	*out = key;
@@ -988,7 +1017,6 @@ load_key_file(const char *key_path, const char *cert_path,
 out:
 	if (key != NULL)
 		SECKEY_DestroyPrivateKey(key);
-	pem_block_free(&b);
 	if (slot != NULL)
 		PK11_FreeSlot(slot);
 	if (pub != NULL)
