@@ -740,13 +740,86 @@ postgres(struct negotiation *n)
  * protocol 10); when its capabilities include CLIENT_SSL, the client
  * answers with an SSLRequest packet (a HandshakeResponse cut after the
  * character set) and TLS starts. */
+/* The server's handshake packet (after its 4-byte header): an ERR
+ * packet, or protocol 10 with CLIENT_SSL among its capabilities.  Returns
+ * 0 with *caps and *charset, or -1 after failf(). */
+static int
+mysql_greeting(struct negotiation *n, const unsigned char *pkt, size_t len,
+    uint32_t *caps, unsigned *charset)
+{
+	char version[128] = "?", w[512];
+	size_t i;
+
+	if (pkt[0] == 0xff && len >= 3) {
+		/* ERR packet: code, optional '#' + SQLSTATE, message */
+		unsigned code = pkt[1] | pkt[2] << 8;
+		size_t at = len > 9 && pkt[3] == '#' ? 9 : 3;
+
+		plain_printable((const char *)pkt + at, len - at, w, sizeof(w));
+		plain_note(&n->io, true, "[ERR packet %u: %s]", code, w);
+		return failf(n, 0, "the server refused the connection: error %u: %s",
+		    code, w);
+	}
+	if (pkt[0] != 10) {
+		plain_note(&n->io, true, "[packet of %zu bytes, protocol %u]", len,
+		    pkt[0]);
+		return failf(n, 0, "not a MySQL handshake (protocol version %u, "
+		    "not 10)", pkt[0]);
+	}
+	i = 1 + strnlen((const char *)pkt + 1, len - 1);
+	plain_printable((const char *)pkt + 1, i - 1, version, sizeof(version));
+	i += 1 + 4 + 8 + 1;             /* NUL, connection id, auth data, filler */
+	if (i + 2 > len)
+		return failf(n, 0, "a MySQL handshake cut short (%zu bytes)", len);
+	/* capabilities (low 16 bits), character set, status, capabilities
+	 * (high 16 bits); the tail is optional in old servers */
+	*caps = pkt[i] | pkt[i + 1] << 8;
+	if (i + 3 <= len)
+		*charset = pkt[i + 2];
+	if (i + 7 <= len)
+		*caps |= (uint32_t)(pkt[i + 5] | pkt[i + 6] << 8) << 16;
+	plain_note(&n->io, true, "[handshake: protocol 10, server %s, "
+	    "capabilities 0x%08x%s]", version, *caps,
+	    *caps & MYSQL_CLIENT_SSL ? ", CLIENT_SSL" : ", no CLIENT_SSL");
+	if (!(*caps & MYSQL_CLIENT_SSL))
+		return failf(n, 0, "SSL refused: the server (version %s) does not "
+		    "offer CLIENT_SSL in its capabilities (0x%08x)", version, *caps);
+	return 0;
+}
+
+/* The SSLRequest packet: our capabilities, sequence id seq. */
+static int
+mysql_ssl_request(struct negotiation *n, uint32_t caps, unsigned charset,
+    unsigned char seq)
+{
+	unsigned char req[36] = { 0 };
+	char shown[96];
+	uint32_t mine = MYSQL_CLIENT_LONG_PASSWORD | MYSQL_CLIENT_LONG_FLAG |
+	    MYSQL_CLIENT_PROTOCOL_41 | MYSQL_CLIENT_SSL |
+	    MYSQL_CLIENT_TRANSACTIONS | MYSQL_CLIENT_SECURE_CONNECTION |
+	    MYSQL_CLIENT_PLUGIN_AUTH;
+
+	mine &= caps | MYSQL_CLIENT_SSL | MYSQL_CLIENT_PROTOCOL_41;
+	req[0] = 32;                    /* payload length, 3 bytes LE */
+	req[3] = seq;                   /* sequence id */
+	for (int b = 0; b < 4; b++)
+		req[4 + b] = (unsigned char)(mine >> (8 * b));
+	req[8 + 3] = 0x01;              /* max packet 16 MiB (LE) */
+	req[12] = (unsigned char)charset;
+	/* 23 reserved zero bytes follow */
+	snprintf(shown, sizeof(shown), "[SSLRequest: capabilities 0x%08x, "
+	    "36 bytes]", mine);
+	if (plain_send(&n->io, req, sizeof(req), shown) != 0)
+		return io_failed(n, "sending the SSLRequest packet");
+	return 0;
+}
+
 static int
 mysql(struct negotiation *n)
 {
-	unsigned char hdr[4], *pkt = NULL, req[36] = { 0 };
-	char version[128] = "?", w[512];
-	uint32_t caps, mine;
-	size_t len, i;
+	unsigned char hdr[4], *pkt = NULL;
+	uint32_t caps = 0;
+	size_t len;
 	unsigned charset = 0x21;        /* utf8_general_ci */
 	int rc = -1;
 
@@ -761,69 +834,8 @@ mysql(struct negotiation *n)
 		goto out;
 	}
 	pkt[len] = 0;
-	if (pkt[0] == 0xff && len >= 3) {
-		/* ERR packet: code, optional '#' + SQLSTATE, message */
-		unsigned code = pkt[1] | pkt[2] << 8;
-		size_t at = len > 9 && pkt[3] == '#' ? 9 : 3;
-
-		plain_printable((char *)pkt + at, len - at, w, sizeof(w));
-		plain_note(&n->io, true, "[ERR packet %u: %s]", code, w);
-		failf(n, 0, "the server refused the connection: error %u: %s",
-		    code, w);
-		goto out;
-	}
-	if (pkt[0] != 10) {
-		plain_note(&n->io, true, "[packet of %zu bytes, protocol %u]", len,
-		    pkt[0]);
-		failf(n, 0, "not a MySQL handshake (protocol version %u, not 10)",
-		    pkt[0]);
-		goto out;
-	}
-	i = 1 + strnlen((char *)pkt + 1, len - 1);
-	plain_printable((char *)pkt + 1, i - 1, version, sizeof(version));
-	i += 1 + 4 + 8 + 1;             /* NUL, connection id, auth data, filler */
-	if (i + 2 > len) {
-		failf(n, 0, "a MySQL handshake cut short (%zu bytes)", len);
-		goto out;
-	}
-	/* capabilities (low 16 bits), character set, status, capabilities
-	 * (high 16 bits); the tail is optional in old servers */
-	caps = pkt[i] | pkt[i + 1] << 8;
-	if (i + 3 <= len)
-		charset = pkt[i + 2];
-	if (i + 7 <= len)
-		caps |= (uint32_t)(pkt[i + 5] | pkt[i + 6] << 8) << 16;
-	plain_note(&n->io, true, "[handshake: protocol 10, server %s, "
-	    "capabilities 0x%08x%s]", version, caps,
-	    caps & MYSQL_CLIENT_SSL ? ", CLIENT_SSL" : ", no CLIENT_SSL");
-	if (!(caps & MYSQL_CLIENT_SSL)) {
-		failf(n, 0, "SSL refused: the server (version %s) does not offer "
-		    "CLIENT_SSL in its capabilities (0x%08x)", version, caps);
-		goto out;
-	}
-	mine = MYSQL_CLIENT_LONG_PASSWORD | MYSQL_CLIENT_LONG_FLAG |
-	    MYSQL_CLIENT_PROTOCOL_41 | MYSQL_CLIENT_SSL |
-	    MYSQL_CLIENT_TRANSACTIONS | MYSQL_CLIENT_SECURE_CONNECTION |
-	    MYSQL_CLIENT_PLUGIN_AUTH;
-	mine &= caps | MYSQL_CLIENT_SSL | MYSQL_CLIENT_PROTOCOL_41;
-	req[0] = 32;                    /* payload length, 3 bytes LE */
-	req[3] = (unsigned char)(hdr[3] + 1);   /* sequence id */
-	for (int b = 0; b < 4; b++)
-		req[4 + b] = (unsigned char)(mine >> (8 * b));
-	req[8 + 3] = 0x01;              /* max packet 16 MiB (LE) */
-	req[12] = (unsigned char)charset;
-	/* 23 reserved zero bytes follow */
-	{
-		char shown[96];
-
-		snprintf(shown, sizeof(shown), "[SSLRequest: capabilities 0x%08x, "
-		    "36 bytes]", mine);
-		if (plain_send(&n->io, req, sizeof(req), shown) != 0) {
-			io_failed(n, "sending the SSLRequest packet");
-			goto out;
-		}
-	}
-	rc = 0;
+	if (mysql_greeting(n, pkt, len, &caps, &charset) == 0)
+		rc = mysql_ssl_request(n, caps, charset, (unsigned char)(hdr[3] + 1));
 out:
 	free(pkt);
 	return rc;
