@@ -51,6 +51,43 @@ finish(struct nss_ctx *nss, int code, bool check)
 	return out_exit(code, check);
 }
 
+/* Monitoring plugins report their own misuse as UNKNOWN, with the one
+ * status line they always print. */
+static int
+usage_exit(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--check") == 0) {
+			puts("TLS UNKNOWN - invalid command line (the error is on "
+			    "stderr)");
+			return out_exit(CHECK_UNKNOWN, true);
+		}
+	}
+	return out_exit(NSSTLS_EXIT_USAGE, false);
+}
+
+/* --version and the --list-* options: NSS knows the answers. */
+static int
+list_and_exit(struct nsstls_opts *opts, struct nss_ctx *nss)
+{
+	if (nssinit_minimal(nss) != 0) {
+		fputs("nsstls: NSS initialisation failed\n", stderr);
+		cli_free(opts);
+		return finish(nss, NSSTLS_EXIT_SETUP, false);
+	}
+	if (opts->version)
+		printf("nsstls %s (NSS %s, NSPR %s)\n", PACKAGE_VERSION,
+		    NSS_GetVersion(), PR_GetVersion());
+	else if (opts->list_groups)
+		names_list_groups(stdout);
+	else if (opts->list_sigalgs)
+		names_list_sigalgs(stdout);
+	else
+		names_list_ciphers(stdout);
+	cli_free(opts);
+	return finish(nss, NSSTLS_EXIT_OK, false);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -74,39 +111,14 @@ main(int argc, char **argv)
 		return out_exit(NSSTLS_EXIT_OK, false);
 	case CLI_USAGE_ERROR:
 		cli_free(&opts);
-		/* Monitoring plugins report their own misuse as UNKNOWN, with
-		 * the one status line they always print. */
-		for (int i = 1; i < argc; i++) {
-			if (strcmp(argv[i], "--check") == 0) {
-				puts("TLS UNKNOWN - invalid command line (the error is on "
-				    "stderr)");
-				return out_exit(CHECK_UNKNOWN, true);
-			}
-		}
-		return out_exit(NSSTLS_EXIT_USAGE, false);
+		return usage_exit(argc, argv);
 	case CLI_RUN:
 		break;
 	}
 
 	if (opts.version || opts.list_ciphers || opts.list_groups ||
-	    opts.list_sigalgs) {
-		if (nssinit_minimal(&nss) != 0) {
-			fputs("nsstls: NSS initialisation failed\n", stderr);
-			cli_free(&opts);
-			return finish(&nss, NSSTLS_EXIT_SETUP, false);
-		}
-		if (opts.version)
-			printf("nsstls %s (NSS %s, NSPR %s)\n", PACKAGE_VERSION,
-			    NSS_GetVersion(), PR_GetVersion());
-		else if (opts.list_groups)
-			names_list_groups(stdout);
-		else if (opts.list_sigalgs)
-			names_list_sigalgs(stdout);
-		else
-			names_list_ciphers(stdout);
-		cli_free(&opts);
-		return finish(&nss, NSSTLS_EXIT_OK, false);
-	}
+	    opts.list_sigalgs)
+		return list_and_exit(&opts, &nss);
 
 	report_init(&report, opts.multi || opts.listen ? "" : opts.target.host,
 	    opts.port);
