@@ -286,8 +286,8 @@ status_code(const char *line)
 	return atoi(sp + 1);
 }
 
-static int
-tunnel(const struct nsstls_opts *o, const struct proxy_spec *p,
+int
+proxy_tunnel(const struct nsstls_opts *o, const struct proxy_spec *p,
     PRFileDesc *fd, struct report *r)
 {
 	struct plain io;
@@ -414,7 +414,7 @@ proxy_open(const struct nsstls_opts *o, const struct proxy_spec *p,
 		free(m);
 		return NULL;
 	}
-	if (tunnel(o, p, fd, r) != 0) {
+	if (proxy_tunnel(o, p, fd, r) != 0) {
 		PR_Close(fd);
 		return NULL;
 	}
