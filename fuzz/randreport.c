@@ -42,13 +42,20 @@ str_or_null(struct fuzz_cursor *c)
 }
 
 static PRTime
-when(struct fuzz_cursor *c)
+when_present(struct fuzz_cursor *c)
 {
 	uint64_t v = fuzz_u64(c);
+	PRTime t = TIME_MIN + (PRTime)(v % (uint64_t)(TIME_MAX - TIME_MIN + 1));
 
-	if (fuzz_bool(c))
-		return 0;               /* absent */
-	return TIME_MIN + (PRTime)(v % (uint64_t)(TIME_MAX - TIME_MIN + 1));
+	return t != 0 ? t : 1;
+}
+
+static PRTime
+when(struct fuzz_cursor *c)
+{
+	PRTime t = when_present(c);
+
+	return fuzz_bool(c) ? 0 : t;     /* 0: absent */
 }
 
 static int64_t
@@ -81,15 +88,25 @@ hex(struct fuzz_cursor *c, size_t bytes)
 	return out;
 }
 
+/* A string of at least one byte, prefixed (a SAN is "DNS:..."). */
+static char *
+nonempty(struct fuzz_cursor *c, const char *prefix)
+{
+	char *s = str(c), *out = xasprintf("%s%s", prefix, *s ? s : "x");
+
+	free(s);
+	return out;
+}
+
 static char **
-str_list(struct fuzz_cursor *c, size_t *n)
+str_list(struct fuzz_cursor *c, size_t *n, const char *prefix)
 {
 	char **list;
 
 	*n = fuzz_below(c, 4);
 	list = xcalloc(*n + 1, sizeof(*list));
 	for (size_t i = 0; i < *n; i++)
-		list[i] = str(c);
+		list[i] = prefix != NULL ? nonempty(c, prefix) : str(c);
 	return list;
 }
 
@@ -110,14 +127,19 @@ cert(struct fuzz_cursor *c, struct cert_info *ci)
 {
 	static const char *const weak[] = { NULL, "SHA-1", "MD5" };
 	char *sha;
+	unsigned char serial[20];
+	size_t serial_len = fuzz_below(c, sizeof(serial) + 1);
 
 	memset(ci, 0, sizeof(*ci));
-	ci->subject = str_or_null(c);
-	ci->issuer = str_or_null(c);
-	ci->serial = str_or_null(c);
+	ci->subject = str(c);
+	ci->issuer = str(c);
+	for (size_t i = 0; i < serial_len; i++)
+		serial[i] = fuzz_u8(c);
+	ci->serial = xcalloc(serial_len * 3 + 1, 1);
+	util_hex(serial, serial_len, ':', ci->serial);
 	ci->not_before = when(c);
 	ci->not_after = when(c);
-	ci->sans = str_list(c, &ci->n_sans);
+	ci->sans = str_list(c, &ci->n_sans, "DNS:");
 	ci->key_type = str_or_null(c);
 	ci->key_bits = (int)fuzz_below(c, 16385);
 	ci->key_curve = str_or_null(c);
@@ -164,7 +186,7 @@ ocsp(struct fuzz_cursor *c, struct ocsp_result *o)
 	o->this_update = when(c);
 	o->next_update = when(c);
 	o->revoked_at = when(c);
-	o->revocation_reason = (int)fuzz_below(c, 12) - 1;
+	o->revocation_reason = (int)fuzz_below(c, 257) - 1;
 	o->stale = fuzz_bool(c);
 	o->error = error_code(c);
 	o->problem = str_or_null(c);
@@ -221,14 +243,17 @@ reach(struct fuzz_cursor *c, struct randreport *rr)
 	r->connected_index = (int)fuzz_below(c, n + 1) - 1;
 	r->resolve_us = duration(c);
 	if (fuzz_bool(c)) {
-		r->proxy.host = str(c);
-		r->proxy.port = fuzz_u16(c);
+		r->proxy.host = nonempty(c, "");
+		r->proxy.port = (uint16_t)(fuzz_below(c, 65535) + 1);
 		r->proxy.source = PICK(c, sources);
 		r->proxy.user = str_or_null(c);
 		r->proxy.no_proxy_match = str_or_null(c);
 		r->proxy.used = fuzz_bool(c);
 		r->proxy.status_line = str_or_null(c);
-		r->proxy.status = (int)fuzz_below(c, 1000);
+		/* status_code's range: 0 (no status line), or 100 to 999. */
+		r->proxy.status = (int)fuzz_below(c, 901);
+		if (r->proxy.status > 0)
+			r->proxy.status += 99;
 		transcript(c, &r->proxy.transcript);
 		r->proxy.duration_us = duration(c);
 	}
@@ -364,7 +389,7 @@ channel(struct fuzz_cursor *c, struct report *r)
 		report_add_alert(r, fuzz_bool(c), fuzz_bool(c) ? 2 : 1, fuzz_u8(c));
 	r->client_auth.requested = fuzz_bool(c);
 	r->client_auth.post_handshake = fuzz_bool(c);
-	r->client_auth.ca_names = str_list(c, &r->client_auth.n_ca_names);
+	r->client_auth.ca_names = str_list(c, &r->client_auth.n_ca_names, NULL);
 	r->client_auth.sent_subject = str_or_null(c);
 	r->client_auth.not_sent_reason = str_or_null(c);
 }
@@ -404,7 +429,7 @@ extras(struct fuzz_cursor *c, struct randreport *rr)
 	r->n_keying = fuzz_below(c, 3);
 	r->keying = xcalloc(r->n_keying + 1, sizeof(*r->keying));
 	for (size_t i = 0; i < r->n_keying; i++) {
-		r->keying[i].label = str(c);
+		r->keying[i].label = nonempty(c, "");
 		r->keying[i].context = str_or_null(c);
 		r->keying[i].length = (unsigned)fuzz_below(c, 33) + 1;
 		r->keying[i].hex = hex(c, r->keying[i].length);
@@ -417,7 +442,7 @@ extras(struct fuzz_cursor *c, struct randreport *rr)
 	if (fuzz_bool(c)) {
 		char *note = str(c);
 
-		rr->borrowed[1] = str(c);
+		rr->borrowed[1] = nonempty(c, "");
 		r->keylog.file = rr->borrowed[1];
 		r->keylog.lines = fuzz_u16(c);
 		snprintf(r->keylog.note, sizeof(r->keylog.note), "%s", note);
@@ -431,7 +456,7 @@ outcome(struct fuzz_cursor *c, struct report *r)
 	static const char *const status[] = { NULL, "OK", "WARNING", "CRITICAL",
 	    "UNKNOWN" };
 
-	r->started_at = when(c);
+	r->started_at = when_present(c);     /* report_init's PR_Now() */
 	r->first_byte_us = duration(c);
 	r->bytes_sent = fuzz_u32(c);
 	r->bytes_received = fuzz_u32(c);
@@ -443,7 +468,7 @@ outcome(struct fuzz_cursor *c, struct report *r)
 	r->check_status = PICK(c, status);
 	if (r->check_status != NULL) {
 		r->check_line = str(c);
-		r->check_problems = str_list(c, &r->n_check_problems);
+		r->check_problems = str_list(c, &r->n_check_problems, NULL);
 		r->check_warn_days = (int)fuzz_below(c, 100);
 		r->check_crit_days = (int)fuzz_below(c, 100);
 	}

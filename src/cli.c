@@ -1069,7 +1069,13 @@ cli_target_opts(const struct nsstls_opts *base, const char *arg,
 	if (util_parse_target(arg, &out->target, err) != 0)
 		return -1;
 	util_target_free(&out->target);
-	return set_target(out, arg, err);
+	if (set_target(out, arg, err) != 0) {
+		/* --starttls auto refused the port: nothing for the caller to
+		 * free (found by fuzz/fuzz-target.c). */
+		util_target_free(&out->target);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -271,7 +271,9 @@ tunnel_fail(struct report *r, struct plain *io, const char *doing)
 	return -1;
 }
 
-/* "HTTP/1.1 200 ..." → 200; -1 if it is no HTTP status line. */
+/* "HTTP/1.1 200 ..." → 200; -1 if it is no HTTP status line.  A status
+ * code is 100 to 999: "017" is not one (found by tests/test_json_random.py:
+ * the report's status_code would break the schema). */
 static int
 status_code(const char *line)
 {
@@ -279,7 +281,7 @@ status_code(const char *line)
 
 	if (strncmp(line, "HTTP/", 5) != 0 || (sp = strchr(line, ' ')) == NULL)
 		return -1;
-	if (!isdigit((unsigned char)sp[1]) || !isdigit((unsigned char)sp[2]) ||
+	if (sp[1] < '1' || sp[1] > '9' || !isdigit((unsigned char)sp[2]) ||
 	    !isdigit((unsigned char)sp[3]) ||
 	    (sp[4] != '\0' && sp[4] != ' '))
 		return -1;
