@@ -290,6 +290,23 @@ def ech():
              b"\x00\x05", b"\x00\x06", b"\x00\x00"]
     dictionary("echconfig", words)
     dictionary("httpsrr", words + [b"\x02h2", b"\x08http/1.1", b"\x07example"])
+    # Whole DNS answers: header, the question, the answer records.
+    qname = b"\x07example\x03com\x00"
+
+    def message(answers):
+        head = (0x1234).to_bytes(2, "big") + b"\x81\x80" + (1).to_bytes(2, "big") + \
+            len(answers).to_bytes(2, "big") + b"\x00\x00\x00\x00"
+        question = qname + (65).to_bytes(2, "big") + (1).to_bytes(2, "big")
+        out = head + question
+        for rtype, rdata in answers:
+            out += (b"\xc0\x0c" + rtype.to_bytes(2, "big") + (1).to_bytes(2, "big") +
+                    (300).to_bytes(4, "big") + len(rdata).to_bytes(2, "big") + rdata)
+        return out
+    put("dns", "service-ech", message([(65, httpsrr_rdata([(1, b"\x02h2"), (5, lst)]))]))
+    put("dns", "alias", message([(65, b"\x00\x00\x03cdn\x07example\x03net\x00")]))
+    put("dns", "cname-then-https", message([
+        (5, b"\x03www\xc0\x0c"), (65, httpsrr_rdata([(5, lst)]))]))
+    dictionary("dns", words + [b"\xc0\x0c", b"\x00\x41\x00\x01", b"\x81\x80"])
 
 
 def sct():
