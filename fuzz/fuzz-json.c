@@ -1,19 +1,73 @@
 /*
  * fuzz-json: the JSON renderer (out_json_report) on a report model built
  * from the input (randreport.c).  Whatever bytes a certificate or a
- * server put in the report, the document written must parse as JSON.
+ * server put in the report, the document written must parse as JSON,
+ * with every key, and every time in RFC 3339's shape.
  * Schema validation of the same documents is tests/test_json_random.py's
  * job (through report-gen), where python3-jsonschema is at hand.
  */
 #include "fuzz.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "out_json.h"
 #include "randreport.h"
+
+/* The keys whose values are times: RFC 3339, "YYYY-MM-DDTHH:MM:SSZ". */
+static const char *const time_keys[] = { "started_at", "not_before",
+	"not_after", "verified_at", "produced_at", "this_update", "next_update",
+	"revoked_at", "timestamp" };
+
+static bool
+is_time_key(const char *key)
+{
+	for (size_t i = 0; i < sizeof(time_keys) / sizeof(time_keys[0]); i++)
+		if (strcmp(key, time_keys[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool
+rfc3339(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+
+	if (strlen(s) != sizeof(shape) - 1)
+		return false;
+	for (size_t i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+			return false;
+	return true;
+}
+
+/* Every time in the document has the schema's shape. */
+static void
+check_times(json_t *j, const char *doc)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(j)) {
+		json_object_foreach(j, key, v) {
+			if (is_time_key(key) && json_is_string(v) &&
+			    !rfc3339(json_string_value(v))) {
+				fprintf(stderr, "fuzz-json: %s is \"%s\":\n%s\n", key,
+				    json_string_value(v), doc);
+				abort();
+			}
+			check_times(v, doc);
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			check_times(v, doc);
+	}
+}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -50,6 +104,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    json_object_size(j), doc);
 		abort();
 	}
+	check_times(j, doc);
 	json_decref(j);
 	free(doc);
 	randreport_free(&rr);

@@ -2,10 +2,12 @@
  * fuzz-proxy: an HTTP proxy's answer to CONNECT (proxy_tunnel: status
  * line, headers, bytes after the answer) from a socket pair whose peer
  * sends the input and closes.  Bit 0 of the first byte says whether
- * credentials were sent (the 407 hints differ).
+ * credentials were sent (the 407 hints differ).  The status recorded must
+ * be one the JSON report can carry.
  */
 #include "fuzz.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "proxy.h"
@@ -44,6 +46,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.proxy.port = spec.port;
 	r.proxy.source = "--proxy";
 	(void)proxy_tunnel(&opts, &spec, fd, &r);
+	/* The JSON schema's status_code: none, or 100 to 999. */
+	if (r.proxy.status != 0 && (r.proxy.status < 100 || r.proxy.status > 999))
+		abort();
 	report_free(&r);
 	PR_Close(fd);
 	PR_Close(peer);
