@@ -15,8 +15,8 @@
 #include "certinfo.h"
 #include "util.h"
 
-#ifndef FUZZ_FIXTURES
-#error "FUZZ_FIXTURES (the tests/fixtures directory) must be defined"
+#ifndef FUZZ_SOURCE_ROOT
+#error "FUZZ_SOURCE_ROOT (the source tree) must be defined"
 #endif
 
 static bool nss_ready;
@@ -36,12 +36,21 @@ static const char *const fixture_names[] = {
 };
 
 const char *
-fuzz_fixture_path(const char *file)
+fuzz_source_path(const char *file)
 {
 	static char path[4096];
 
-	snprintf(path, sizeof(path), "%s/%s", FUZZ_FIXTURES, file);
+	snprintf(path, sizeof(path), "%s/%s", FUZZ_SOURCE_ROOT, file);
 	return path;
+}
+
+const char *
+fuzz_fixture_path(const char *file)
+{
+	static char rel[1024];
+
+	snprintf(rel, sizeof(rel), "tests/fixtures/%s", file);
+	return fuzz_source_path(rel);
 }
 
 static unsigned char *

@@ -31,7 +31,9 @@ void fuzz_nss_init(void);
  * the harness for the whole run. */
 CERTCertificate *fuzz_fixture_cert(const char *name);
 
-/* The path of a fixture file. */
+/* The path of a file of the source tree, and of a test fixture (valid
+ * until the next call). */
+const char *fuzz_source_path(const char *file);
 const char *fuzz_fixture_path(const char *file);
 
 /* The bytes as a file: a path (/proc/self/fd/N of a memory file, nothing

@@ -334,13 +334,28 @@ revocation(struct fuzz_cursor *c, struct report *r)
 		struct crl_result *k = &r->crls[i];
 
 		k->file = str(c);
+		k->count = (unsigned)fuzz_below(c, 8) + 1;
+		k->position = (unsigned)fuzz_below(c, k->count) + 1;
 		k->issuer = str_or_null(c);
 		k->signature_ok = fuzz_bool(c);
 		k->this_update = when(c);
 		k->next_update = when(c);
+		k->cert = (int)fuzz_below(c, r->n_built + 1) - 1;
+		k->usable = fuzz_bool(c);
 		k->revoked_cert = (int)fuzz_below(c, r->n_built + 1) - 1;
 		k->revoked_at = when(c);
 		k->problem = str_or_null(c);
+	}
+	/* One verdict per built certificate, or none (no verification). */
+	r->n_revocation = fuzz_bool(c) ? r->n_built : 0;
+	r->revocation = xcalloc(r->n_revocation + 1, sizeof(*r->revocation));
+	for (size_t i = 0; i < r->n_revocation; i++) {
+		struct cert_revocation *v = &r->revocation[i];
+
+		v->status = (enum revocation_status)fuzz_below(c, 4);
+		v->source = str_or_null(c);
+		v->revoked_at = when(c);
+		v->reason = str_or_null(c);
 	}
 	for (size_t i = fuzz_below(c, 4); i > 0; i--) {
 		struct sct_info *s = report_add_sct(r);
@@ -461,6 +476,8 @@ outcome(struct fuzz_cursor *c, struct report *r)
 	r->bytes_sent = fuzz_u32(c);
 	r->bytes_received = fuzz_u32(c);
 	r->peer_closed = fuzz_bool(c);
+	r->close_notify_received = fuzz_bool(c);
+	r->allow_weak = fuzz_bool(c);
 	r->phase = (enum phase)fuzz_below(c, PHASE_DONE + 1);
 	r->error = error_code(c);
 	r->message = str_or_null(c);

@@ -4,7 +4,7 @@
 set -eu
 
 BUILD_PKGS="meson ninja-build pkg-config gcc libnss3-dev libnspr4-dev libpopt-dev libjansson-dev scdoc"
-TEST_PKGS="python3 python3-pytest python3-jsonschema openssl gnutls-bin libnss3-tools mandoc ca-certificates zsh fish"
+TEST_PKGS="python3 python3-pytest python3-jsonschema openssl gnutls-bin libnss3-tools mandoc ca-certificates zsh fish strace"
 # fuzz: libFuzzer targets (scripts/fuzz.sh; scripts/test.sh runs them briefly).
 FUZZ_PKGS="clang libclang-rt-14-dev"
 

@@ -108,6 +108,16 @@ expiry_problems(struct report *r, const struct nsstls_opts *o,
 		    min, o->warn_days);
 }
 
+/* Warnings a monitor must not take for OK: what --allow-weak or --tls-min
+ * let through. */
+static bool
+risk_accepted(const struct finding *f)
+{
+	return f->severity == SEV_WARNING && (strcmp(f->id, "weak-key") == 0 ||
+	    strcmp(f->id, "weak-signature") == 0 ||
+	    strcmp(f->id, "deprecated-protocol") == 0);
+}
+
 static void
 expectation_problems(struct report *r, const struct nsstls_opts *o,
     enum check_code *code)
@@ -153,8 +163,28 @@ expectation_problems(struct report *r, const struct nsstls_opts *o,
 	 * key size...) still deserve attention. */
 	if (r->verify.done && r->verify.chain_ok && r->verify.name_ok)
 		for (size_t i = 0; i < r->n_findings; i++)
-			if (r->findings[i].severity == SEV_ERROR)
+			if (r->findings[i].severity == SEV_ERROR ||
+			    risk_accepted(&r->findings[i]))
 				problem(r, code, CHECK_WARNING, "%s", r->findings[i].text);
+}
+
+/* Revoked is CRITICAL, whatever --insecure did to the exit status; unknown
+ * is at least WARNING: a source was given for the certificate and could
+ * not be used, so nothing vouches for it. */
+static void
+revocation_problems(struct report *r, enum check_code *code)
+{
+	for (size_t i = 0; i < r->n_revocation; i++) {
+		const struct cert_revocation *c = &r->revocation[i];
+
+		if (c->status == REVOCATION_REVOKED)
+			problem(r, code, CHECK_CRITICAL, "certificate [%zu] is revoked "
+			    "(%s)", i, c->source != NULL ? c->source : "?");
+		else if (c->status == REVOCATION_UNKNOWN)
+			problem(r, code, CHECK_WARNING, "revocation of certificate "
+			    "[%zu] unknown: %s", i, c->reason != NULL ? c->reason :
+			    "no usable source");
+	}
 }
 
 enum check_code
@@ -165,6 +195,7 @@ check_evaluate(struct report *r, const struct nsstls_opts *o)
 	size_t used = 0;
 
 	outcome_problems(r, o, &code);
+	revocation_problems(r, &code);
 	if (r->exit_code == NSSTLS_EXIT_OK) {
 		expiry_problems(r, o, &code);
 		expectation_problems(r, o, &code);
@@ -199,7 +230,8 @@ check_print(FILE *f, const struct report *r)
 	long min = 0;
 	bool have = false;
 
-	fputs(r->check_line, f);
+	/* The target and the problems may hold bytes from outside. */
+	util_fputs_term(r->check_line, f);
 	/* Performance data: 'label'=value[UOM];warn;crit (plugin guidelines). */
 	fputs(" |", f);
 	for (size_t i = 0; i < r->n_built; i++) {

@@ -15,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ssl.h>
+
 #include "config.h"
 #include "echconfig.h"
 #include "exporter.h"
 #include "names.h"
+#include "out.h"
 #include "proxy.h"
 #include "starttls.h"
 
@@ -182,6 +185,9 @@ static struct poptOption trust_table[] = {
 	  "password source: env:VAR, file:PATH or pass:TEXT", "SPEC" },
 	{ "insecure", 'k', POPT_ARG_NONE, NULL, 0,
 	  "go on (exit 0) when verification fails; the report still shows why", NULL },
+	{ "allow-weak", '\0', POPT_ARG_NONE, NULL, 0,
+	  "RISK: accept weak keys (RSA/DSA < 2048, EC < 256 bits) and SHA-1/MD5 "
+	  "signatures, as NSS does; the findings still show them", NULL },
 	{ "warn-days", '\0', POPT_ARG_STRING, NULL, OPT_WARN_DAYS,
 	  "warn when the certificate expires within N days (default 30)", "N" },
 	{ "attime", '\0', POPT_ARG_STRING, NULL, OPT_ATTIME,
@@ -390,6 +396,7 @@ bind_flags(struct nsstls_opts *o)
 {
 	bind_flag("list-ciphers", &o->list_ciphers);
 	bind_flag("insecure", &o->insecure);
+	bind_flag("allow-weak", &o->allow_weak);
 	bind_flag("no-data", &o->no_data);
 	bind_flag("crlf", &o->crlf);
 	bind_flag("showcerts", &o->showcerts);
@@ -406,8 +413,32 @@ bind_flags(struct nsstls_opts *o)
 	bind_flag("ech-grease", &o->ech_grease);
 }
 
+static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
+
+/* Messages quote the user's words, which may hold any byte: each is
+ * formatted whole and written escaped (util_escape_term), no line end. */
+static void
+verrorf(const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();        /* out of memory */
+	util_fputs_term(msg, stderr);
+	free(msg);
+}
+
+static void
+errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrorf(fmt, ap);
+	va_end(ap);
+}
 
 static void
 usage_error(const char *fmt, ...)
@@ -416,9 +447,46 @@ usage_error(const char *fmt, ...)
 
 	fputs("nsstls: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verrorf(fmt, ap);
 	va_end(ap);
 	fputs("\nTry 'nsstls --help' for more information.\n", stderr);
+}
+
+/* Limits checked here, so that a value NSS or the peer cannot take is a
+ * usage error before anything connects, not a failure in a later phase. */
+#define NAME_MAX_LEN STARTTLS_NAME_MAX   /* SNI, EHLO name, XMPP domain */
+#define ALPN_LIST_MAX 65535     /* RFC 7301: ProtocolNameList<2..2^16-1> */
+/* NSS 3.87 builds the TLS 1.3 exporter's HkdfLabel in a 256-byte buffer:
+ * 2 + 1 + "tls13 " + label + 1 + a SHA-384 hash leaves 198 bytes (measured:
+ * 199 fails with SEC_ERROR_LIBRARY_FAILURE on TLS_AES_256_GCM_SHA384). */
+#define EXPORTER_LABEL_MAX 198
+
+/* A value that goes on the wire as text: not empty, at most max bytes,
+ * and no control byte — in a line-based dialogue a CR or LF would end our
+ * command and start one of the value's choosing.  where: "sent in ..." for
+ * the message.  The value itself is not quoted: it may be a password. */
+static int
+check_wire_value(const char *opt, const char *v, size_t max, const char *where)
+{
+	size_t len = strlen(v);
+	const char *c = util_find_control(v, len);
+
+	if (len == 0) {
+		usage_error("%s: the value is empty", opt);
+		return -1;
+	}
+	if (c != NULL) {
+		usage_error("%s: byte %zu is the control character \\x%02x, which "
+		    "is not allowed in a value %s", opt, (size_t)(c - v) + 1,
+		    (unsigned char)*c, where);
+		return -1;
+	}
+	if (len > max) {
+		usage_error("%s: %zu bytes, more than the %zu allowed in a value %s",
+		    opt, len, max, where);
+		return -1;
+	}
+	return 0;
 }
 
 /* One kind of name list (--ciphers, --groups, --sigalgs): how to look a
@@ -431,6 +499,8 @@ struct name_kind {
 	                                                  -2 not implemented */
 	void (*print_valid)(FILE *f);
 	const char *note;                        /* after the list, or "" */
+	bool unique;                             /* a repeat is an error */
+	size_t (*max)(void);                     /* NSS's limit, or NULL */
 };
 
 static int
@@ -451,13 +521,44 @@ sigalg_parse(const char *name, void *v)
 	return names_sigalg_parse(name, v);
 }
 
+/* SSL_SignatureSchemePrefSet refuses more than this many schemes. */
+static size_t
+sigalg_max(void)
+{
+	return SSL_SignatureMaxCount();
+}
+
 static const struct name_kind cipher_kind = { "--ciphers", "cipher suite",
-	sizeof(uint16_t), cipher_parse, names_print_ciphers, "" };
+	sizeof(uint16_t), cipher_parse, names_print_ciphers, "", false, NULL };
 static const struct name_kind group_kind = { "--groups", "group",
 	sizeof(SSLNamedGroup), group_parse, names_print_groups,
-	" (NSS 3.87 has no post-quantum groups)" };
+	" (NSS 3.87 has no post-quantum groups)", true, NULL };
 static const struct name_kind sigalg_kind = { "--sigalgs", "signature scheme",
-	sizeof(SSLSignatureScheme), sigalg_parse, names_print_sigalgs, "" };
+	sizeof(SSLSignatureScheme), sigalg_parse, names_print_sigalgs, "",
+	true, sigalg_max };
+
+/* A group or scheme given twice (under two spellings, perhaps) adds
+ * nothing, and SSL_NamedGroupConfig and SSL_SignatureSchemePrefSet refuse
+ * a list longer than the values they know (SEC_ERROR_INVALID_ARGS, after
+ * parsing, as a setup error): refused here, a list of thousands stops at
+ * its first repeat. */
+static int
+check_repeat(const struct name_kind *k, char **list, const unsigned char *values,
+    size_t i)
+{
+	for (size_t j = 0; j < i; j++) {
+		if (memcmp(values + j * k->size, values + i * k->size, k->size) == 0) {
+			if (strcmp(list[i], list[j]) == 0)
+				usage_error("%s: %s '%s' is given twice", k->option,
+				    k->what, list[i]);
+			else
+				usage_error("%s: %s '%s' is given twice (as '%s' "
+				    "before)", k->option, k->what, list[i], list[j]);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /* Parse a comma/colon list into a new array of values (replacing *out).
  * Unknown names are usage errors that list the valid ones. */
@@ -472,13 +573,16 @@ parse_names(const struct name_kind *k, const char *arg, void **out, size_t *n)
 	for (size_t i = 0; i < count && rc == 0; i++) {
 		int r = k->parse(list[i], values + i * k->size);
 
-		if (r == 0)
+		if (r == 0) {
+			if (k->unique)
+				rc = check_repeat(k, list, values, i);
 			continue;
+		}
 		if (r == -2)
-			fprintf(stderr, "nsstls: %s '%s' is not implemented by NSS 3.87; "
+			errorf("nsstls: %s '%s' is not implemented by NSS 3.87; "
 			    "valid names: ", k->what, list[i]);
 		else
-			fprintf(stderr, "nsstls: unknown %s '%s'; valid names: ",
+			errorf("nsstls: unknown %s '%s'; valid names: ",
 			    k->what, list[i]);
 		k->print_valid(stderr);
 		fprintf(stderr, "%s\n", k->note);
@@ -488,6 +592,11 @@ parse_names(const struct name_kind *k, const char *arg, void **out, size_t *n)
 		usage_error("%s needs at least one %s", k->option, k->what);
 		rc = -1;
 	}
+	if (rc == 0 && k->max != NULL && count > k->max()) {
+		usage_error("%s: %zu names, more than the %zu NSS 3.87 takes",
+		    k->option, count, k->max());
+		rc = -1;
+	}
 	util_list_free(list);
 	free(*out);
 	*out = values;
@@ -495,23 +604,42 @@ parse_names(const struct name_kind *k, const char *arg, void **out, size_t *n)
 	return rc;
 }
 
+/* The protocols as the ClientHello carries them (RFC 7301 §3.1): each
+ * 1 to 255 bytes with a length byte, the list at most 65535 bytes. */
+static int
+check_alpn(const char *opt, char **alpn, size_t n)
+{
+	size_t wire = 0;
+
+	if (n == 0) {
+		usage_error("%s needs at least one protocol", opt);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(alpn[i]);
+
+		if (len > 255) {
+			usage_error("%s: protocol %zu is %zu bytes long, more than the "
+			    "255 an ALPN protocol name can hold", opt, i + 1, len);
+			return -1;
+		}
+		wire += 1 + len;
+	}
+	if (wire > ALPN_LIST_MAX) {
+		usage_error("%s: the list takes %zu bytes in the ClientHello, more "
+		    "than the %d an ALPN extension can hold", opt, wire,
+		    ALPN_LIST_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_alpn(const char *arg, struct nsstls_opts *o)
 {
 	util_list_free(o->alpn);
 	o->alpn = util_split_list(arg, ",", &o->n_alpn);
-	if (o->n_alpn == 0) {
-		usage_error("--alpn needs at least one protocol%s", "");
-		return -1;
-	}
-	for (size_t i = 0; i < o->n_alpn; i++) {
-		if (strlen(o->alpn[i]) > 255) {
-			usage_error("ALPN protocol name longer than 255 bytes: %s",
-			    o->alpn[i]);
-			return -1;
-		}
-	}
-	return 0;
+	return check_alpn("--alpn", o->alpn, o->n_alpn);
 }
 
 static int
@@ -548,7 +676,7 @@ parse_version(const char *opt, const char *arg, uint16_t *v)
 {
 	if (names_version_parse(arg, v) == 0)
 		return 0;
-	fprintf(stderr, "nsstls: %s: unknown TLS version '%s'; valid versions: ",
+	errorf("nsstls: %s: unknown TLS version '%s'; valid versions: ",
 	    opt, arg);
 	names_print_versions(stderr);
 	fputs("\n", stderr);
@@ -603,6 +731,11 @@ parse_ech(const char *arg, struct nsstls_opts *o)
 static int
 push_exporter(struct nsstls_opts *o, const struct exporter_req *q)
 {
+	if (strlen(q->label) > EXPORTER_LABEL_MAX) {
+		usage_error("the exporter label is %zu bytes long; NSS 3.87 takes "
+		    "at most %d", strlen(q->label), EXPORTER_LABEL_MAX);
+		return -1;
+	}
 	if (o->n_exporters == EXPORTER_MAX) {
 		usage_error("--export-keying-material is given more than %d times",
 		    EXPORTER_MAX);
@@ -669,7 +802,7 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		o->starttls_auto = strcmp(arg, "auto") == 0;
 		o->starttls = o->starttls_auto ? NULL : starttls_find(arg);
 		if (!o->starttls_auto && o->starttls == NULL) {
-			fprintf(stderr, "nsstls: --starttls: unknown protocol '%s'; "
+			errorf("nsstls: --starttls: unknown protocol '%s'; "
 			    "valid protocols (default port): ", arg);
 			starttls_print_names(stderr);
 			fputs(", or auto (by the port)\n", stderr);
@@ -677,10 +810,14 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		}
 		break;
 	case OPT_STARTTLS_NAME:
+		ret = check_wire_value("--starttls-name", arg, NAME_MAX_LEN,
+		    "sent in the EHLO/LHLO command");
 		replace(&o->starttls_name, arg);
 		arg = NULL;
 		break;
 	case OPT_XMPP_DOMAIN:
+		ret = check_wire_value("--xmpp-domain", arg, NAME_MAX_LEN,
+		    "sent in the XMPP stream header");
 		replace(&o->xmpp_domain, arg);
 		arg = NULL;
 		break;
@@ -689,8 +826,12 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		const char *err;
 
 		if (proxy_parse(arg, &spec, &err) != 0) {
-			usage_error("--proxy: '%s' is not HOST:PORT or "
-			    "http://HOST:PORT: %s", arg, err);
+			/* A URL with credentials is not quoted: it holds a
+			 * password. */
+			usage_error("--proxy: %s%s%s is not HOST:PORT or "
+			    "http://HOST:PORT: %s", strchr(arg, '@') ? "" : "'",
+			    strchr(arg, '@') ? "the URL" : arg,
+			    strchr(arg, '@') ? "" : "'", err);
 			ret = -1;
 		}
 		proxy_spec_free(&spec);
@@ -702,6 +843,11 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		if (*arg == '\0' || *arg == ':') {
 			usage_error("--proxy-user: no user name in '%s'", arg);
 			ret = -1;
+		} else {
+			/* Base64 in Proxy-Authorization cannot break the line,
+			 * but no proxy would take such a name or password. */
+			ret = check_wire_value("--proxy-user", arg, SIZE_MAX,
+			    "sent to the proxy");
 		}
 		replace(&o->proxy_user, arg);
 		arg = NULL;
@@ -733,6 +879,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		ret = parse_alpn(arg, o);
 		break;
 	case OPT_SERVERNAME:
+		ret = check_wire_value("--servername", arg, NAME_MAX_LEN,
+		    "sent as the server name (SNI)");
 		replace(&o->servername_opt, arg);
 		arg = NULL;
 		break;
@@ -740,6 +888,8 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		o->no_sni = 1;
 		break;
 	case OPT_VERIFY_NAME:
+		ret = check_wire_value("--verify-name", arg, SIZE_MAX,
+		    "checked against the certificate");
 		replace(&o->verify_name_opt, arg);
 		arg = NULL;
 		break;
@@ -851,6 +1001,17 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 	case OPT_OCSP_URL:
 		if (strncmp(arg, "http://", 7) != 0) {
 			usage_error("--ocsp-url: '%s' is not an http:// URL", arg);
+			ret = -1;
+		} else if (memchr(arg + 7, '@', strcspn(arg + 7, "/?#")) != NULL) {
+			/* http:// is clear text: a user and password would
+			 * travel in the open (and nsstls sends none). */
+			usage_error("--ocsp-url: the URL holds a user name (USER@HOST): "
+			    "credentials cannot be sent over plain http://%s", "");
+			ret = -1;
+		} else if (strpbrk(arg, " ") != NULL ||
+		    util_find_control(arg, strlen(arg)) != NULL) {
+			usage_error("--ocsp-url: a space or control byte in '%s': the "
+			    "URL goes into the HTTP request line", arg);
 			ret = -1;
 		}
 		replace(&o->ocsp_url, arg);
@@ -1024,14 +1185,29 @@ add_target(struct nsstls_opts *o, const char *arg)
 	o->targets[o->n_targets] = NULL;
 }
 
+/* The server name a target sends (its host, unless --servername or
+ * --no-sni say otherwise) must fit in SNI; NULL when it does. */
+static const char *
+sni_problem(const struct nsstls_opts *o, const struct target *t)
+{
+	if (o->servername_opt == NULL && !o->no_sni && !t->ip_literal &&
+	    strlen(t->host) > NAME_MAX_LEN)
+		return "the host name is longer than 255 bytes, more than a server "
+		    "name (SNI) can hold";
+	return NULL;
+}
+
 /* Derive target, port, SNI and the verified name from one HOST[:PORT]. */
 static int
 set_target(struct nsstls_opts *o, const char *arg, const char **err)
 {
 	if (util_parse_target(arg, &o->target, err) != 0) {
-		fprintf(stderr, "nsstls: bad target '%s': %s\n", arg, *err);
+		errorf("nsstls: bad target '%s': %s", arg, *err);
+		fputc('\n', stderr);
 		return -1;
 	}
+	if ((*err = sni_problem(o, &o->target)) != NULL)
+		return -1;
 	/* --starttls auto: the port names the protocol; otherwise, without
 	 * a port, the protocol names the port. */
 	if (o->starttls_auto) {
@@ -1070,9 +1246,7 @@ cli_target_opts(const struct nsstls_opts *base, const char *arg,
 		return -1;
 	util_target_free(&out->target);
 	if (set_target(out, arg, err) != 0) {
-		/* --starttls auto refused the port: nothing for the caller to
-		 * free (found by fuzz/fuzz-target.c). */
-		util_target_free(&out->target);
+		cli_target_free(out);
 		return -1;
 	}
 	return 0;
@@ -1085,6 +1259,28 @@ cli_target_free(struct nsstls_opts *t)
 	free(t->servername);
 	free(t->verify_name);
 	t->servername = t->verify_name = NULL;
+}
+
+/* --save-chain and --save-chain-verified name a file each, not the same
+ * one (the second would silently replace the first). */
+static int
+check_save_paths(const struct nsstls_opts *o)
+{
+	if (o->save_chain != NULL && o->save_chain[0] == '\0') {
+		usage_error("--save-chain needs a file name%s", "");
+		return -1;
+	}
+	if (o->save_chain_verified != NULL && o->save_chain_verified[0] == '\0') {
+		usage_error("--save-chain-verified needs a file name%s", "");
+		return -1;
+	}
+	if (o->save_chain != NULL && o->save_chain_verified != NULL &&
+	    out_same_file(o->save_chain, o->save_chain_verified)) {
+		usage_error("--save-chain and --save-chain-verified name the same "
+		    "file (%s): give each its own", o->save_chain_verified);
+		return -1;
+	}
+	return 0;
 }
 
 /* Every rule between options, each with its own message (nc's style). */
@@ -1139,6 +1335,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 	/* Expecting a protocol means offering it. */
 	if (o->expect_alpn != NULL && o->alpn == NULL) {
 		o->alpn = util_split_list(o->expect_alpn, ",", &o->n_alpn);
+		if (check_alpn("--expect-alpn", o->alpn, o->n_alpn) != 0)
+			return -1;
 	}
 	if (o->json && (o->showcerts || o->brief)) {
 		usage_error("--json writes stdout itself: it excludes --showcerts "
@@ -1240,8 +1438,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 		return -1;
 	}
 	if (o->pkcs12 != NULL && o->db != NULL) {
-		usage_error("--pkcs12 is imported into a temporary database and "
-		    "cannot be combined with --db (import it with pk12util instead)%s", "");
+		usage_error("--pkcs12 cannot be combined with --db (import it into "
+		    "the database with pk12util and give --cert its nickname)%s", "");
 		return -1;
 	}
 	if (o->key != NULL && o->cert == NULL) {
@@ -1277,6 +1475,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 		    "makes none%s", "");
 		return -1;
 	}
+	if (check_save_paths(o) != 0)
+		return -1;
 	if (o->print_cert != NULL) {
 		/* Offline there is no target: only a name given is checked. */
 		if (o->verify_name_opt != NULL)
@@ -1311,9 +1511,11 @@ validate(struct nsstls_opts *o, struct raw *r)
 	for (size_t i = 0; i < o->n_targets; i++) {
 		struct target t;
 
-		if (util_parse_target(o->targets[i], &t, &err) != 0) {
-			fprintf(stderr, "nsstls: bad target '%s': %s\n",
-			    o->targets[i], err);
+		if (util_parse_target(o->targets[i], &t, &err) != 0 ||
+		    (err = sni_problem(o, &t)) != NULL) {
+			errorf("nsstls: bad target '%s': %s", o->targets[i], err);
+			fputc('\n', stderr);
+			util_target_free(&t);
 			return -1;
 		}
 		if (o->starttls_auto && starttls_by_port(o->port_opt ? o->port_opt :
@@ -1404,8 +1606,9 @@ cli_parse(int argc, const char **argv, struct nsstls_opts *o)
 			goto out;
 	}
 	if (rc < -1) {
-		fprintf(stderr, "nsstls: %s: %s\n",
-		    poptBadOption(ctx, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+		errorf("nsstls: %s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
+		    poptStrerror(rc));
+		fputc('\n', stderr);
 		fputs("Try 'nsstls --help' for more information.\n", stderr);
 		goto out;
 	}

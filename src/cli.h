@@ -79,6 +79,7 @@ struct nsstls_opts {
 	char *pass_file;
 	char *pass;                     /* env:VAR, file:PATH or pass:TEXT */
 	int insecure;
+	int allow_weak;          /* --allow-weak: no strict key/hash policy */
 	int warn_days;                  /* expiry warning threshold */
 	int64_t attime;                 /* PRTime to verify at; 0: now */
 	int aia_fetch;

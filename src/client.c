@@ -92,7 +92,11 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 	unsigned char *early = NULL;
 	size_t early_len = 0;
 
+	static unsigned long next_target_id;
+
 	r->servername = o->servername;
+	r->allow_weak = o->allow_weak;
+	v.target_id = __atomic_add_fetch(&next_target_id, 1, __ATOMIC_RELAXED);
 	r->verify_name = o->verify_name;
 	client_ctx_init(&t, o, nss, r);
 	t.trace_out = err;      /* multi.c gives each target its own stream */

@@ -8,9 +8,11 @@
 #include <certt.h>
 #include <prtime.h>
 #include <secerr.h>
+#include <sslproto.h>
 
 #include "certinfo.h"
 #include "ocspcheck.h"
+#include "policy.h"
 #include "util.h"
 
 
@@ -213,26 +215,62 @@ ca_findings(struct report *r)
 	}
 }
 
+/* Verification is bounded: by --timeout, and by a limit on name-constraint
+ * comparisons that refuses a chain built to make NSS work for seconds. */
+static void
+limit_findings(struct report *r)
+{
+	if (r->verify.timed_out_ms > 0)
+		report_add_finding(r, SEV_ERROR, "verification-timeout", -1, -1,
+		    "verification did not finish in %ld.%03ld s (--timeout): the "
+		    "chain is too costly to verify", r->verify.timed_out_ms / 1000,
+		    r->verify.timed_out_ms % 1000);
+	else if (r->verify.error == PR_OPERATION_ABORTED_ERROR &&
+	    r->verify.name_checks > 0)
+		report_add_finding(r, SEV_ERROR, "verification-limit", 0,
+		    r->n_built > 0 ? r->built[0].sent_index : -1,
+		    "verification refused: the chain asks for %s%lu comparisons of "
+		    "names with name constraints (limit 250000), a pattern that "
+		    "makes verifiers work for seconds", r->verify.name_checks > 250000 ?
+		    "more than " : "", r->verify.name_checks > 250000 ? 250000UL :
+		    r->verify.name_checks);
+}
+
+/* TLS 1.0 and 1.1 are offered only when --tls-min asks for them (RFC 8996
+ * deprecates both); a server that picks one is worth a warning. */
+static void
+protocol_findings(struct report *r)
+{
+	if (r->verify.version == 0 || r->verify.version >= SSL_LIBRARY_VERSION_TLS_1_2)
+		return;
+	report_add_finding(r, SEV_WARNING, "deprecated-protocol", -1, -1,
+	    "the server chose %s, deprecated since 2021 (RFC 8996); TLS 1.2 is "
+	    "the minimum", r->verify.version == SSL_LIBRARY_VERSION_TLS_1_1 ?
+	    "TLS 1.1" : r->verify.version == SSL_LIBRARY_VERSION_TLS_1_0 ?
+	    "TLS 1.0" : "a protocol older than TLS 1.0");
+}
+
+/* The strict policy (policy.h) fails the chain on these; --allow-weak
+ * turns them into warnings. */
 static void
 strength_findings(struct report *r)
 {
+	enum severity sev = r->verify.weak_allowed ? SEV_WARNING : SEV_ERROR;
+
 	for (size_t i = 0; i < r->n_built; i++) {
 		const struct chain_link *l = &r->built[i];
 		const struct cert_info *c = &l->cert;
 
-		if ((strcmp(c->key_type, "RSA") == 0 || strcmp(c->key_type, "RSA-PSS") == 0 ||
-		    strcmp(c->key_type, "DSA") == 0) && c->key_bits < 2048)
-			report_add_finding(r, SEV_ERROR, "weak-key", (int)i, l->sent_index,
-			    "certificate [%zu] has a %d-bit %s key; 2048 bits is the "
-			    "minimum", i, c->key_bits, c->key_type);
-		else if (strcmp(c->key_type, "EC") == 0 && c->key_bits < 256)
-			report_add_finding(r, SEV_ERROR, "weak-key", (int)i, l->sent_index,
+		if (policy_weak_key(c) && strcmp(c->key_type, "EC") == 0)
+			report_add_finding(r, sev, "weak-key", (int)i, l->sent_index,
 			    "certificate [%zu] has a %d-bit EC key; P-256 is the minimum",
 			    i, c->key_bits);
-		/* An anchor's self-signature is never checked: it does not
-		 * matter what it uses. */
-		if (c->weak_hash != NULL && !(l->anchor && c->self_signed))
-			report_add_finding(r, SEV_ERROR, "weak-signature", (int)i,
+		else if (policy_weak_key(c))
+			report_add_finding(r, sev, "weak-key", (int)i, l->sent_index,
+			    "certificate [%zu] has a %d-bit %s key; 2048 bits is the "
+			    "minimum", i, c->key_bits, c->key_type);
+		if (policy_weak_signature(l))
+			report_add_finding(r, sev, "weak-signature", (int)i,
 			    l->sent_index, "certificate [%zu] \"%s\" is signed with %s "
 			    "(%s)", i, c->subject, c->weak_hash, c->sig_alg);
 	}
@@ -293,16 +331,23 @@ revocation_findings(struct report *r)
 	for (size_t i = 0; i < r->n_crls; i++) {
 		const struct crl_result *c = &r->crls[i];
 
-		if (c->revoked_cert >= 0 && c->signature_ok && c->problem == NULL) {
+		char at[24] = "";
+
+		if (c->count > 1)
+			snprintf(at, sizeof(at), " #%u", c->position);
+		if (c->revoked_cert >= 0) {
 			date(c->revoked_at, d, sizeof(d));
 			report_add_finding(r, SEV_ERROR, "crl-revoked", c->revoked_cert,
 			    (size_t)c->revoked_cert < r->n_built ?
 			    r->built[c->revoked_cert].sent_index : -1,
-			    "the CRL %s lists certificate [%d] as revoked on %s",
-			    c->file, c->revoked_cert, d);
+			    "the CRL %s%s lists certificate [%d] as revoked on %s",
+			    c->file, at, c->revoked_cert, d);
 		} else if (c->problem != NULL) {
-			report_add_finding(r, SEV_WARNING, "crl-unusable", -1, -1,
-			    "the CRL %s cannot be relied on: %s", c->file, c->problem);
+			report_add_finding(r, SEV_WARNING, "crl-unusable", c->cert,
+			    (size_t)c->cert < r->n_built ?
+			    r->built[c->cert].sent_index : -1,
+			    "the CRL %s%s (issuer %s) cannot be used for certificate "
+			    "[%d]: %s", c->file, at, c->issuer, c->cert, c->problem);
 		}
 	}
 }
@@ -310,6 +355,7 @@ revocation_findings(struct report *r)
 void
 diagnose_chain(struct report *r, const struct nsstls_opts *o)
 {
+	limit_findings(r);
 	if (r->n_built == 0)
 		return;
 	name_findings(r, o);
@@ -320,4 +366,5 @@ diagnose_chain(struct report *r, const struct nsstls_opts *o)
 	strength_findings(r);
 	usage_findings(r);
 	revocation_findings(r);
+	protocol_findings(r);
 }

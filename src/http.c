@@ -26,7 +26,10 @@ parse_url(const char *url, char **host, char **port, char **path)
 {
 	const char *h, *slash, *colon;
 
-	if (strncmp(url, "http://", 7) != 0)
+	/* The URL goes into the request line: a certificate's URL with a
+	 * space or a line end would write headers of its own. */
+	if (strncmp(url, "http://", 7) != 0 || strchr(url, ' ') != NULL ||
+	    util_find_control(url, strlen(url)) != NULL)
 		return -1;
 	h = url + 7;
 	slash = strchr(h, '/');

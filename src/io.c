@@ -12,6 +12,7 @@
 #include <private/pprio.h>
 #include <ssl.h>
 
+#include "out.h"
 #include "util.h"
 
 #define BUF_SIZE 16384
@@ -222,9 +223,12 @@ handle_server(struct io_state *s)
 				    t->report->handshake_done_us;
 			t->report->bytes_received += (uint64_t)n;
 			if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n ||
-			    fflush(stdout) != 0) {
+			    out_stream_check(stdout) != 0) {
+				/* Said here, with its phase; quietly for EPIPE. */
 				report_fail(t->report, PHASE_DATA, 0, NSSTLS_EXIT_IO,
-				    "cannot write to stdout: %s", strerror(errno));
+				    "cannot write to stdout: %s",
+				    strerror(out_stream_check(stdout)));
+				out_stdout_said();
 				return -1;
 			}
 			continue;

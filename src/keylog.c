@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,18 +72,84 @@ set_note(struct keylog *k, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Open the key log for appending, refusing any file whose secrets could
+ * reach someone else: a symbolic link (O_NOFOLLOW: the secrets would go to
+ * its target), anything but a regular file, a file with other hard links
+ * or another owner, or one that group or others may read or write.  The
+ * checks are on the descriptor, so nothing can be swapped in between.
+ * Returns the descriptor, or -1 with the reason and the fix in why.
+ */
+static int
+open_safely(const char *path, char *why, size_t why_len)
+{
+	struct stat st;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO with no reader fails (ENXIO) instead of
+	 * blocking the open; a regular file ignores it. */
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK, 0600);
+	if (fd < 0 && errno == ELOOP)
+		snprintf(why, why_len, "it is a symbolic link; name the file "
+		    "itself (secrets are never written through a link)");
+	else if (fd < 0 && (errno == EISDIR || errno == ENXIO))
+		snprintf(why, why_len, "it is not a regular file; name a "
+		    "regular file");
+	else if (fd < 0)
+		snprintf(why, why_len, "%s", strerror(errno));
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0)
+		snprintf(why, why_len, "%s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(why, why_len, "it is not a regular file; name a "
+		    "regular file");
+	else if (st.st_nlink != 1)
+		snprintf(why, why_len, "it has %ju hard links, so the secrets "
+		    "could be read under another name; remove the other links "
+		    "or name a new file", (uintmax_t)st.st_nlink);
+	else if (st.st_uid != geteuid())
+		snprintf(why, why_len, "it belongs to another user (uid %ju); "
+		    "name a file of your own", (uintmax_t)st.st_uid);
+	else if ((st.st_mode & 077) != 0)
+		snprintf(why, why_len, "it is open to group or others (mode "
+		    "%04o); run chmod 600 on it or name a new file",
+		    (unsigned)(st.st_mode & 07777));
+	else
+		return fd;
+	close(fd);
+	return -1;
+}
+
+int
+keylog_preflight(const char *path, struct report *r)
+{
+	char why[200];
+	int fd = open_safely(path, why, sizeof(why));
+
+	if (fd < 0) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "cannot open the key log %s: %s", path, why);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 struct keylog *
 keylog_open(const char *path, struct report *r)
 {
 	struct keylog *k;
+	char why[200];
 	int fd;
 
 	/* O_APPEND, like NSS's own SSLKEYLOGFILE writer: other runs and
 	 * the other targets of this one may be logging to the same file. */
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	fd = open_safely(path, why, sizeof(why));
 	if (fd < 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot open the key log %s: %s", path, strerror(errno));
+		    "cannot open the key log %s: %s", path, why);
 		return NULL;
 	}
 	k = xcalloc(1, sizeof(*k));

@@ -19,8 +19,14 @@
 
 struct keylog;
 
-/* Open path for one connection: created with mode 0600 if missing,
- * appended to otherwise (several runs and targets share a file).
+/* Check, before connecting, that path can safely hold secrets (see
+ * keylog.c); creates it (mode 0600) if missing.  Returns 0, or -1 after
+ * report_fail(PHASE_SETUP, exit 2). */
+int keylog_preflight(const char *path, struct report *r);
+
+/* Open path for one connection, with the checks of keylog_preflight:
+ * created with mode 0600 if missing, appended to otherwise (several runs
+ * and targets share a file).
  * Returns the state, or NULL after report_fail(PHASE_SETUP, exit 2). */
 struct keylog *keylog_open(const char *path, struct report *r);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nss.h>
 #include <prinit.h>
@@ -23,10 +24,18 @@
 #include "printcert.h"
 #include "report.h"
 #include "tls.h"
+#include "util.h"
+#include "verify.h"
 
+/* NSS down, then the output streams: the exit status. */
 static int
-finish(struct nss_ctx *nss, int code)
+finish(struct nss_ctx *nss, int code, bool check)
 {
+	/* A verification that outlived --timeout is still inside NSS: NSS
+	 * cannot shut down under it, so leave now, output written. */
+	if (verify_abandoned() > 0) {
+		_exit(out_exit(code, check));
+	}
 	if (nssinit_teardown(nss) != 0) {
 		/* NSS_Shutdown fails when an NSS reference leaked: a bug. */
 		fprintf(stderr, "nsstls: internal error: NSS_Shutdown failed (%s): "
@@ -36,7 +45,7 @@ finish(struct nss_ctx *nss, int code)
 		abort();
 #endif
 	}
-	return code;
+	return out_exit(code, check);
 }
 
 int
@@ -46,14 +55,20 @@ main(int argc, char **argv)
 	struct nss_ctx nss = { 0 };
 	struct report report;
 	int code;
+	bool check;
 
+	/* First of all: a socket or a secret file opened while fd 1 or 2 is
+	 * closed would get that number, and the report would be written into
+	 * it. */
+	if (util_open_std_fds() != 0)
+		return NSSTLS_EXIT_SETUP;
 	/* A server that closes while we write must not kill us silently. */
 	signal(SIGPIPE, SIG_IGN);
 
 	switch (cli_parse(argc, (const char **)argv, &opts)) {
 	case CLI_DONE:
 		cli_free(&opts);
-		return NSSTLS_EXIT_OK;
+		return out_exit(NSSTLS_EXIT_OK, false);
 	case CLI_USAGE_ERROR:
 		cli_free(&opts);
 		/* Monitoring plugins report their own misuse as UNKNOWN, with
@@ -62,10 +77,10 @@ main(int argc, char **argv)
 			if (strcmp(argv[i], "--check") == 0) {
 				puts("TLS UNKNOWN - invalid command line (the error is on "
 				    "stderr)");
-				return CHECK_UNKNOWN;
+				return out_exit(CHECK_UNKNOWN, true);
 			}
 		}
-		return NSSTLS_EXIT_USAGE;
+		return out_exit(NSSTLS_EXIT_USAGE, false);
 	case CLI_RUN:
 		break;
 	}
@@ -74,7 +89,7 @@ main(int argc, char **argv)
 		if (nssinit_minimal(&nss) != 0) {
 			fputs("nsstls: NSS initialisation failed\n", stderr);
 			cli_free(&opts);
-			return finish(&nss, NSSTLS_EXIT_SETUP);
+			return finish(&nss, NSSTLS_EXIT_SETUP, false);
 		}
 		if (opts.version)
 			printf("nsstls %s (NSS %s, NSPR %s)\n", PACKAGE_VERSION,
@@ -82,7 +97,7 @@ main(int argc, char **argv)
 		else
 			out_text_cipher_list(stdout);
 		cli_free(&opts);
-		return finish(&nss, NSSTLS_EXIT_OK);
+		return finish(&nss, NSSTLS_EXIT_OK, false);
 	}
 
 	report_init(&report, opts.multi ? "" : opts.target.host, opts.port);
@@ -91,7 +106,8 @@ main(int argc, char **argv)
 	/* Credentials are loaded once, before any connection: a wrong
 	 * password or a mismatched key is a setup error (exit 2), not a
 	 * handshake failure. */
-	if (nssinit_setup(&opts, &nss, &report) != 0 ||
+	if (out_check_paths(&opts, &report) != 0 ||
+	    nssinit_setup(&opts, &nss, &report) != 0 ||
 	    clientauth_load(&opts, &nss, &report, &nss.cred) != 0 ||
 	    (opts.print_cert == NULL &&
 	    (nss.model = tls_model_create(&opts, &report)) == NULL)) {
@@ -103,9 +119,10 @@ main(int argc, char **argv)
 	} else {
 		code = client_run(&opts, &nss, &report, stdout, stderr);
 	}
+	check = opts.check;
 	report_free(&report);
 	cli_free(&opts);
 	clientauth_free(nss.cred);
 	nss.cred = NULL;
-	return finish(&nss, code);
+	return finish(&nss, code, check);
 }

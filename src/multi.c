@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "client.h"
+#include "out.h"
 #include "util.h"
 
 struct job {
@@ -34,6 +35,7 @@ struct pool {
 	const struct report *setup;
 	struct job *jobs;
 	size_t n, next, finished;
+	bool stop;              /* output failed: start no more targets */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 };
@@ -46,27 +48,83 @@ add_job(struct job **jobs, size_t *n, const char *arg)
 	(*jobs)[(*n)++].arg = xstrdup(arg);
 }
 
-/* --targets FILE: HOST[:PORT] per line; blank lines and # comments
- * skipped.  Returns 0, or -1 after printing the problem. */
-static int
-read_targets(const char *path, struct job **jobs, size_t *n)
+/* "nsstls: FILE line N: " with the file name escaped. */
+static void
+line_error(const char *path, size_t lineno)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	int rc = 0;
+	fputs("nsstls: ", stderr);
+	util_fputs_term(path, stderr);
+	fprintf(stderr, " line %zu: ", lineno);
+}
 
-	if (f == NULL) {
-		fprintf(stderr, "nsstls: cannot read --targets %s: %s\n", path,
-		    strerror(errno));
+/* A NUL would cut the line short in silence ("local\0host:443" would
+ * check local:443), and other control bytes have no place in a target:
+ * the line is refused.  A line end (LF, CRLF) and tabs are fine. */
+static int
+check_line(const char *path, size_t lineno, const char *line, size_t len)
+{
+	const char *c;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	for (c = line; (c = util_find_control(c, len - (size_t)(c - line))) != NULL;
+	    c++) {
+		if (*c == '\t')
+			continue;
+		line_error(path, lineno);
+		fprintf(stderr, "%s (byte \\x%02x at column %zu): a target is "
+		    "HOST[:PORT]\n", *c == '\0' ? "a NUL byte" : "a control byte",
+		    (unsigned char)*c, (size_t)(c - line) + 1);
 		return -1;
 	}
-	while (getline(&line, &cap, f) >= 0) {
+	return 0;
+}
+
+/* --targets FILE: HOST[:PORT] per line; blank lines and # comments
+ * skipped.  Each line is checked as a target given as an argument would
+ * be (cli_target_opts: its syntax, its SNI, --starttls auto's port), so
+ * that a bad line stops the run before anything connects.  The file is
+ * read whole through the bounded reader (a FIFO or stdin that stalls ends
+ * at the --timeout).  Returns 0, -1 after printing a bad line, -2 after
+ * printing why the file cannot be read. */
+static int
+read_targets(const char *path, const struct nsstls_opts *o, struct job **jobs,
+    size_t *n)
+{
+	const char *file = strcmp(path, "-") == 0 ? "/dev/stdin" : path;
+	unsigned char *text;
+	char *line = NULL, *why;
+	size_t cap = 0, lineno = 0, len;
+	ssize_t got;
+	FILE *f;
+	int rc = 0;
+
+	if (util_read_file(file, "--targets", UTIL_LIMIT_TARGETS, o->timeout_ms,
+	    &text, &len, &why) != 0) {
+		fputs("nsstls: cannot read --targets ", stderr);
+		util_fputs_term(path, stderr);
+		fprintf(stderr, ": %s\n", why);
+		free(why);
+		return -2;
+	}
+	f = len > 0 ? fmemopen(text, len, "r") : NULL;
+	while (f != NULL && (got = getline(&line, &cap, f)) >= 0) {
 		char *p = line, *end;
-		struct target t;
+		struct nsstls_opts t;
 		const char *err;
 
 		lineno++;
+		if ((size_t)got > UTIL_LIMIT_LINE) {
+			line_error(path, lineno);
+			fprintf(stderr, "longer than the %zu MiB limit for --targets\n",
+			    UTIL_LIMIT_LINE / UTIL_MIB);
+			rc = -2;
+			break;
+		}
+		if (check_line(path, lineno, line, (size_t)got) != 0) {
+			rc = -1;
+			break;
+		}
 		p[strcspn(p, "#")] = '\0';
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -76,18 +134,21 @@ read_targets(const char *path, struct job **jobs, size_t *n)
 			*--end = '\0';
 		if (*p == '\0')
 			continue;
-		if (util_parse_target(p, &t, &err) != 0) {
-			fprintf(stderr, "nsstls: %s line %zu: bad target '%s': %s\n",
-			    path, lineno, p, err);
+		if (cli_target_opts(o, p, &t, &err) != 0) {
+			line_error(path, lineno);
+			fputs("bad target '", stderr);
+			util_fputs_term(p, stderr);
+			fprintf(stderr, "': %s\n", err);
 			rc = -1;
 			break;
 		}
-		util_target_free(&t);
+		cli_target_free(&t);
 		add_job(jobs, n, p);
 	}
 	free(line);
-	if (f != stdin)
+	if (f != NULL)
 		fclose(f);
+	free(text);
 	return rc;
 }
 
@@ -104,7 +165,9 @@ run_one(struct pool *p, struct job *j)
 		abort();        /* out of memory */
 	if (cli_target_opts(p->opts, j->arg, &o, &err) != 0) {
 		/* Checked before the run started; cannot happen. */
-		fprintf(errf, "nsstls: bad target '%s': %s\n", j->arg, err);
+		fputs("nsstls: bad target '", errf);
+		util_fputs_term(j->arg, errf);
+		fprintf(errf, "': %s\n", err);
 		j->code = NSSTLS_EXIT_USAGE;
 		goto out;
 	}
@@ -114,8 +177,11 @@ run_one(struct pool *p, struct job *j)
 	for (size_t i = 0; i < p->setup->n_trust; i++)
 		report_add_trust(&r, p->setup->trust[i].name,
 		    p->setup->trust[i].detail, p->setup->trust[i].anchors);
-	if (!o.json && !o.check)
-		fprintf(errf, "== %s\n", j->arg);
+	if (!o.json && !o.check) {
+		fputs("== ", errf);
+		util_fputs_term(j->arg, errf);
+		fputc('\n', errf);
+	}
 	j->code = client_run(&o, p->nss, &r, out, errf);
 	report_free(&r);
 	cli_target_free(&o);
@@ -133,7 +199,7 @@ worker(void *arg)
 		size_t i;
 
 		pthread_mutex_lock(&p->lock);
-		i = p->next < p->n ? p->next++ : p->n;
+		i = !p->stop && p->next < p->n ? p->next++ : p->n;
 		pthread_mutex_unlock(&p->lock);
 		if (i == p->n)
 			return NULL;
@@ -158,6 +224,20 @@ worse(int a, int b, bool check)
 	return b > a ? b : a;
 }
 
+/* A finished target's report (stderr) and document (stdout), whole.
+ * Returns 0, or -1 when either could not be written. */
+static int
+print_job(struct job *j, bool progress)
+{
+	if (progress)
+		fputs("\r\033[K", stderr);
+	if (fwrite(j->err, 1, j->err_len, stderr) != j->err_len ||
+	    fwrite(j->out, 1, j->out_len, stdout) != j->out_len)
+		return -1;
+	return out_stream_check(stdout) != 0 || out_stream_check(stderr) != 0 ?
+	    -1 : 0;
+}
+
 int
 multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
     const struct report *setup)
@@ -166,7 +246,7 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	pthread_t *threads;
 	size_t nthreads, printed = 0, in_order = 0;
 	bool progress = isatty(STDERR_FILENO) && !o->quiet;
-	int code = 0;
+	int code = 0, rc;
 
 	memset(&p, 0, sizeof(p));
 	p.opts = o;
@@ -174,12 +254,16 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	p.setup = setup;
 	for (size_t i = 0; i < o->n_targets; i++)
 		add_job(&p.jobs, &p.n, o->targets[i]);
-	if (o->targets_file != NULL && read_targets(o->targets_file, &p.jobs, &p.n) != 0) {
-		code = o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
+	if (o->targets_file != NULL &&
+	    (rc = read_targets(o->targets_file, o, &p.jobs, &p.n)) != 0) {
+		code = o->check ? CHECK_UNKNOWN :
+		    rc == -2 ? NSSTLS_EXIT_SETUP : NSSTLS_EXIT_USAGE;
 		goto out;
 	}
 	if (p.n == 0) {
-		fprintf(stderr, "nsstls: no targets in %s\n", o->targets_file);
+		fputs("nsstls: no targets in ", stderr);
+		util_fputs_term(o->targets_file, stderr);
+		fputc('\n', stderr);
 		code = o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
 		goto out;
 	}
@@ -207,11 +291,13 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 			continue;
 		}
 		pthread_mutex_unlock(&p.lock);
-		if (progress)
-			fputs("\r\033[K", stderr);
-		fwrite(j->err, 1, j->err_len, stderr);
-		fwrite(j->out, 1, j->out_len, stdout);
-		fflush(stdout);
+		if (print_job(j, progress) != 0) {
+			/* Nobody reads the rest (a closed pipe, a full disk):
+			 * finish the targets under way, start no more. */
+			pthread_mutex_lock(&p.lock);
+			p.stop = true;
+			break;
+		}
 		code = worse(code, j->code, o->check);
 		free(j->out);
 		free(j->err);
@@ -229,8 +315,11 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	pthread_cond_destroy(&p.cond);
 	pthread_mutex_destroy(&p.lock);
 out:
-	for (size_t i = 0; i < p.n; i++)
+	for (size_t i = 0; i < p.n; i++) {
 		free(p.jobs[i].arg);
+		free(p.jobs[i].out);    /* not printed: the output failed */
+		free(p.jobs[i].err);
+	}
 	free(p.jobs);
 	return code;
 }

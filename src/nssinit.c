@@ -23,6 +23,8 @@
 
 #include "certinfo.h"
 #include "config.h"
+#include "crl.h"
+#include "keylog.h"
 #include "util.h"
 
 /*
@@ -49,26 +51,28 @@ password_cb(PK11SlotInfo *slot, PRBool retry, void *arg)
 	return pw != NULL ? PORT_Strdup(pw) : NULL;
 }
 
+/* The first line of a password file (a 1 MiB file at most, read within
+ * the --timeout like any input).  Returns it, or NULL with *why set. */
 static char *
-read_first_line(const char *path, const char **why)
+read_first_line(const char *path, const char *option, long timeout_ms,
+    char **why)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	unsigned char *text;
+	char *line;
+	size_t len;
 
-	if (f == NULL) {
-		*why = strerror(errno);
+	if (util_read_file(path, option, UTIL_LIMIT_SECRET, timeout_ms, &text,
+	    &len, why) != 0)
+		return NULL;
+	if (len == 0) {
+		free(text);
+		*why = xstrdup("file is empty");
 		return NULL;
 	}
-	n = getline(&line, &cap, f);
-	fclose(f);
-	if (n < 0) {
-		free(line);
-		*why = "file is empty";
-		return NULL;
-	}
-	line[strcspn(line, "\r\n")] = '\0';
+	text[strcspn((char *)text, "\r\n")] = '\0';
+	line = xstrdup((char *)text);
+	explicit_bzero(text, len);
+	free(text);
 	return line;
 }
 
@@ -76,13 +80,15 @@ static int
 resolve_password(const struct nsstls_opts *o, struct nss_ctx *ctx,
     struct report *r)
 {
-	const char *why = NULL;
+	char *why = NULL;
 
 	if (o->pass_file != NULL) {
-		ctx->password = read_first_line(o->pass_file, &why);
+		ctx->password = read_first_line(o->pass_file, "--pass-file",
+		    o->timeout_ms, &why);
 		if (ctx->password == NULL) {
 			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
 			    "cannot read password file %s: %s", o->pass_file, why);
+			free(why);
 			return -1;
 		}
 	} else if (o->pass != NULL) {
@@ -97,10 +103,12 @@ resolve_password(const struct nsstls_opts *o, struct nss_ctx *ctx,
 			}
 			ctx->password = xstrdup(v);
 		} else if (strncmp(o->pass, "file:", 5) == 0) {
-			ctx->password = read_first_line(o->pass + 5, &why);
+			ctx->password = read_first_line(o->pass + 5, "--pass",
+			    o->timeout_ms, &why);
 			if (ctx->password == NULL) {
 				report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
 				    "cannot read password file %s: %s", o->pass + 5, why);
+				free(why);
 				return -1;
 			}
 		} else {
@@ -142,13 +150,17 @@ load_pem_source(struct nss_ctx *ctx, struct report *r, const char *kind,
     const char *path)
 {
 	size_t len = 0, n = 0, source = r->n_trust;
-	unsigned char *text = util_read_file(path, &len);
+	unsigned char *text;
+	char *why;
 	SECItem *ders;
 	int bad = 0;
 
-	if (text == NULL) {
+	if (util_read_file(path, strcmp(kind, "system") == 0 ? "--trust system" :
+	    "--ca-file", UTIL_LIMIT_CERTS, ctx->read_timeout_ms, &text, &len,
+	    &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot read %s %s: %s", kind, path, strerror(errno));
+		    "cannot read %s %s: %s", kind, path, why);
+		free(why);
 		return -1;
 	}
 	report_add_trust(r, kind, path, 0);
@@ -281,65 +293,6 @@ open_db(const struct nsstls_opts *o, struct nss_ctx *ctx, struct report *r)
 	return 0;
 }
 
-/*
- * A PKCS#12 import creates permanent token objects, which NSS refuses
- * under NSS_NoDB_Init (SEC_ERROR_PKCS12_UNABLE_TO_IMPORT_KEY).  So for
- * --pkcs12 NSS runs on a scratch read-write database in a private
- * temporary directory, removed again in nssinit_teardown().
- */
-static int
-open_scratch_db(struct nss_ctx *ctx, struct report *r)
-{
-	char tmpl[] = "/tmp/nsstls-XXXXXX";
-	char *dir;
-	PK11SlotInfo *slot;
-
-	if (mkdtemp(tmpl) == NULL) {
-		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot create a temporary directory for the PKCS#12 import: %s",
-		    strerror(errno));
-		return -1;
-	}
-	ctx->scratch_db = xstrdup(tmpl);
-	dir = xasprintf("sql:%s", tmpl);
-	if (NSS_Initialize(dir, "", "", SECMOD_DB, NSS_INIT_NOROOTINIT) !=
-	    SECSuccess) {
-		free(dir);
-		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
-		    "cannot create the temporary NSS database for --pkcs12");
-		return -1;
-	}
-	free(dir);
-	ctx->initialized = true;
-	/* A new database has no password yet: set an empty one so keys can
-	 * be stored. */
-	slot = PK11_GetInternalKeySlot();
-	if (slot != NULL && PK11_NeedUserInit(slot))
-		(void)PK11_InitPin(slot, "", "");
-	if (slot != NULL)
-		PK11_FreeSlot(slot);
-	return 0;
-}
-
-static void
-remove_scratch_db(struct nss_ctx *ctx)
-{
-	static const char *const files[] = { "cert9.db", "key4.db", "pkcs11.txt",
-	    "cert9.db-journal", "key4.db-journal" };
-
-	if (ctx->scratch_db == NULL)
-		return;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char *path = xasprintf("%s/%s", ctx->scratch_db, files[i]);
-
-		(void)unlink(path);
-		free(path);
-	}
-	(void)rmdir(ctx->scratch_db);
-	free(ctx->scratch_db);
-	ctx->scratch_db = NULL;
-}
-
 int
 nssinit_minimal(struct nss_ctx *ctx)
 {
@@ -359,15 +312,13 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->report = r;
+	ctx->read_timeout_ms = o->timeout_ms;
 	PR_Init(PR_USER_THREAD, PR_PRIORITY_NORMAL, 0);
 	PK11_SetPasswordFunc(password_cb);
 	if (resolve_password(o, ctx, r) != 0)
 		return -1;
 	if (o->db != NULL) {
 		if (open_db(o, ctx, r) != 0)
-			return -1;
-	} else if (o->pkcs12 != NULL) {
-		if (open_scratch_db(ctx, r) != 0)
 			return -1;
 	} else {
 		if (NSS_NoDB_Init(NULL) != SECSuccess) {
@@ -392,20 +343,25 @@ nssinit_setup(const struct nsstls_opts *o, struct nss_ctx *ctx,
 	for (size_t i = 0; i < o->n_ca_files; i++)
 		if (load_pem_source(ctx, r, "ca-file", o->ca_files[i]) != 0)
 			return -1;
-	/* A CRL is read when the chain is known; an unreadable file is a
-	 * setup error now, like an unreadable --ca-file. */
-	for (size_t i = 0; i < o->n_crl_files; i++) {
-		size_t len;
-		unsigned char *crl = util_read_file(o->crl_files[i], &len);
+	/* Every CRL is read and decoded once, here: a bad file is a setup
+	 * error before any connection, and each connection checks its chain
+	 * against the same decoded CRLs. */
+	if (o->n_crl_files > 0) {
+		char *err = NULL;
 
-		if (crl == NULL) {
-			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-			    "cannot read --crl-file %s: %s", o->crl_files[i],
-			    strerror(errno));
+		ctx->crls = crl_load(o->crl_files, o->n_crl_files, o->timeout_ms,
+		    &err);
+		if (ctx->crls == NULL) {
+			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP, "%s", err);
+			free(err);
 			return -1;
 		}
-		free(crl);
 	}
+	/* The key log is opened again for each connection; a file unfit for
+	 * secrets is refused now, before any connection is made. */
+	if (o->keylog != NULL && o->print_cert == NULL &&
+	    keylog_preflight(o->keylog, r) != 0)
+		return -1;
 	return 0;
 }
 
@@ -435,6 +391,8 @@ nssinit_teardown(struct nss_ctx *ctx)
 {
 	int rc = 0;
 
+	crl_free(ctx->crls);
+	ctx->crls = NULL;
 	for (size_t i = 0; i < ctx->n_anchors; i++)
 		CERT_DestroyCertificate(ctx->anchors[i].cert);
 	free(ctx->anchors);
@@ -461,7 +419,6 @@ nssinit_teardown(struct nss_ctx *ctx)
 			rc = -1;
 		ctx->initialized = false;
 	}
-	remove_scratch_db(ctx);
 	PR_Cleanup();
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "report.h"
 
 struct client_cred;
+struct crl_set;
 
 struct anchor {
 	CERTCertificate *cert;
@@ -32,10 +33,11 @@ struct nss_ctx {
 	struct anchor *anchors;  /* certificates from PEM sources */
 	size_t n_anchors;
 	char *password;          /* resolved --pass / --pass-file, or NULL */
-	char *scratch_db;        /* temporary read-write database, or NULL */
 	struct client_cred *cred;    /* --cert/--pkcs12, loaded once; or NULL */
 	PRFileDesc *model;       /* the model SSL socket (tls.c), or NULL */
+	struct crl_set *crls;    /* every --crl-file, read once; or NULL */
 	struct report *report;
+	long read_timeout_ms;    /* --timeout, for file inputs (util_read_file) */
 };
 
 /* Initialise NSS as the options ask and load every trust source, recording

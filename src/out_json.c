@@ -245,24 +245,43 @@ jocsp(const struct ocsp_result *o)
 }
 
 static json_t *
+jcrl(const struct crl_result *c)
+{
+	return json_pack("{s:o, s:I, s:I, s:o, s:b, s:o, s:o, s:o, s:b, s:o, s:o, s:o}",
+	    "file", jstr(c->file),
+	    "position", (json_int_t)c->position,
+	    "count", (json_int_t)c->count,
+	    "issuer", jstr(c->issuer),
+	    "signature_ok", c->signature_ok,
+	    "this_update", jtime(c->this_update),
+	    "next_update", jtime(c->next_update),
+	    "certificate", jint_or_null(c->cert, c->cert >= 0),
+	    "usable", c->usable,
+	    "revoked_certificate", jint_or_null(c->revoked_cert, c->revoked_cert >= 0),
+	    "revoked_at", jtime(c->revoked_at),
+	    "problem", jstr(c->problem));
+}
+
+static json_t *
 jrevocation(const struct report *r)
 {
-	json_t *crls = json_array();
+	json_t *crls = json_array(), *certs = json_array();
 
-	for (size_t i = 0; i < r->n_crls; i++) {
-		const struct crl_result *c = &r->crls[i];
+	for (size_t i = 0; i < r->n_crls; i++)
+		json_array_append_new(crls, jcrl(&r->crls[i]));
+	for (size_t i = 0; i < r->n_revocation; i++) {
+		const struct cert_revocation *c = &r->revocation[i];
 
-		json_array_append_new(crls, json_pack("{s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o}",
-		    "file", jstr(c->file), "issuer", jstr(c->issuer),
-		    "signature_ok", c->signature_ok,
-		    "this_update", jtime(c->this_update),
-		    "next_update", jtime(c->next_update),
-		    "revoked_certificate", jint_or_null(c->revoked_cert, c->revoked_cert >= 0),
-		    "revoked_at", jtime(c->revoked_at),
-		    "problem", jstr(c->problem)));
+		json_array_append_new(certs, json_pack("{s:I, s:s, s:o, s:o, s:o}",
+		    "certificate", (json_int_t)i,
+		    "status", report_revocation_str(c->status),
+		    "source", jstr(c->source),
+		    "revoked_at", jtime(c->status == REVOCATION_REVOKED ?
+			c->revoked_at : 0),
+		    "reason", jstr(c->reason)));
 	}
-	return json_pack("{s:o, s:o, s:o}", "staple", jocsp(&r->staple),
-	    "ocsp", jocsp(&r->ocsp), "crls", crls);
+	return json_pack("{s:o, s:o, s:o, s:o}", "staple", jocsp(&r->staple),
+	    "ocsp", jocsp(&r->ocsp), "crls", crls, "certificates", certs);
 }
 
 static json_t *
@@ -544,6 +563,8 @@ out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 	json_object_set_new(doc, "starttls", jstarttls(r));
 	json_object_set_new(doc, "timings", jtimings(r));
 	json_object_set_new(doc, "trust_sources", jtrust(r));
+	json_object_set_new(doc, "policy", json_string(r->allow_weak ?
+	    "allow-weak" : "strict"));
 	json_object_set_new(doc, "certificates", jchains(r));
 	json_object_set_new(doc, "verification", jverify(r));
 	json_object_set_new(doc, "findings", jfindings(r));

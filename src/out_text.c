@@ -6,6 +6,7 @@
 #include "out_text.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <prerror.h>
@@ -16,6 +17,7 @@
 #include "certinfo.h"
 #include "names.h"
 #include "ocspcheck.h"
+#include "util.h"
 
 static const char *
 err_name(PRErrorCode err)
@@ -214,23 +216,32 @@ print_trust(FILE *f, const struct report *r)
 	for (size_t i = 0; i < r->n_trust; i++) {
 		const struct trust_source *t = &r->trust[i];
 
-		if (strcmp(t->name, "builtin") == 0)
+		if (strcmp(t->name, "builtin") == 0) {
 			fprintf(f, "  %-16s NSS built-in roots (%s)", t->name, t->detail);
-		else
-			fprintf(f, "  %-16s %s", t->name, t->detail);
+		} else {
+			/* A file name may hold a line end of its own. */
+			fprintf(f, "  %-16s ", t->name);
+			util_fputs_term(t->detail, f);
+		}
 		if (t->anchors >= 0)
 			fprintf(f, ", %d anchor%s", t->anchors, t->anchors == 1 ? "" : "s");
 		fputc('\n', f);
 	}
+	if (r->allow_weak)
+		fputs("Policy: allow-weak (--allow-weak: weak keys and SHA-1/MD5 "
+		    "signatures accepted)\n", f);
 }
 
 static void
 print_sent(FILE *f, const struct report *r, const struct nsstls_opts *o)
 {
-	if (r->source_file != NULL)
-		fprintf(f, "Certificates in %s (%zu):\n", r->source_file, r->n_sent);
-	else
+	if (r->source_file != NULL) {
+		fputs("Certificates in ", f);
+		util_fputs_term(r->source_file, f);
+		fprintf(f, " (%zu):\n", r->n_sent);
+	} else {
 		fprintf(f, "Certificate chain sent by the server (%zu):\n", r->n_sent);
+	}
 	for (size_t i = 0; i < r->n_sent; i++) {
 		fprintf(f, "  [%zu] %s\n", i, r->sent[i].subject);
 		print_cert(f, &r->sent[i], o->verbose, report_time(r));
@@ -322,8 +333,12 @@ print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
 	fprintf(f, "  %-16s %s", label, !o->present ? "not obtained" :
 	    o->status == OCSP_STATUS_NONE ? "received, with no status for this "
 	    "certificate" : ocsp_status_str(o->status));
-	if (o->url != NULL)
-		fprintf(f, " from %s", o->url);
+	if (o->url != NULL) {
+		/* The URL and the signer's name come from the certificate and
+		 * the response as they are: a line end in them stays escaped. */
+		fputs(" from ", f);
+		util_fputs_term(o->url, f);
+	}
 	if (o->status == OCSP_STATUS_REVOKED) {
 		fmt_time(o->revoked_at, t1, sizeof(t1));
 		fprintf(f, ", revoked %s, reason %s", t1,
@@ -332,8 +347,10 @@ print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
 	fputc('\n', f);
 	if (o->present) {
 		fprintf(f, "    For this cert  %s\n", o->for_this_cert ? "yes" : "NO");
-		fprintf(f, "    Signature      %s%s%s\n", o->signature_ok ? "valid" :
-		    "NOT VALID", o->signer ? ", signed by " : "", o->signer ? o->signer : "");
+		fprintf(f, "    Signature      %s%s", o->signature_ok ? "valid" :
+		    "NOT VALID", o->signer ? ", signed by " : "");
+		util_fputs_term(o->signer ? o->signer : "", f);
+		fputc('\n', f);
 		if (o->this_update != 0) {
 			fmt_time(o->this_update, t1, sizeof(t1));
 			if (o->next_update != 0)
@@ -351,10 +368,76 @@ print_ocsp(FILE *f, const char *label, const struct ocsp_result *o)
 }
 
 static void
-print_revocation(FILE *f, const struct report *r, const struct nsstls_opts *o)
+print_crl(FILE *f, const struct crl_result *c)
 {
 	char t[40];
 
+	fprintf(f, "  %-16s ", "CRL");
+	util_fputs_term(c->file, f);
+	if (c->count > 1)
+		fprintf(f, " #%u", c->position);
+	fputs(": ", f);
+	if (c->revoked_cert >= 0) {
+		fmt_time(c->revoked_at, t, sizeof(t));
+		fprintf(f, "certificate [%d] REVOKED on %s", c->revoked_cert, t);
+	} else if (c->cert < 0) {
+		fputs("meant for no certificate of this chain", f);
+	} else if (c->problem != NULL) {
+		fprintf(f, "UNUSABLE for certificate [%d]: ", c->cert);
+		util_fputs_term(c->problem, f);
+	} else {
+		fprintf(f, "certificate [%d] not listed", c->cert);
+	}
+	fputs(" (issuer ", f);
+	util_fputs_term(c->issuer != NULL ? c->issuer : "?", f);
+	fputs(")\n", f);
+}
+
+static const char *
+revocation_word(enum revocation_status s)
+{
+	switch (s) {
+	case REVOCATION_GOOD:
+		return "good";
+	case REVOCATION_REVOKED:
+		return "REVOKED";
+	case REVOCATION_UNKNOWN:
+		return "UNKNOWN";
+	case REVOCATION_NOT_CHECKED:
+		break;
+	}
+	return "not checked";
+}
+
+/* One line per certificate of the chain, once any source was asked. */
+static void
+print_cert_revocation(FILE *f, const struct report *r)
+{
+	char label[48], t[40];
+
+	for (size_t i = 0; i < r->n_revocation; i++) {
+		const struct cert_revocation *c = &r->revocation[i];
+
+		snprintf(label, sizeof(label), "Certificate [%zu]", i);
+		fprintf(f, "  %-16s %s", label, revocation_word(c->status));
+		if (c->status == REVOCATION_REVOKED) {
+			fmt_time(c->revoked_at, t, sizeof(t));
+			fprintf(f, " on %s", t);
+		}
+		if (c->status == REVOCATION_UNKNOWN && c->reason != NULL)
+			fprintf(f, ": %s\n", c->reason);
+		else if (c->source != NULL)
+			fprintf(f, " (%s)\n", c->source);
+		else if (c->reason != NULL)
+			fprintf(f, " (%s)\n", c->reason);
+		else
+			fputc('\n', f);
+	}
+}
+
+static void
+print_revocation(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
 	if (r->source_file != NULL && !o->ocsp && r->n_crls == 0)
 		return;         /* offline: no staple, nothing asked */
 	fputs("Revocation:\n", f);
@@ -362,20 +445,10 @@ print_revocation(FILE *f, const struct report *r, const struct nsstls_opts *o)
 		print_ocsp(f, "OCSP staple", &r->staple);
 	if (o->ocsp)
 		print_ocsp(f, "OCSP responder", &r->ocsp);
-	for (size_t i = 0; i < r->n_crls; i++) {
-		const struct crl_result *c = &r->crls[i];
-
-		fprintf(f, "  %-16s %s: ", "CRL", c->file);
-		if (c->revoked_cert >= 0) {
-			fmt_time(c->revoked_at, t, sizeof(t));
-			fprintf(f, "certificate [%d] REVOKED on %s\n", c->revoked_cert, t);
-		} else if (c->problem != NULL) {
-			fprintf(f, "%s\n", c->problem);
-		} else {
-			fprintf(f, "no certificate of the chain is listed (issuer %s)\n",
-			    c->issuer);
-		}
-	}
+	for (size_t i = 0; i < r->n_crls; i++)
+		print_crl(f, &r->crls[i]);
+	if (r->staple.present || o->ocsp || r->n_crls > 0)
+		print_cert_revocation(f, r);
 }
 
 static void
@@ -426,8 +499,12 @@ print_client_auth(FILE *f, const struct report *r)
 	    c->post_handshake ? " after the handshake" : "");
 	if (c->n_ca_names == 0)
 		fputs("  Accepted CAs     any (the server named none)\n", f);
-	for (size_t i = 0; i < c->n_ca_names; i++)
-		fprintf(f, "  %-16s %s\n", i == 0 ? "Accepted CAs" : "", c->ca_names[i]);
+	for (size_t i = 0; i < c->n_ca_names; i++) {
+		/* Names the server sent, as NSS wrote them out. */
+		fprintf(f, "  %-16s ", i == 0 ? "Accepted CAs" : "");
+		util_fputs_term(c->ca_names[i], f);
+		fputc('\n', f);
+	}
 	if (c->sent_subject != NULL)
 		fprintf(f, "  Sent             %s\n", c->sent_subject);
 	else
@@ -752,31 +829,59 @@ print_keylog(FILE *f, const struct report *r)
 
 	if (k->file == NULL)
 		return;
-	if (k->lines > 0)
-		fprintf(f, "Key log: %zu line%s appended to %s%s%s%s\n", k->lines,
-		    k->lines == 1 ? "" : "s", k->file, r->n_reconnects > 0 ?
+	if (k->lines > 0) {
+		fprintf(f, "Key log: %zu line%s appended to ", k->lines,
+		    k->lines == 1 ? "" : "s");
+		util_fputs_term(k->file, f);
+		fprintf(f, "%s%s%s\n", r->n_reconnects > 0 ?
 		    " (and the reconnections' own)" : "",
 		    k->note[0] ? "; then " : "", k->note);
-	else if (k->note[0] != '\0')
+	} else if (k->note[0] != '\0') {
 		fprintf(f, "Key log: not written: %s\n", k->note);
-	else
-		fprintf(f, "Key log: nothing written to %s: %s\n", k->file,
-		    r->wire_seen ? "no TLS 1.3 secret was derived" :
+	} else {
+		fputs("Key log: nothing written to ", f);
+		util_fputs_term(k->file, f);
+		fprintf(f, ": %s\n", r->wire_seen ? "no TLS 1.3 secret was derived" :
 		    "no TLS connection was made");
+	}
 }
 
-void
-out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+/* Every string in the report came from outside (servers, certificates,
+ * files, arguments), and a hostile one must not drive the terminal: the
+ * text is rendered into memory and written through util_escape_term,
+ * which keeps the renderer's own line ends and escapes everything else. */
+static FILE *
+term_open(char **buf, size_t *len)
 {
-	if (o->quiet)
-		return;
+	FILE *m = open_memstream(buf, len);
+
+	if (m == NULL)
+		abort();        /* out of memory */
+	return m;
+}
+
+static void
+term_close(FILE *m, char **buf, size_t *len, FILE *f)
+{
+	char *e;
+
+	fclose(m);
+	e = util_escape_term(*buf, *len, true);
+	fputs(e, f);
+	fflush(f);
+	free(e);
+	free(*buf);
+}
+
+static void
+render_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
 	if (o->brief) {
 		print_plaintext(f, r, o, true);
 		print_brief(f, r);
 		print_ech(f, r);
 		print_keying(f, r);
 		print_keylog(f, r);
-		fflush(f);
 		return;
 	}
 	print_reach(f, r, o);
@@ -804,7 +909,20 @@ out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
 		print_wire(f, r, "TLS records");
 	if (o->verbose > 0 || r->exit_code != NSSTLS_EXIT_OK)
 		print_alerts(f, r);
-	fflush(f);
+}
+
+void
+out_text_report(FILE *f, const struct report *r, const struct nsstls_opts *o)
+{
+	char *buf;
+	size_t len;
+	FILE *m;
+
+	if (o->quiet)
+		return;
+	m = term_open(&buf, &len);
+	render_report(m, r, o);
+	term_close(m, &buf, &len, f);
 }
 
 void
@@ -812,20 +930,19 @@ out_text_error(FILE *f, const struct report *r)
 {
 	if (r->exit_code == NSSTLS_EXIT_OK)
 		return;
-	fprintf(f, "nsstls: %s: %s", report_phase_str(r->phase),
-	    r->message ? r->message : "failed");
+	/* One line, whatever the message holds. */
+	fprintf(f, "nsstls: %s: ", report_phase_str(r->phase));
+	util_fputs_term(r->message ? r->message : "failed", f);
 	if (r->error != 0)
 		fprintf(f, " (%s)", err_name(r->error));
 	fputc('\n', f);
 	fflush(f);
 }
 
-void
-out_text_session_end(FILE *f, const struct report *r,
+static void
+render_session_end(FILE *f, const struct report *r,
     const struct nsstls_opts *o)
 {
-	if (o->quiet)
-		return;
 	if (r->peer_key_update_seen)
 		fputs("The server updated its keys (KeyUpdate received)\n", f);
 	/* A TLS 1.3 request after the handshake comes after the report. */
@@ -839,9 +956,27 @@ out_text_session_end(FILE *f, const struct report *r,
 		    "received\n", r->peer_closed ? "by the server" : "by nsstls",
 		    (unsigned long long)r->bytes_sent,
 		    (unsigned long long)r->bytes_received);
+	/* Many HTTP/1.0 servers just close; a cut connection looks the same. */
+	if (r->peer_closed && !r->close_notify_received)
+		fputs("The server closed without close_notify (the data may be "
+		    "truncated)\n", f);
 	if (o->verbose > 0 || o->trace)
 		print_wire(f, r, "TLS records before closing");
-	fflush(f);
+}
+
+void
+out_text_session_end(FILE *f, const struct report *r,
+    const struct nsstls_opts *o)
+{
+	char *buf;
+	size_t len;
+	FILE *m;
+
+	if (o->quiet)
+		return;
+	m = term_open(&buf, &len);
+	render_session_end(m, r, o);
+	term_close(m, &buf, &len, f);
 }
 
 int
@@ -852,29 +987,13 @@ out_text_pem_chain(FILE *f, const struct report *r, bool built)
 	for (size_t i = 0; i < n; i++) {
 		const struct cert_info *c = built ? &r->built[i].cert : &r->sent[i];
 
-		fprintf(f, "# [%zu] %s\n", i, c->subject);
+		fprintf(f, "# [%zu] ", i);
+		util_fputs_term(c->subject, f);
+		fputc('\n', f);
 		if (cert_write_pem(f, c->der, c->der_len) != 0)
 			return -1;
 	}
 	return fflush(f) == 0 ? 0 : -1;
-}
-
-int
-out_save_pem(const char *path, const struct report *r, bool built, int *err)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (f == NULL) {
-		*err = errno;
-		return -1;
-	}
-	rc = out_text_pem_chain(f, r, built);
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc != 0)
-		*err = errno;
-	return rc;
 }
 
 void

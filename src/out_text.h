@@ -28,10 +28,6 @@ void out_text_session_end(FILE *f, const struct report *r,
  * built) as PEM. */
 int out_text_pem_chain(FILE *f, const struct report *r, bool built);
 
-/* --save-chain[-verified]: the same into a file.  Returns 0, or -1 with
- * errno in *err. */
-int out_save_pem(const char *path, const struct report *r, bool built, int *err);
-
 /* --list-ciphers */
 void out_text_cipher_list(FILE *f);
 

@@ -37,20 +37,19 @@ plain_printable(const char *s, size_t len, char *out, size_t outlen)
 {
 	char *o = out, *end = out + outlen - 4;     /* room for "..." */
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		size_t need = c >= 0x20 && c < 0x7f ? 1 : 4;
+	for (size_t i = 0; i < len;) {
+		char e[UTIL_TERM_CHAR_MAX];
+		size_t n = util_term_char(s + i, len - i, false, e), elen = strlen(e);
 
-		if (o + need > end) {
+		if (o + elen > end) {
 			o = stpcpy(o, "...");
 			break;
 		}
 		/* Escapes keep a hostile server from writing to the
-		 * terminal (colours, cursor moves) through the report. */
-		if (need == 1)
-			*o++ = (char)c;
-		else
-			o += sprintf(o, "\\x%02x", c);
+		 * terminal (colours, cursor moves, text reversed by a bidi
+		 * override) through the report. */
+		o = stpcpy(o, e);
+		i += n;
 	}
 	*o = '\0';
 	return out;

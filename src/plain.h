@@ -69,9 +69,9 @@ int plain_read_exact(struct plain *p, void *out, size_t n);
 int plain_read_until(struct plain *p, const char *const ends[], size_t *which,
     const char **text);
 
-/* s[0..len) made printable into out (at most outlen - 1 characters, "..."
- * when cut): control and non-ASCII bytes as \xNN, so that a server's words
- * cannot drive the terminal.  Returns out. */
+/* s[0..len) made printable into out (at most outlen - 1 bytes, "..."
+ * when cut, never inside a character): escaped by util_term_char, so that
+ * a server's words cannot drive the terminal.  Returns out. */
 char *plain_printable(const char *s, size_t len, char *out, size_t outlen);
 
 /* Add a line to the transcript (made printable). */

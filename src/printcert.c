@@ -19,15 +19,19 @@ printcert_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r
 {
 	struct verify_ctx v = { o, nss, r };
 	size_t len = 0, n = 0;
-	unsigned char *buf = util_read_file(o->print_cert, &len);
+	unsigned char *buf = NULL;
+	char *why = NULL;
 	SECItem *ders = NULL;
 	CERTCertList *list = NULL;
 	int bad = 0;
 
 	r->source_file = o->print_cert;
-	if (buf == NULL) {
+	r->allow_weak = o->allow_weak;
+	if (util_read_file(o->print_cert, "--print-cert", UTIL_LIMIT_CERTS,
+	    o->timeout_ms, &buf, &len, &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP, "cannot read %s: %s",
-		    o->print_cert, strerror(errno));
+		    o->print_cert, why);
+		free(why);
 		goto out;
 	}
 	ders = cert_decode_ders(buf, len, &n, &bad);

@@ -97,6 +97,16 @@ proxy_parse(const char *s, struct proxy_spec *out, const char **err)
 		out->pass = colon != NULL ?
 		    percent_decode(colon + 1, (size_t)(at - colon - 1)) : NULL;
 		s = at + 1;
+		/* "%0d%0a" decodes to a line end: no proxy takes one in a
+		 * name or password, and it is refused before it is sent. */
+		if (util_find_control(out->user, strlen(out->user)) != NULL ||
+		    (out->pass != NULL &&
+		    util_find_control(out->pass, strlen(out->pass)) != NULL)) {
+			*err = "the user name or password holds a control byte "
+			    "(such as %0d or %0a)";
+			proxy_spec_free(out);
+			return -1;
+		}
 	}
 	hostport = xstrndup(s, (size_t)(end - s));
 	rc = hostport[0] == '\0' ? -1 : util_parse_target(hostport, &t, err);

@@ -71,6 +71,13 @@ report_clear_chains(struct report *r)
 	free(r->crls);
 	r->crls = NULL;
 	r->n_crls = 0;
+	for (size_t i = 0; i < r->n_revocation; i++) {
+		free(r->revocation[i].source);
+		free(r->revocation[i].reason);
+	}
+	free(r->revocation);
+	r->revocation = NULL;
+	r->n_revocation = 0;
 	free(r->scts);
 	r->scts = NULL;
 	r->n_scts = 0;
@@ -216,6 +223,10 @@ report_add_handshake(struct report *r)
 void
 report_add_alert(struct report *r, bool sent, unsigned level, unsigned desc)
 {
+	/* NSS's PR_Recv returns 0 for a close_notify and for a bare TCP FIN
+	 * alike; only the alert tells them apart. */
+	if (!sent && desc == 0)
+		r->close_notify_received = true;
 	if (r->n_alerts >= sizeof(r->alerts) / sizeof(r->alerts[0]))
 		return;
 	r->alerts[r->n_alerts].sent = sent;
@@ -269,4 +280,57 @@ report_phase_str(enum phase p)
 	case PHASE_DONE: return "done";
 	}
 	return "?";
+}
+
+/* The rank of a revocation verdict: the stronger word wins. */
+static int
+revocation_rank(enum revocation_status s)
+{
+	switch (s) {
+	case REVOCATION_REVOKED:
+		return 3;
+	case REVOCATION_GOOD:
+		return 2;
+	case REVOCATION_UNKNOWN:
+		return 1;
+	case REVOCATION_NOT_CHECKED:
+		break;
+	}
+	return 0;
+}
+
+void
+report_revocation(struct report *r, size_t cert, enum revocation_status status,
+    const char *source, PRTime revoked_at, const char *reason)
+{
+	struct cert_revocation *v;
+
+	if (cert >= r->n_revocation)
+		return;
+	v = &r->revocation[cert];
+	if (revocation_rank(status) <= revocation_rank(v->status) &&
+	    !(status == v->status && v->source == NULL && v->reason == NULL))
+		return;
+	free(v->source);
+	free(v->reason);
+	v->status = status;
+	v->source = source != NULL ? xstrdup(source) : NULL;
+	v->revoked_at = revoked_at;
+	v->reason = reason != NULL ? xstrdup(reason) : NULL;
+}
+
+const char *
+report_revocation_str(enum revocation_status s)
+{
+	switch (s) {
+	case REVOCATION_GOOD:
+		return "good";
+	case REVOCATION_REVOKED:
+		return "revoked";
+	case REVOCATION_UNKNOWN:
+		return "unknown";
+	case REVOCATION_NOT_CHECKED:
+		break;
+	}
+	return "not_checked";
 }

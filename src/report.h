@@ -99,14 +99,36 @@ struct ocsp_result {
 	char *problem;           /* the same in words, or NULL */
 };
 
+/* One CRL of a --crl-file, as it applies to this connection's chain. */
 struct crl_result {
 	char *file;
+	unsigned position;       /* 1-based place in the file */
+	unsigned count;          /* CRLs in the file */
 	char *issuer;
 	bool signature_ok;
 	PRTime this_update, next_update;
+	int cert;                /* first chain certificate its issuer issued
+	                          * (the one it is meant for), or -1: none */
+	bool usable;             /* meant for cert and passed every check */
 	int revoked_cert;        /* index into the built chain, or -1 */
 	PRTime revoked_at;
-	char *problem;           /* unusable CRL, or NULL */
+	char *problem;           /* why it cannot be used, or NULL */
+};
+
+enum revocation_status {
+	REVOCATION_NOT_CHECKED = 0,  /* no source covers the certificate */
+	REVOCATION_GOOD,             /* a usable source says not revoked */
+	REVOCATION_REVOKED,          /* a usable source says revoked */
+	REVOCATION_UNKNOWN,          /* a source was meant for it, none usable */
+};
+
+/* The revocation verdict for one certificate of the built chain. */
+struct cert_revocation {
+	enum revocation_status status;
+	char *source;            /* the deciding source ("CRL FILE #2", "OCSP
+	                          * staple"), or NULL */
+	PRTime revoked_at;       /* REVOCATION_REVOKED */
+	char *reason;            /* UNKNOWN: why; NOT_CHECKED: why, or NULL */
 };
 
 /* A Signed Certificate Timestamp (RFC 6962). */
@@ -198,6 +220,7 @@ struct reconnect_info {
 	enum phase phase;        /* where it failed */
 };
 
+/* The verification policy in force (policy.h). */
 struct verify_result {
 	bool done;               /* the auth hook ran */
 	bool chain_ok;
@@ -207,6 +230,15 @@ struct verify_result {
 	int error_depth;         /* depth of the first chain error, or -1 */
 	bool overridden;         /* --insecure let a failure pass */
 	char *missing_issuer;    /* issuer name when the chain stops short */
+	bool chain_loop;         /* the issuers lead back into the chain */
+	bool isolated_veto;      /* NSS's chain was good only with certificates
+	                          * neither this server nor a trust source gave */
+	bool weak_allowed;       /* --allow-weak: the strict policy is off */
+	unsigned long name_checks;  /* name-constraint comparisons the chain
+	                          * asks for; over the limit it is refused */
+	long timed_out_ms;       /* verification did not finish in this time */
+	unsigned version;        /* TLS version the server chose, 0: none
+	                          * (--print-cert) */
 };
 
 struct alert_info {
@@ -299,6 +331,7 @@ struct starttls_info {
 };
 
 struct report {
+	bool allow_weak;         /* --allow-weak: the strict policy was off */
 	/* target */
 	char *host;
 	uint16_t port;
@@ -331,6 +364,8 @@ struct report {
 	struct ocsp_result ocsp;      /* --ocsp */
 	struct crl_result *crls;
 	size_t n_crls;
+	struct cert_revocation *revocation;  /* one per built certificate */
+	size_t n_revocation;
 	struct sct_info *scts;
 	size_t n_scts;
 	struct aia_result aia;
@@ -365,6 +400,8 @@ struct report {
 	int64_t first_byte_us;   /* handshake end to first byte received, or 0 */
 	uint64_t bytes_sent, bytes_received;
 	bool peer_closed;
+	bool close_notify_received;  /* without it, a close may be a truncation */
+	bool chains_written;     /* --showcerts/--save-chain done (out.c) */
 
 	/* outcome */
 	enum phase phase;        /* where it stopped */
@@ -394,6 +431,13 @@ void transcript_free(struct transcript *t);
 void report_clear_chains(struct report *r);
 
 /* Record the outcome; message is formatted, may be NULL. */
+/* Fold one source's word on built certificate `cert` into r->revocation:
+ * revoked beats good beats unknown beats not checked; within a rank the
+ * first source stays.  source and reason are copied (either may be NULL). */
+void report_revocation(struct report *r, size_t cert,
+    enum revocation_status status, const char *source, PRTime revoked_at,
+    const char *reason);
+
 void report_fail(struct report *r, enum phase phase, PRErrorCode err,
     enum nsstls_exit code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -406,6 +450,9 @@ void report_add_finding(struct report *r, enum severity sev, const char *id,
 struct sct_info *report_add_sct(struct report *r);
 void ocsp_result_free(struct ocsp_result *o);
 const char *report_severity_str(enum severity s);
+
+/* "not_checked", "good", "revoked", "unknown" (JSON, --check). */
+const char *report_revocation_str(enum revocation_status s);
 
 const char *report_phase_str(enum phase p);
 

@@ -23,6 +23,8 @@ reconnect_once(const struct tls_ctx *first, struct verify_ctx *v,
 	struct verify_ctx sv = { v->opts, v->nss, &scratch };
 	struct tls_ctx t;
 
+	sv.target_id = v->target_id;
+
 	report_init(&scratch, o->target.host, o->port);
 	for (size_t i = 0; i < first->report->n_trust; i++)
 		report_add_trust(&scratch, first->report->trust[i].name,
@@ -66,14 +68,19 @@ int
 session_load_early_data(const struct nsstls_opts *o, struct report *r,
     unsigned char **buf, size_t *len)
 {
+	char *why;
+
 	*buf = NULL;
 	*len = 0;
 	if (o->early_data == NULL)
 		return 0;
-	*buf = util_read_file(o->early_data, len);
-	if (*buf == NULL) {
+	/* Far more than servers take: 0-RTT stops at the ticket's
+	 * max_early_data_size (16 KiB with openssl s_server -early_data). */
+	if (util_read_file(o->early_data, "--early-data", UTIL_LIMIT_EARLY_DATA,
+	    o->timeout_ms, buf, len, &why) != 0) {
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
-		    "cannot read --early-data %s: %s", o->early_data, strerror(errno));
+		    "cannot read --early-data %s: %s", o->early_data, why);
+		free(why);
 		return -1;
 	}
 	return 0;

@@ -442,7 +442,9 @@ irc(struct negotiation *n)
 
 /* ---- XMPP --------------------------------------------------------------- */
 
-/* domain escaped for an XML attribute in single quotes. */
+/* domain escaped for an XML attribute (XML 1.0 §2.4, §3.3.3: the five
+ * predefined entities).  The domain has no control byte (cli.c) and at
+ * most STARTTLS_NAME_MAX bytes, so out (6 bytes per byte) holds it whole. */
 static void
 xml_attr(const char *s, char *out, size_t len)
 {
@@ -450,7 +452,8 @@ xml_attr(const char *s, char *out, size_t len)
 
 	for (; *s != '\0' && o + 7 < len; s++) {
 		const char *e = *s == '\'' ? "&apos;" : *s == '<' ? "&lt;" :
-		    *s == '&' ? "&amp;" : *s == '>' ? "&gt;" : NULL;
+		    *s == '&' ? "&amp;" : *s == '>' ? "&gt;" :
+		    *s == '"' ? "&quot;" : NULL;
 
 		if (e != NULL)
 			o += (size_t)snprintf(out + o, len - o, "%s", e);
@@ -483,7 +486,7 @@ xmpp_stream(struct negotiation *n, const char *ns)
 	    "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
 	const char *domain = n->o->xmpp_domain != NULL ? n->o->xmpp_domain :
 	    n->o->target.host;
-	char attr[512], open[1024], w[512];
+	char attr[STARTTLS_NAME_MAX * 6 + 8], open[sizeof(attr) + 256], w[512];
 	const char *text;
 	size_t which;
 

@@ -21,6 +21,9 @@
  * host and is a syntactically valid domain (Postfix's
  * reject_non_fqdn_helo_hostname accepts it). */
 #define STARTTLS_DEFAULT_EHLO "mail.example.com"
+/* The longest EHLO/LHLO name or XMPP domain sent: a DNS name's 253 bytes,
+ * with room for a final dot (checked by cli.c). */
+#define STARTTLS_NAME_MAX 255
 
 struct starttls_proto;
 

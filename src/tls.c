@@ -10,6 +10,7 @@
 #include "tls.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nss.h>
@@ -150,22 +151,29 @@ set_ciphers(PRFileDesc *model, const struct nsstls_opts *o)
 static int
 set_alpn(PRFileDesc *model, const struct nsstls_opts *o)
 {
-	unsigned char wire[1024];
+	unsigned char *wire;
 	unsigned len = 0;
+	int rc;
 
 	if (o->n_alpn == 0)
 		return 0;
+	/* cli.c bounds the list by the extension's 65535 bytes. */
+	wire = xmalloc(65536);
 	for (size_t k = 0; k < o->n_alpn; k++) {
 		const char *p = o->alpn[(k + o->n_alpn - 1) % o->n_alpn];
 		size_t plen = strlen(p);
 
-		if (len + 1 + plen > sizeof(wire))
+		if (len + 1 + plen > 65535) {
+			free(wire);
 			return -1;
+		}
 		wire[len++] = (unsigned char)plen;
 		memcpy(wire + len, p, plen);
 		len += (unsigned)plen;
 	}
-	return SSL_SetNextProtoNego(model, wire, len) == SECSuccess ? 0 : -1;
+	rc = SSL_SetNextProtoNego(model, wire, len) == SECSuccess ? 0 : -1;
+	free(wire);
+	return rc;
 }
 
 PRFileDesc *
@@ -273,6 +281,19 @@ tls_import(struct tls_ctx *t, PRFileDesc *tcp, struct verify_ctx *v)
 		report_fail(t->report, PHASE_HANDSHAKE, PR_GetError(),
 		    NSSTLS_EXIT_HANDSHAKE, "cannot prepare the handshake");
 		return -1;
+	}
+	/* NSS's client session cache is one per process, keyed by address,
+	 * port and name: a peer ID per target keeps one target from resuming
+	 * (and so skipping the verification of) another's session. */
+	if (v->target_id != 0) {
+		char id[48];
+
+		snprintf(id, sizeof(id), "nsstls-target-%lu", v->target_id);
+		if (SSL_SetSockPeerID(t->fd, id) != SECSuccess) {
+			report_fail(t->report, PHASE_HANDSHAKE, PR_GetError(),
+			    NSSTLS_EXIT_HANDSHAKE, "cannot set the session cache ID");
+			return -1;
+		}
 	}
 	/* --reconnect resumes: this connection's session goes into (and the
 	 * next one comes from) NSS's client cache, off by default. */

@@ -7,11 +7,16 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void
 oom(void)
@@ -99,6 +104,128 @@ util_escape(const char *s, size_t len, bool keep_high)
 	}
 	*o = '\0';
 	return out;
+}
+
+/* Invisible characters that reorder or hide text: Unicode's format
+ * controls (category Cf: bidi embeddings, overrides and isolates, marks,
+ * zero-width joiners, tags) and the line and paragraph separators, which
+ * some terminals break lines at.  Sorted, inclusive ranges. */
+static const struct { uint32_t lo, hi; } invisible[] = {
+	{ 0x00ad, 0x00ad }, { 0x0600, 0x0605 }, { 0x061c, 0x061c },
+	{ 0x06dd, 0x06dd }, { 0x070f, 0x070f }, { 0x0890, 0x0891 },
+	{ 0x08e2, 0x08e2 }, { 0x180e, 0x180e }, { 0x200b, 0x200f },
+	{ 0x2028, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x206f },
+	{ 0xfeff, 0xfeff }, { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd },
+	{ 0x110cd, 0x110cd }, { 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 },
+	{ 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },
+};
+
+static bool
+is_invisible(uint32_t cp)
+{
+	if (cp >= 0x80 && cp <= 0x9f)           /* C1 controls */
+		return true;
+	for (size_t i = 0; i < sizeof(invisible) / sizeof(invisible[0]); i++)
+		if (cp >= invisible[i].lo && cp <= invisible[i].hi)
+			return true;
+	return false;
+}
+
+/* The code point of the well-formed UTF-8 sequence at s into *cp (RFC
+ * 3629: no overlong forms, no surrogates, nothing above U+10FFFF); returns
+ * its length, or 0 when s does not start one. */
+static size_t
+utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, *cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, *cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, *cp = s[0] & 0x07;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (len < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	return n;
+}
+
+size_t
+util_term_char(const char *s, size_t len, bool keep_newline,
+    char out[UTIL_TERM_CHAR_MAX])
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n;
+
+	if (u[0] < 0x80) {
+		if ((u[0] < 0x20 && !(u[0] == '\n' && keep_newline)) || u[0] == 0x7f)
+			snprintf(out, UTIL_TERM_CHAR_MAX, "\\x%02x", u[0]);
+		else
+			snprintf(out, UTIL_TERM_CHAR_MAX, "%c", u[0]);
+		return 1;
+	}
+	n = utf8_decode(u, len, &cp);
+	if (n == 0) {           /* not UTF-8: the byte itself */
+		snprintf(out, UTIL_TERM_CHAR_MAX, "\\x%02x", u[0]);
+		return 1;
+	}
+	if (is_invisible(cp))
+		snprintf(out, UTIL_TERM_CHAR_MAX, cp > 0xffff ? "\\U%08x" : "\\u%04x",
+		    (unsigned)cp);
+	else
+		snprintf(out, UTIL_TERM_CHAR_MAX, "%.*s", (int)n, s);
+	return n;
+}
+
+char *
+util_escape_term(const char *s, size_t len, bool keep_newline)
+{
+	/* The longest escape per input byte: "\xNN" for one byte. */
+	char *out = xmalloc(len * 4 + 1), *o = out;
+
+	for (size_t i = 0; i < len;) {
+		char e[UTIL_TERM_CHAR_MAX];
+
+		i += util_term_char(s + i, len - i, keep_newline, e);
+		o = stpcpy(o, e);
+	}
+	*o = '\0';
+	return out;
+}
+
+void
+util_fputs_term(const char *s, FILE *f)
+{
+	char *e = util_escape_term(s, strlen(s), false);
+
+	fputs(e, f);
+	free(e);
+}
+
+const char *
+util_find_control(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return s + i;
+	return NULL;
 }
 
 bool
@@ -321,36 +448,132 @@ util_parse_time(const char *s, int64_t *out)
 	return 0;
 }
 
-unsigned char *
-util_read_file(const char *path, size_t *len)
+/*
+ * Read fd to its end into a buffer of at most max_bytes (plus the NUL),
+ * waiting for each read with poll(2) so that a FIFO or pipe that brings
+ * nothing ends at deadline_us.  Returns 0, or an errno value: E2BIG past
+ * max_bytes, ETIMEDOUT at the deadline with nothing read, ETIME with some.
+ */
+static int
+read_bounded(int fd, size_t max_bytes, int64_t deadline_us,
+    unsigned char **out, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
 	unsigned char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-	int err;
+	size_t cap = 0, n = 0;
+	int err = 0;
 
-	if (f == NULL)
-		return NULL;
-	errno = 0;
-	do {
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 65536;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t left_ms = (deadline_us - util_now_us() + 999) / 1000;
+		ssize_t got;
+
+		if (n == cap) {
+			/* One byte past the limit tells "too large" from "exactly
+			 * the limit". */
+			cap = cap == 0 ? 65536 : cap * 2;
+			if (cap > max_bytes + 1)
+				cap = max_bytes + 1;
 			buf = xrealloc(buf, cap + 1);
 		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	/* fread leaves errno set (EISDIR for a directory). */
-	err = ferror(f) ? (errno != 0 ? errno : EIO) : 0;
-	fclose(f);
-	if (err) {
+		if (left_ms <= 0) {
+			err = n == 0 ? ETIMEDOUT : ETIME;
+			break;
+		}
+		got = poll(&p, 1, left_ms > INT_MAX ? INT_MAX : (int)left_ms);
+		if (got == 0) {
+			err = n == 0 ? ETIMEDOUT : ETIME;
+			break;
+		}
+		if (got > 0)
+			got = read(fd, buf + n, cap - n);
+		if (got == 0)
+			break;
+		if (got < 0 && errno != EINTR && errno != EAGAIN) {
+			err = errno;
+			break;
+		}
+		n += got > 0 ? (size_t)got : 0;
+		if (n > max_bytes) {
+			err = E2BIG;
+			break;
+		}
+	}
+	if (err != 0) {
 		free(buf);
-		errno = err;
-		return NULL;
+		return err;
 	}
 	buf[n] = '\0';
+	*out = buf;
 	*len = n;
-	return buf;
+	return 0;
+}
+
+static char *
+read_error(int err, const char *option, size_t max_bytes, long timeout_ms)
+{
+	if (err == E2BIG && max_bytes % UTIL_MIB == 0)
+		return xasprintf("larger than the %zu MiB limit for %s",
+		    max_bytes / UTIL_MIB, option);
+	if (err == E2BIG)
+		return xasprintf("larger than the %zu byte limit for %s",
+		    max_bytes, option);
+	if (err == ETIMEDOUT)
+		return xasprintf("no data within %g s (the --timeout for %s)",
+		    (double)timeout_ms / 1000, option);
+	if (err == ETIME)
+		return xasprintf("the data did not end within %g s (the --timeout "
+		    "for %s)", (double)timeout_ms / 1000, option);
+	return xstrdup(strerror(err));
+}
+
+int
+util_read_file(const char *path, const char *option, size_t max_bytes,
+    long timeout_ms, unsigned char **buf, size_t *len, char **why)
+{
+	struct stat st;
+	int fd, err;
+
+	*buf = NULL;
+	*len = 0;
+	*why = NULL;
+	/* O_NONBLOCK: opening a FIFO for reading otherwise waits, with no
+	 * timeout, until something opens it for writing.  The reads wait in
+	 * poll(2) instead, against the deadline. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		err = errno;
+	else if (S_ISDIR(st.st_mode))
+		err = EISDIR;
+	else if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes)
+		err = E2BIG;            /* no need to read it to know */
+	else
+		err = read_bounded(fd, max_bytes,
+		    util_now_us() + (int64_t)timeout_ms * 1000, buf, len);
+	if (fd >= 0)
+		close(fd);
+	if (err == 0)
+		return 0;
+	*why = read_error(err, option, max_bytes, timeout_ms);
+	return -1;
+}
+
+int
+util_open_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int got;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* open(2) returns the lowest free descriptor: this one. */
+		got = open("/dev/null", O_RDONLY);
+		if (got != fd) {
+			if (got >= 0)
+				close(got);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int64_t

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -45,9 +46,36 @@ void util_list_free(char **list);
  * microseconds since the Unix epoch (a PRTime).  Returns 0 or -1. */
 int util_parse_time(const char *s, int64_t *out);
 
-/* Read a whole file, NUL-terminated (the NUL not counted in *len).
- * Returns NULL with errno set. */
-unsigned char *util_read_file(const char *path, size_t *len);
+/*
+ * The bound of each kind of file input (the man page's LIMITS section says
+ * them): a file larger than its kind's limit is refused, not read.
+ */
+#define UTIL_MIB ((size_t)1 << 20)
+#define UTIL_LIMIT_CERTS (64 * UTIL_MIB)     /* certificate and CRL bundles */
+#define UTIL_LIMIT_SECRET UTIL_MIB           /* keys, PKCS#12, passwords */
+#define UTIL_LIMIT_TARGETS (64 * UTIL_MIB)   /* a whole --targets file */
+#define UTIL_LIMIT_LINE UTIL_MIB             /* one line of --targets */
+#define UTIL_LIMIT_EARLY_DATA UTIL_MIB       /* --early-data */
+
+/*
+ * Read a whole file input, NUL-terminated (the NUL not counted in *len):
+ * at most max_bytes, and within timeout_ms, so that /dev/zero, a FIFO no
+ * one writes to or a stalled pipe end with an error instead of filling
+ * memory or hanging.  path "-" is not special: pass "/dev/stdin".  option
+ * ("--ca-file") names the limit in messages.  Returns 0, or -1 with *why
+ * the reason, allocated ("No such file or directory", "larger than the
+ * 64 MiB limit for --ca-file", "no data within 10 s").
+ */
+int util_read_file(const char *path, const char *option, size_t max_bytes,
+    long timeout_ms, unsigned char **buf, size_t *len, char **why);
+
+/* Make sure fds 0, 1 and 2 are open before anything else opens a file or a
+ * socket, which would otherwise land on a closed one and receive what is
+ * meant for that stream.  A closed stdin becomes /dev/null (reads see EOF);
+ * a closed stdout or stderr becomes /dev/null opened read-only, so that
+ * writing to it fails (EBADF) as it did, and is reported.  Returns 0 or
+ * -1. */
+int util_open_std_fds(void);
 
 /* Monotonic clock in microseconds. */
 int64_t util_now_us(void);
@@ -60,6 +88,34 @@ void util_hex(const unsigned char *data, size_t len, char sep, char *out);
  * JSON renderer repairs).  For strings from certificates, which a hostile
  * server chooses: they must not reach a terminal raw, nor be cut at a NUL. */
 char *util_escape(const char *s, size_t len, bool keep_high);
+
+/* The longest escape util_term_char writes, NUL included ("\U000e0001"). */
+#define UTIL_TERM_CHAR_MAX 12
+
+/* The one escaper for bytes from outside (arguments, files, servers,
+ * certificates) on their way to a terminal: every message, the text
+ * report, the --check line.  Writes the character at s (len > 0 bytes
+ * left) into out, NUL-terminated, and returns the bytes it took.  C0
+ * controls (and '\n' unless keep_newline), DEL and bytes that are not
+ * UTF-8 become \xNN; C1 controls, Unicode format controls (bidi
+ * overrides and isolates, zero-width characters, tags) and the line and
+ * paragraph separators become \uNNNN (\UNNNNNNNN above U+FFFF); any
+ * other UTF-8 character is kept, so names in other scripts stay
+ * readable. */
+size_t util_term_char(const char *s, size_t len, bool keep_newline,
+    char out[UTIL_TERM_CHAR_MAX]);
+
+/* s[0..len) through util_term_char, malloc'd.  keep_newline: for text
+ * that is already a sequence of our own lines (a rendered report). */
+char *util_escape_term(const char *s, size_t len, bool keep_newline);
+
+/* fputs of s escaped with util_escape_term (no newline kept). */
+void util_fputs_term(const char *s, FILE *f);
+
+/* The first C0 control byte or DEL in s[0..len), or NULL: such a byte in
+ * a value sent in a plaintext dialogue (CR, LF) would end the line and
+ * start a command of the caller's choosing. */
+const char *util_find_control(const char *s, size_t len);
 
 /* True if s is an IPv4 or IPv6 literal (no brackets). */
 bool util_is_ip_literal(const char *s);

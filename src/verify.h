@@ -23,6 +23,10 @@ struct verify_ctx {
 	struct report *report;
 	const char *name;        /* checked instead of opts->verify_name (the
 	                          * ECH public name when ECH was rejected) */
+	CERTCertificate *extra;  /* also usable in the chain: what --aia-fetch
+	                          * fetched for this target, or NULL */
+	unsigned long target_id; /* per target: keeps NSS's session cache apart */
+	unsigned version;        /* TLS version of the handshake, or 0 */
 };
 
 /* Install both hooks on the model socket (children inherit them). */
@@ -35,5 +39,9 @@ int verify_install(PRFileDesc *model, struct verify_ctx *v);
  * in report->verify). */
 int verify_run(struct verify_ctx *v, CERTCertificate *leaf, CERTCertList *sent,
     const SECItem *staple, const SECItem *tls_scts, void *pwarg);
+
+/* Verification workers that outlived their --timeout and still run inside
+ * NSS: while there is one, NSS_Shutdown cannot succeed. */
+int verify_abandoned(void);
 
 #endif

@@ -182,6 +182,57 @@ def test_more_key_formats(nsstls, openssl_server, more_formats, name):
     assert_accepted(r, srv, "rsa")
 
 
+@pytest.fixture(scope="module")
+def p12_formats(tmp_path_factory):
+    """PKCS#12 layouts no committed fixture has (client-rsa + int-rsa): the
+    legacy PKCS#12 schemes (RC2-40 safe, 3DES-shrouded key: the password as
+    a BMPString), a plain keyBag and plain certificates, an empty password,
+    the layout NSS's own pk12util writes (key first, 600000 PBKDF2
+    iterations), and a file with no key.  None of it goes through a
+    database: the key is read from its bag (see clientauth.c)."""
+    d = tmp_path_factory.mktemp("p12")
+    base = ["pkcs12", "-export", "-in", fixture("client-rsa.crt"),
+            "-inkey", fixture("client-rsa.key"), "-certfile", fixture("int-rsa.crt")]
+
+    def openssl(*args):
+        return subprocess.run(["openssl", *args], capture_output=True).returncode == 0
+    made = {
+        "legacy": openssl(*base, "-legacy", "-passout", "pass:nsstls",
+                          "-out", str(d / "legacy.p12")),
+        "plain-bags": openssl(*base, "-keypbe", "NONE", "-certpbe", "NONE",
+                              "-passout", "pass:nsstls", "-out", str(d / "plain-bags.p12")),
+        "empty-password": openssl(*base, "-passout", "pass:",
+                                  "-out", str(d / "empty-password.p12")),
+        "no-key": openssl("pkcs12", "-export", "-nokeys", "-in", fixture("client-rsa.crt"),
+                          "-passout", "pass:nsstls", "-out", str(d / "no-key.p12")),
+    }
+    db = peers.nss_client_db(d / "db", "client-rsa.p12", nickname="client-rsa")
+    made["pk12util"] = subprocess.run(
+        ["pk12util", "-o", str(d / "pk12util.p12"), "-n", "client-rsa", "-d", f"sql:{db}",
+         "-W", "nsstls"], capture_output=True).returncode == 0
+    return d, made
+
+
+@pytest.mark.parametrize("name", ["legacy", "plain-bags", "empty-password", "pk12util"])
+def test_pkcs12_layouts(nsstls, openssl_server, p12_formats, name):
+    d, made = p12_formats
+    if not made[name]:
+        pytest.skip(f"this openssl/pk12util cannot write the {name} layout")
+    srv = mtls_server(openssl_server, "rsa")
+    pw = "pass:" if name == "empty-password" else "pass:nsstls"
+    r = get(nsstls, srv.port, "--pkcs12", d / f"{name}.p12", "--pass", pw)
+    assert_accepted(r, srv, "rsa")
+
+
+def test_pkcs12_without_key(nsstls, counting_server, p12_formats):
+    d, _ = p12_formats
+    r = nsstls(*BOUNDED, "--ca-file", ROOTS, "--pkcs12", d / "no-key.p12",
+               "--pass", "pass:nsstls", f"localhost:{counting_server.port}")
+    assert_setup_error(r, r"PKCS#12 file \S*no-key\.p12 holds no certificate with its "
+                          r"private key$")
+    assert_no_connection(counting_server)
+
+
 def test_unsupported_encryption_is_not_a_wrong_password(nsstls, counting_server,
                                                         more_formats):
     r = nsstls(*BOUNDED, "--ca-file", ROOTS, "--cert", RSA_CHAIN,

@@ -508,7 +508,13 @@ def test_weak_key_rsa_1024(nsstls, openssl_server):
     f = one(doc, "weak-key")
     assert f["severity"] == "error"
     assert "1024" in f["text"] and "RSA" in f["text"], f["text"]
-    assert r.returncode == 0, r.stderr      # NSS accepts RSA 1024: its verdict stands
+    # NSS accepts RSA 1024; the strict default policy does not.
+    assert r.returncode == 6, r.stderr
+    assert doc["verification"]["error"]["name"] == "SSL_ERROR_WEAK_SERVER_CERT_KEY", doc["verification"]
+    r, doc = connect(nsstls, srv, "--allow-weak")
+    assert r.returncode == 0, r.stderr
+    assert one(doc, "weak-key")["severity"] == "warning"
+    assert doc["policy"] == "allow-weak"
 
 
 def test_weak_key_made_now(nsstls, openssl_server, make_leaf):
@@ -536,7 +542,13 @@ def test_weak_signature_sha1(nsstls, openssl_server):
     f = one(doc, "weak-signature")
     assert f["severity"] == "error"
     assert "SHA-1" in f["text"], f["text"]
-    assert r.returncode == 0, r.stderr      # NSS accepts SHA-1 here
+    # NSS accepts SHA-1 here; the strict default policy does not.
+    assert r.returncode == 6, r.stderr
+    assert doc["verification"]["error"]["name"] == "SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED"
+    assert doc["policy"] == "strict"
+    r, doc = connect(nsstls, srv, "--allow-weak")
+    assert r.returncode == 0, r.stderr
+    assert one(doc, "weak-signature")["severity"] == "warning"
 
 
 def test_weak_signature_md5(nsstls, openssl_server):

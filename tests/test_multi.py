@@ -274,8 +274,9 @@ def test_targets_stdin_bad_line(nsstls):
 
 
 def test_targets_file_missing(nsstls, tmp_path):
+    """An unreadable file is a local setup error (2), like --ca-file's."""
     r = nsstls(*BOUNDED, "--targets", tmp_path / "nope.txt")
-    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert r.returncode == 2, (r.returncode, r.stderr)
     assert "nope.txt" in r.stderr
 
 

@@ -323,24 +323,60 @@ def test_ocsp_without_a_responder_in_the_certificate(nsstls, openssl_server):
 
 # ---- --crl-file --------------------------------------------------------------------
 
+REVOKED = dict(cert="revoked.crt", key="revoked.key", chain="int-rsa.crt")
+GOOD = dict(cert="server-rsa.crt", key="server-rsa.key", chain="int-rsa.crt")
+BUNDLES = ["crl-bundle.pem", "crl-bundle-reverse.pem"]
+INT_ISSUER = "CN=nsstls Test Intermediate RSA,O=nsstls tests"
+
+
+def crl_args(*files):
+    return [a for f in files for a in ("--crl-file", fixture(f))]
+
+
+def statuses(doc):
+    """Per built certificate: the revocation status word."""
+    certs = doc["revocation"]["certificates"]
+    assert [c["certificate"] for c in certs] == list(range(len(certs))), certs
+    return [c["status"] for c in certs]
+
+
+def cert_line(text, i):
+    m = re.search(rf"^  Certificate \[{i}\]  (.*)$", section(text, "Revocation:"), re.M)
+    assert m, text
+    return m.group(1)
+
+
+def check_line(r, code, status):
+    assert r.returncode == code, (r.returncode, r.stdout, r.stderr)
+    line = r.stdout.splitlines()[0]
+    assert line.startswith(f"TLS {status} - "), line
+    return line
+
+
 @pytest.mark.parametrize("crl", ["crl-int-rsa.pem", "crl-int-rsa.der"])
 def test_crl_does_not_list_the_chain(nsstls, openssl_server, crl):
-    srv = openssl_server("server-rsa.crt", "server-rsa.key", chain="int-rsa.crt",
-                         )
+    srv = openssl_server(**GOOD)
     r = run_text(nsstls, srv, "--crl-file", fixture(crl))
     assert r.returncode == 0, r.stderr
     rev = section(r.stderr, "Revocation:")
     assert re.search(r"^  CRL              .*" + re.escape(crl)
-                     + r": no certificate of the chain is listed", rev, re.M), rev
+                     + r": certificate \[0\] not listed \(issuer " + re.escape(INT_ISSUER),
+                     rev, re.M), rev
+    assert cert_line(r.stderr, 0) == f"good (CRL {fixture(crl)})"
+    assert cert_line(r.stderr, 1) == "not checked (no revocation source covers it)"
+    assert cert_line(r.stderr, 2) == "not checked (trust anchor)"
     r, doc = run_json(nsstls, srv, "--crl-file", fixture(crl))
+    peers.validate_json(doc)
     assert not [i for i in finding_ids(doc) if i.startswith("crl-")], doc["findings"]
     (entry,) = doc["revocation"]["crls"]
     assert entry["signature_ok"] is True and entry["revoked_certificate"] is None
+    assert entry["usable"] is True and entry["certificate"] == 0
+    assert statuses(doc) == ["good", "not_checked", "not_checked"]
 
 
 @pytest.mark.parametrize("crl", ["crl-int-rsa.pem", "crl-int-rsa.der"])
 def test_crl_lists_the_leaf(nsstls, openssl_server, crl):
-    srv = openssl_server("revoked.crt", "revoked.key", chain="int-rsa.crt")
+    srv = openssl_server(**REVOKED)
     r = run_text(nsstls, srv, "--crl-file", fixture(crl))
     assert r.returncode == 6, r.stderr
     assert re.search(r"^  CRL              .*: certificate \[0\] REVOKED on 2024-06-01",
@@ -356,10 +392,182 @@ def test_crl_lists_the_leaf(nsstls, openssl_server, crl):
     assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.parametrize("bundle", BUNDLES)
+def test_crl_bundle_revokes_the_leaf(nsstls, openssl_server, bundle):
+    """Issue 8.3: every CRL of a PEM bundle counts, in either order: the
+    intermediate's CRL (first or second) revokes the leaf, the root's
+    vouches for the intermediate."""
+    srv = openssl_server(**REVOKED)
+    pos = 2 if bundle == "crl-bundle.pem" else 1
+    r = run_text(nsstls, srv, *crl_args(bundle))
+    assert r.returncode == 6, r.stderr
+    rev = section(r.stderr, "Revocation:")
+    assert re.search(rf"^  CRL              .*{re.escape(bundle)} #{pos}: certificate \[0\] "
+                     r"REVOKED on 2024-06-01", rev, re.M), rev
+    assert re.search(rf"^  CRL              .*{re.escape(bundle)} #{3 - pos}: certificate \[1\] "
+                     r"not listed \(issuer CN=nsstls Test Root RSA", rev, re.M), rev
+    assert cert_line(r.stderr, 0).startswith("REVOKED on 2024-06-01"), rev
+    assert cert_line(r.stderr, 0).endswith(f"(CRL {fixture(bundle)} #{pos})"), rev
+    assert cert_line(r.stderr, 1) == f"good (CRL {fixture(bundle)} #{3 - pos})", rev
+    assert re.search(r"^Verification: FAILED: .*\(SEC_ERROR_REVOKED_CERTIFICATE\)$",
+                     r.stderr, re.M), r.stderr
+    r, doc = run_json(nsstls, srv, *crl_args(bundle))
+    assert r.returncode == 6
+    peers.validate_json(doc)
+    assert statuses(doc) == ["revoked", "good", "not_checked"]
+    assert doc["revocation"]["certificates"][0]["revoked_at"] == "2024-06-01T00:00:00Z"
+    assert [(c["position"], c["count"], c["usable"]) for c in doc["revocation"]["crls"]] \
+        == [(1, 2, True), (2, 2, True)]
+    assert f"#{pos}" in one(doc, "crl-revoked")["text"]
+    assert doc["verification"]["ok"] is False
+
+
+@pytest.mark.parametrize("bundle", BUNDLES)
+def test_crl_bundle_check_is_critical(nsstls, openssl_server, bundle):
+    srv = openssl_server(**REVOKED)
+    for extra in ([], ["--insecure"]):
+        r = nsstls(*BOUNDED, *CA, "--check", *extra, *crl_args(bundle),
+                   f"localhost:{srv.port}")
+        line = check_line(r, 2, "CRITICAL")
+        assert "certificate [0] is revoked (CRL" in line, line
+
+
+@pytest.mark.parametrize("bundle", BUNDLES)
+def test_crl_bundle_good_leaf(nsstls, openssl_server, bundle):
+    srv = openssl_server(**GOOD)
+    r, doc = run_json(nsstls, srv, *crl_args(bundle))
+    assert r.returncode == 0, r.stderr
+    peers.validate_json(doc)
+    assert statuses(doc) == ["good", "good", "not_checked"]
+    assert not [i for i in finding_ids(doc) if i.startswith("crl-")], doc["findings"]
+    r = nsstls(*BOUNDED, *CA, "--check", *crl_args(bundle), f"localhost:{srv.port}")
+    check_line(r, 0, "OK")
+
+
+# Each CRL that must not count, the leaf it is about, and why (the reason
+# in the report).  The int-rsa ones list "revoked": they still must not
+# revoke it, nor call "server-rsa" good.
+UNUSABLE = {
+    "crl-stale.pem": (r"stale: its nextUpdate \(2024-07-01 00:00:00 UTC\) has passed",
+                      [REVOKED, GOOD]),
+    "crl-wrongkey.pem": (r"its signature does not verify with the key of certificate \[1\]",
+                         [REVOKED, GOOD]),
+    "crl-critext.pem": (r"unknown critical extension \(SEC_ERROR_CRL_UNKNOWN_CRITICAL_EXTENSION\)",
+                        [REVOKED, GOOD]),
+    "crl-nocrlsign.pem": (r"key usage of certificate \[1\], its issuer, does not allow "
+                          r"signing CRLs \(no cRLSign\)",
+                          [dict(cert="server-nocrlsign.crt", key="server-nocrlsign.key",
+                                chain="int-nocrlsign.crt")]),
+}
+
+
+@pytest.mark.parametrize("crl", sorted(UNUSABLE))
+def test_crl_unusable_makes_revocation_unknown(nsstls, openssl_server, crl):
+    why, servers = UNUSABLE[crl]
+    for server in servers:
+        srv = openssl_server(**server)
+        r = run_text(nsstls, srv, *crl_args(crl))
+        assert r.returncode == 0, r.stderr          # unknown: not a failure
+        rev = section(r.stderr, "Revocation:")
+        assert re.search(rf"^  CRL              .*{re.escape(crl)}: UNUSABLE for certificate "
+                         rf"\[0\]: .*{why}.* \(issuer CN=", rev, re.M), rev
+        assert re.search(rf"^UNKNOWN: the CRL .*{re.escape(crl)} \(issuer CN=.*\) cannot be "
+                         rf"used: .*{why}", cert_line(r.stderr, 0)), rev
+        assert "REVOKED" not in rev and "good" not in rev, rev
+        r, doc = run_json(nsstls, srv, *crl_args(crl))
+        assert r.returncode == 0, r.stderr
+        peers.validate_json(doc)
+        assert statuses(doc)[0] == "unknown"
+        assert "good" not in statuses(doc) and "revoked" not in statuses(doc)
+        assert re.search(why, doc["revocation"]["certificates"][0]["reason"])
+        (entry,) = doc["revocation"]["crls"]
+        assert entry["usable"] is False and entry["certificate"] == 0
+        assert re.search(why, entry["problem"]), entry
+        assert re.search(why, one(doc, "crl-unusable")["text"])
+        assert "crl-revoked" not in finding_ids(doc)
+        r = nsstls(*BOUNDED, *CA, "--check", *crl_args(crl), f"localhost:{srv.port}")
+        line = check_line(r, 1, "WARNING")
+        assert re.search(rf"revocation of certificate \[0\] unknown: .*{why}", line), line
+
+
+def test_crl_several_files(nsstls, openssl_server):
+    """Several --crl-file options: each counts (the root's in one file, the
+    intermediate's, DER, in another)."""
+    srv = openssl_server(**REVOKED)
+    r, doc = run_json(nsstls, srv, *crl_args("crl-root-rsa.pem", "crl-int-rsa.der"))
+    assert r.returncode == 6, r.stderr
+    peers.validate_json(doc)
+    assert statuses(doc) == ["revoked", "good", "not_checked"]
+    assert [c["file"] for c in doc["revocation"]["crls"]] == [
+        fixture("crl-root-rsa.pem"), fixture("crl-int-rsa.der")]
+    srv = openssl_server(**GOOD)
+    r, doc = run_json(nsstls, srv, *crl_args("crl-int-rsa.der", "crl-root-rsa.pem"))
+    assert r.returncode == 0, r.stderr
+    assert statuses(doc) == ["good", "good", "not_checked"]
+
+
+def test_crl_unusable_beside_a_usable_one(nsstls, openssl_server):
+    """A stale CRL next to a usable one: the usable one decides (revoked, or
+    good), the stale one is still reported as unusable."""
+    srv = openssl_server(**REVOKED)
+    r, doc = run_json(nsstls, srv, *crl_args("crl-stale.pem", "crl-bundle.pem"))
+    assert r.returncode == 6, r.stderr
+    assert statuses(doc)[:2] == ["revoked", "good"]
+    assert "stale" in one(doc, "crl-unusable")["text"]
+    srv = openssl_server(**GOOD)
+    r, doc = run_json(nsstls, srv, *crl_args("crl-wrongkey.pem", "crl-bundle.pem"))
+    assert r.returncode == 0, r.stderr
+    assert statuses(doc)[:2] == ["good", "good"]
+    assert doc["revocation"]["certificates"][0]["source"] == \
+        f"CRL {fixture('crl-bundle.pem')} #2"
+
+
+def test_crl_file_is_read_once(nsstls, openssl_server, tmp_path):
+    """Issue 10.7: a --crl-file is read once, at start-up, and its CRLs serve
+    every connection.  A FIFO can be read only once: two targets, both
+    judged by the bundle that came through it."""
+    import os
+    import threading
+
+    srv = openssl_server(**REVOKED)
+    fifo = tmp_path / "crls.pem"
+    os.mkfifo(fifo)
+    data = open(fixture("crl-bundle.pem"), "rb").read()
+
+    def feed():
+        with open(fifo, "wb") as w:
+            w.write(data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    r = nsstls(*BOUNDED, *CA, "--no-data", "--json", "--crl-file", str(fifo),
+               f"localhost:{srv.port}", f"localhost:{srv.port}", timeout=20)
+    writer.join(5)
+    assert r.returncode == 6, r.stderr
+    docs = peers.json_documents(r.stdout_bytes)
+    assert len(docs) == 2
+    for doc in docs:
+        assert statuses(doc)[:2] == ["revoked", "good"], doc["revocation"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "4"])
+def test_crl_verdicts_are_per_target(nsstls, openssl_server, jobs):
+    """The decoded CRLs are shared by every connection, the verdicts are not:
+    good and revoked servers mixed, run together, each get their own."""
+    bad, good = openssl_server(**REVOKED), openssl_server(**GOOD)
+    ports = [good.port, bad.port, good.port, bad.port]
+    r = nsstls(*BOUNDED, *CA, "--no-data", "--json", "-j", jobs, *crl_args("crl-bundle.pem"),
+               *[f"localhost:{p}" for p in ports], timeout=60)
+    assert r.returncode == 6, r.stderr
+    docs = peers.json_documents(r.stdout_bytes)
+    assert [d["target"]["port"] for d in docs] == ports
+    assert [statuses(d)[0] for d in docs] == ["good", "revoked", "good", "revoked"]
+
+
 def test_crl_unreadable(nsstls, openssl_server, tmp_path):
     """An unreadable --crl-file is a setup error (exit 2) before any
     connection, like an unreadable --ca-file; the JSON says so too."""
-    srv = openssl_server("server-rsa.crt", "server-rsa.key", chain="int-rsa.crt")
+    srv = openssl_server(**GOOD)
     missing = tmp_path / "missing.crl"
     r = nsstls(*BOUNDED, "--ca-file", ROOTS, "--json", "--crl-file", str(missing),
                f"localhost:{srv.port}")
@@ -371,36 +579,56 @@ def test_crl_unreadable(nsstls, openssl_server, tmp_path):
     assert "ACCEPT" in srv.log() and "CIPHER is" not in srv.log()
 
 
-@pytest.mark.parametrize("content", [b"not a CRL at all\n", b"\x30\x03\x02\x01\x00",
-                                     b"-----BEGIN X509 CRL-----\n!!!\n-----END X509 CRL-----\n"],
-                         ids=["text", "short-der", "bad-pem"])
-def test_crl_garbage(nsstls, openssl_server, tmp_path, content):
-    srv = openssl_server("server-rsa.crt", "server-rsa.key", chain="int-rsa.crt")
+@pytest.mark.parametrize("content,why", [
+    (b"not a CRL at all\n", "is not a CRL: neither PEM"),
+    (b"\x30\x03\x02\x01\x00", "CRL 1 cannot be decoded as a CRL (SEC_ERROR_BAD_DER)"),
+    (b"-----BEGIN X509 CRL-----\n!!!\n-----END X509 CRL-----\n", "CRL 1 is empty or not valid base64"),
+    (b"", "holds no CRL"),
+    (b"PEM", "second CRL cut"),
+], ids=["text", "short-der", "bad-pem", "empty", "bundle-cut"])
+def test_crl_garbage_is_a_setup_error(nsstls, openssl_server, tmp_path, content, why):
+    """A file that is not (all) CRLs is a setup error before connecting:
+    exit 2, the file and the problem named; never a silent "not listed"."""
+    srv = openssl_server(**GOOD)
     bad = tmp_path / "bad.crl"
+    if content == b"PEM":
+        good = open(fixture("crl-bundle.pem"), "rb").read()
+        content = good[:good.rindex(b"-----END")]        # the second one cut
+        why = "CRL 2 has no END line"
     bad.write_bytes(content)
-    r, doc = run_json(nsstls, srv, "--crl-file", str(bad))
-    assert r.returncode == 0, r.stderr
-    f = one(doc, "crl-unusable")
-    assert f["severity"] == "warning" and str(bad) in f["text"], f["text"]
+    r = nsstls(*BOUNDED, *CA, "--json", "--crl-file", str(bad), f"localhost:{srv.port}")
+    assert r.returncode == 2, r.stderr
+    doc = json.loads(r.stdout)
+    peers.validate_json(doc)
+    assert doc["outcome"]["phase"] == "setup"
+    assert str(bad) in doc["outcome"]["message"] and why in doc["outcome"]["message"], \
+        doc["outcome"]["message"]
+    assert "CIPHER is" not in srv.log()
 
 
 def test_crl_of_an_issuer_not_in_the_chain(nsstls, openssl_server):
-    # int-rsa's CRL against the EC chain: its issuer is neither sent nor trusted.
+    # int-rsa's CRL against the EC chain: meant for none of its certificates.
     srv = openssl_server("server-ec.crt", "server-ec.key", chain="int-ec.crt")
     r, doc = run_json(nsstls, srv, "--crl-file", fixture("crl-int-rsa.pem"))
     assert r.returncode == 0, r.stderr
-    assert "crl-unusable" in finding_ids(doc)
-    assert "crl-revoked" not in finding_ids(doc)
+    peers.validate_json(doc)
+    assert not [i for i in finding_ids(doc) if i.startswith("crl-")], doc["findings"]
+    (entry,) = doc["revocation"]["crls"]
+    assert entry["certificate"] is None and entry["usable"] is False
+    assert statuses(doc) == ["not_checked"] * 3
+    r = run_text(nsstls, srv, "--crl-file", fixture("crl-int-rsa.pem"))
+    assert "crl-int-rsa.pem: meant for no certificate of this chain" in r.stderr, r.stderr
 
 
 def test_crl_before_the_revocation_date(nsstls, openssl_server):
-    # At --attime 2024-03-01 the leaf (valid from 2024-01-01) was not revoked
-    # yet (2024-06-01), and the CRL (thisUpdate 2024-06-01) did not exist.
-    srv = openssl_server("revoked.crt", "revoked.key", chain="int-rsa.crt")
+    # At --attime 2024-06-15 the CRL (thisUpdate 2024-06-01) is usable and
+    # lists the leaf; at 2024-03-01 it did not exist yet: unknown, not good.
+    srv = openssl_server(**REVOKED)
     r, doc = run_json(nsstls, srv, "--attime", "2024-03-01",
                       "--crl-file", fixture("crl-int-rsa.pem"))
     assert "crl-revoked" not in finding_ids(doc), doc["findings"]
     assert r.returncode == 0, (r.returncode, doc["verification"])
+    assert statuses(doc)[0] == "unknown"
 
 
 def test_crl_issued_after_attime_is_unusable(nsstls, openssl_server):
@@ -410,7 +638,21 @@ def test_crl_issued_after_attime_is_unusable(nsstls, openssl_server):
     r, doc = run_json(nsstls, srv, "--attime", "2020-06-15",
                       "--crl-file", fixture("crl-int-rsa.pem"))
     assert r.returncode == 0, r.stderr
-    assert "crl-unusable" in finding_ids(doc), doc["findings"]
+    assert "after the time verified at" in one(doc, "crl-unusable")["text"]
+    assert statuses(doc)[0] == "unknown"
+
+
+def test_ocsp_staple_gives_the_leaf_a_verdict(nsstls, openssl_server):
+    """The per-certificate verdicts take the OCSP staple too: good, revoked,
+    and unknown (a staple about another certificate) for the leaf."""
+    for respfile, leaf, status in [("ocsp-good.der", "server-rsa", "good"),
+                                   ("ocsp-revoked.der", "revoked", "revoked"),
+                                   ("ocsp-other.der", "server-rsa", "unknown")]:
+        srv = stapling(openssl_server, leaf, respfile)
+        r, doc = run_json(nsstls, srv)
+        peers.validate_json(doc)
+        assert statuses(doc) == [status, "not_checked", "not_checked"], respfile
+        assert doc["revocation"]["certificates"][0]["source"] == "OCSP staple"
 
 
 # ---- SCTs ----------------------------------------------------------------------------

@@ -52,6 +52,7 @@ complete -c nsstls -l db -x -a '(__fish_complete_directories)' -d 'NSS database 
 complete -c nsstls -l pass-file -r -F -d 'File whose first line is the password (database, key, PKCS#12)'
 complete -c nsstls -l pass -x -a 'env: file: pass:' -d 'Password source (database, key, PKCS#12)'
 complete -c nsstls -s k -l insecure -d 'Continue (exit 0) when verification fails'
+complete -c nsstls -l allow-weak -d 'RISK: accept weak keys and SHA-1/MD5 signatures'
 complete -c nsstls -l warn-days -x -d 'Warn when the certificate expires within N days (default 30)'
 complete -c nsstls -l attime -x -d 'Verify as of DATE (YYYY-MM-DD or RFC 3339)'
 complete -c nsstls -l aia-fetch -d 'Fetch a missing intermediate from its AIA URL over HTTP'

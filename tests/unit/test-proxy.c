@@ -84,8 +84,9 @@ test_printable(void)
 
 	ok(strcmp(plain_printable("a\x1b[31mb\r", 8, buf, sizeof(buf)),
 	    "a\\x1b[31mb\\x0d") == 0, "control bytes escaped");
-	ok(strcmp(plain_printable("\xc3\xa9", 2, buf, sizeof(buf)),
-	    "\\xc3\\xa9") == 0, "non-ASCII escaped");
+	ok(strcmp(plain_printable("\xc3\xa9\xe2\x80\xae\xff", 6, buf, sizeof(buf)),
+	    "\xc3\xa9\\u202e\\xff") == 0,
+	    "UTF-8 kept, bidi override and invalid byte escaped");
 	plain_printable("0123456789012345678901234567890123456789", 40, buf,
 	    sizeof(buf));
 	ok(strlen(buf) < sizeof(buf) && strcmp(buf + strlen(buf) - 3, "...") == 0,

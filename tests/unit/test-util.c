@@ -1,6 +1,10 @@
 /* Unit tests for util.c: target, port and duration parsing, name lists. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "util.h"
@@ -28,6 +32,61 @@ target_bad(const char *arg, const char *want)
 	ok(rc == -1 && err != NULL && strstr(err, want) != NULL,
 	    "target '%s' rejected: %s", arg, err ? err : "(accepted)");
 	util_target_free(&t);
+}
+
+/* util_read_file on a pipe holding len bytes, its write end closed (or
+ * left open, to stall), through /proc/self/fd like a <(...) argument. */
+static int
+read_pipe(size_t len, size_t max, bool stall, char **why, size_t *got)
+{
+	int fds[2];
+	char path[64], *data = xcalloc(1, len + 1);
+	unsigned char *buf = NULL;
+	int rc;
+
+	if (pipe(fds) != 0 || write(fds[1], data, len) != (ssize_t)len)
+		abort();
+	if (!stall)
+		close(fds[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+	rc = util_read_file(path, "--test", max, 200, &buf, got, why);
+	ok(rc != 0 || buf[*got] == '\0', "read buffer is NUL-terminated");
+	free(buf);
+	free(data);
+	close(fds[0]);
+	if (stall)
+		close(fds[1]);
+	return rc;
+}
+
+static void
+read_file_tests(void)
+{
+	unsigned char *buf = NULL;
+	char *why = NULL;
+	size_t got = 0;
+	int rc;
+
+	rc = read_pipe(1000, 1000, false, &why, &got);
+	ok(rc == 0 && got == 1000, "a pipe of exactly the limit is read");
+	rc = read_pipe(1001, 1000, false, &why, &got);
+	ok(rc == -1 && strcmp(why, "larger than the 1000 byte limit for "
+	    "--test") == 0, "one byte over the limit: %s", why);
+	free(why);
+	rc = read_pipe(100, 2 * UTIL_MIB, true, &why, &got);
+	ok(rc == -1 && strcmp(why, "the data did not end within 0.2 s (the "
+	    "--timeout for --test)") == 0, "a stalled pipe: %s", why);
+	free(why);
+	rc = read_pipe(0, 2 * UTIL_MIB, true, &why, &got);
+	ok(rc == -1 && strcmp(why, "no data within 0.2 s (the --timeout for "
+	    "--test)") == 0, "a silent pipe: %s", why);
+	free(why);
+	rc = read_pipe(0, 10, false, &why, &got);
+	ok(rc == 0 && got == 0, "an empty pipe is an empty file");
+	rc = util_read_file("/", "--test", 10, 200, &buf, &got, &why);
+	ok(rc == -1 && strcmp(why, strerror(EISDIR)) == 0, "a directory: %s",
+	    why);
+	free(why);
 }
 
 int
@@ -116,8 +175,41 @@ main(void)
 		free(e);
 	}
 
+	{
+		static const struct { const char *in; size_t len; bool nl;
+			const char *want; const char *what; } cases[] = {
+			{ "a\nb\r\x01\x7f", 6, false, "a\\x0ab\\x0d\\x01\\x7f", "C0 and DEL" },
+			{ "a\nb\x1b", 4, true, "a\nb\\x1b", "newline kept on request" },
+			{ "\xff\xc3(\xed\xa0\x80\xc0\xaf", 8, false,
+			    "\\xff\\xc3(\\xed\\xa0\\x80\\xc0\\xaf",
+			    "invalid UTF-8, surrogate, overlong" },
+			{ "caf\xc3\xa9 \xe4\xb8\xad", 9, false, "caf\xc3\xa9 \xe4\xb8\xad",
+			    "valid UTF-8 kept" },
+			{ "x\xe2\x80\xaey\xe2\x81\xa6z", 9, false, "x\\u202ey\\u2066z",
+			    "bidi override and isolate" },
+			{ "\xc2\x85\xe2\x80\x8d\xd8\x9c\xe2\x80\xa8", 10, false,
+			    "\\u0085\\u200d\\u061c\\u2028", "C1, ZWJ, ALM, line separator" },
+			{ "\xf3\xa0\x80\x81\xf0\x9f\x94\x92", 8, false,
+			    "\\U000e0001\xf0\x9f\x94\x92", "tag escaped, emoji kept" },
+			{ "\xe2\x80", 2, false, "\\xe2\\x80", "cut sequence" },
+			{ "a\0b", 3, false, "a\\x00b", "NUL" },
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			char *e = util_escape_term(cases[i].in, cases[i].len, cases[i].nl);
+
+			ok(strcmp(e, cases[i].want) == 0, "escape for a terminal: %s",
+			    cases[i].what);
+			free(e);
+		}
+		ok(util_find_control("ok", 2) == NULL &&
+		    util_find_control("a\r\nb", 4) != NULL &&
+		    *util_find_control("ab\x7f", 3) == 0x7f, "control byte search");
+	}
+
 	ok(util_is_ip_literal("10.0.0.1") && util_is_ip_literal("fe80::1") &&
 	    !util_is_ip_literal("localhost") && !util_is_ip_literal("1.2.3"),
 	    "IP literal detection");
+	read_file_tests();
 	return done_testing();
 }
