@@ -20,9 +20,12 @@ scripts/deps.sh fuzz
 
 if [ ! -d build-fuzz ]; then
 	# The library is instrumented for coverage (fuzzer-no-link); only
-	# the targets link libFuzzer's main.
+	# the targets link libFuzzer's main.  No -Dwerror: the gcc builds of
+	# scripts/test.sh are the warnings gate, and clang warns elsewhere
+	# (-Wformat-nonliteral on a va_list formatter without a format
+	# attribute).
 	CC=clang meson setup build-fuzz --buildtype=debugoptimized \
-		-Dfuzzing=true -Dtests=false -Dwerror=true \
+		-Dfuzzing=true -Dtests=false \
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fsanitize=fuzzer-no-link >/dev/null
 fi
