@@ -159,7 +159,8 @@ def keys():
              (0, ["client-rsa.rsa.key"]), (0, ["client-rsa.tradenc.key"]),
              (1, ["client-ec.key"]), (1, ["client-ec.ec.key"]),
              (2, ["client-rsa.crt", "client-rsa.key"]),
-             (3, ["client-rsa-chain.pem"])]
+             (3, ["client-rsa-chain.pem"]), (4, ["client-rsa.p12"]),
+             (4, ["client-ec.p12"])]
     for i, (mode, files) in enumerate(seeds):
         put("key", f"seed-{i:02d}", bytes([mode]) + b"".join(fixture(f) for f in files))
     key_der = subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-in",
