@@ -1,15 +1,18 @@
 /*
- * fuzz-target: target arguments and --targets lines.  Each line of the
- * input goes through what nsstls does with a target — util_parse_target,
- * then cli_target_opts (port, SNI and verified name, --starttls auto by
- * port) — and through the proxy parsers that read the same kind of text
- * from the environment (proxy_parse for https_proxy, the no_proxy list).
+ * fuzz-target: target arguments and --targets files.  The input is read
+ * as a --targets file (multi_read_targets: lines, comments, control
+ * bytes, then cli_target_opts on each: port, SNI, verified name,
+ * --starttls auto by port), plainly and with --starttls auto; each line
+ * also goes through util_parse_target and the proxy parsers that read
+ * the same kind of text from the environment (proxy_parse for
+ * https_proxy, the no_proxy list).
  */
 #include "fuzz.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "multi.h"
 #include "proxy.h"
 #include "util.h"
 
@@ -61,9 +64,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_cstr(data, size);
 	char *line = text, *end;
+	const char *file = fuzz_file(0, data, size);
+	struct job *jobs = NULL;
+	size_t n = 0;
 
-	/* --targets reads lines; a NUL ends a C string, as it ends a
-	 * getline() line for util_parse_target. */
+	(void)multi_read_targets(file, &plain_base, &jobs, &n);
+	multi_jobs_free(jobs, n);
+	jobs = NULL;
+	n = 0;
+	(void)multi_read_targets(file, &auto_base, &jobs, &n);
+	multi_jobs_free(jobs, n);
+	/* Line by line for the other parsers; a NUL ends a C string (the
+	 * reader above refuses the line). */
 	for (int i = 0; i < 64 && line != NULL; i++) {
 		end = strchr(line, '\n');
 		if (end != NULL)
