@@ -3,7 +3,8 @@
 # warnings as errors (a release build, and a debug build under
 # AddressSanitizer + UndefinedBehaviorSanitizer), then run every test —
 # C unit tests and integration tests against real TLS servers on loopback —
-# with pytest against the sanitizer build.
+# with pytest against the sanitizer build — and the libFuzzer targets for a
+# minute (scripts/fuzz.sh).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,11 @@ ninja -C build-release
 [ -d build-asan ] || meson setup build-asan --buildtype=debug -Dwerror=true \
 	-Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-asan
+
+# The fuzz targets keep building and their corpus keeps passing: each
+# runs its committed corpus and a few seconds more (about a minute in
+# all); a crash, leak or sanitizer report stops the suite here.
+scripts/fuzz.sh 2
 
 export NSSTLS="$PWD/build-asan/src/nsstls"
 # Any sanitizer report makes the process fail, and so the test.

@@ -348,6 +348,9 @@ cert_decode_ders(const unsigned char *buf, size_t len, size_t *n, int *bad)
 		}
 		if (NSSBase64_DecodeBuffer(NULL, &der, b, (PRUint32)(e - b)) == NULL ||
 		    der.len == 0) {
+			/* Junk between the markers decodes to nothing, in an
+			 * allocated item (found by fuzz/fuzz-cert.c). */
+			SECITEM_FreeItem(&der, PR_FALSE);
 			(*bad)++;
 		} else {
 			ders = xrealloc(ders, (*n + 1) * sizeof(*ders));

@@ -136,6 +136,36 @@ send_all(int fd, const char *p, size_t len, int64_t deadline)
 }
 
 int
+http_parse_response(const char *url, const unsigned char *buf, size_t len,
+    unsigned char **out, size_t *out_len, char **err)
+{
+	const char *text = (const char *)buf;
+	const char *hdr_end;
+	int status;
+
+	if (sscanf(text, "HTTP/%*d.%*d %d", &status) != 1) {
+		*err = xasprintf("%s did not answer in HTTP", url);
+		return -1;
+	}
+	if (status != 200) {
+		size_t line = strcspn(text, "\r\n");
+
+		*err = xasprintf("%s answered \"%.*s\"", url, (int)line, text);
+		return -1;
+	}
+	hdr_end = strstr(text, "\r\n\r\n");
+	if (hdr_end == NULL) {
+		*err = xasprintf("%s sent a truncated answer", url);
+		return -1;
+	}
+	hdr_end += 4;
+	*out_len = len - (size_t)(hdr_end - text);
+	*out = xmalloc(*out_len);
+	memcpy(*out, hdr_end, *out_len);
+	return 0;
+}
+
+int
 http_request(const char *url, const char *content_type,
     const unsigned char *body, size_t body_len, long timeout_ms,
     unsigned char **out, size_t *out_len, char **err)
@@ -144,9 +174,8 @@ http_request(const char *url, const char *content_type,
 	unsigned char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int64_t deadline = util_now_us() + (int64_t)timeout_ms * 1000;
-	int fd = -1, rc = -1, status;
+	int fd = -1, rc = -1;
 	bool v6, default_port;
-	char *hdr_end;
 
 	*out = NULL;
 	*err = NULL;
@@ -204,26 +233,7 @@ http_request(const char *url, const char *content_type,
 		}
 	}
 	buf[len] = '\0';
-	if (sscanf((char *)buf, "HTTP/%*d.%*d %d", &status) != 1) {
-		*err = xasprintf("%s did not answer in HTTP", url);
-		goto out;
-	}
-	if (status != 200) {
-		size_t line = strcspn((char *)buf, "\r\n");
-
-		*err = xasprintf("%s answered \"%.*s\"", url, (int)line, (char *)buf);
-		goto out;
-	}
-	hdr_end = strstr((char *)buf, "\r\n\r\n");
-	if (hdr_end == NULL) {
-		*err = xasprintf("%s sent a truncated answer", url);
-		goto out;
-	}
-	hdr_end += 4;
-	*out_len = len - (size_t)((unsigned char *)hdr_end - buf);
-	*out = xmalloc(*out_len);
-	memcpy(*out, hdr_end, *out_len);
-	rc = 0;
+	rc = http_parse_response(url, buf, len, out, out_len, err);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -16,4 +16,11 @@ int http_request(const char *url, const char *content_type,
     const unsigned char *body, size_t body_len, long timeout_ms,
     unsigned char **out, size_t *out_len, char **err);
 
+/* The answer read by http_request, buf[0..len) NUL-terminated: a 200
+ * status line and the body after the headers, copied to *out (free it).
+ * Returns 0, or -1 with a message naming url in *err (free it).  Exposed
+ * for fuzz/fuzz-http.c. */
+int http_parse_response(const char *url, const unsigned char *buf, size_t len,
+    unsigned char **out, size_t *out_len, char **err);
+
 #endif

@@ -144,19 +144,9 @@ query_failure(const char *name, int herr)
 	}
 }
 
-/* What one answer says: the best ServiceMode record with an ECH config,
- * or an alias to follow, or why there is nothing. */
-struct verdict {
-	const unsigned char *ech;
-	size_t ech_len;
-	unsigned prio;
-	char alias[256];
-	bool service_seen;
-	const char *malformed;
-};
-
-static int
-read_answer(const unsigned char *msgbuf, int n, struct verdict *v)
+int
+httpsrr_read_answer(const unsigned char *msgbuf, int n,
+    struct httpsrr_verdict *v)
 {
 	ns_msg msg;
 
@@ -222,7 +212,7 @@ httpsrr_lookup_ech(const char *name, long timeout_ms, unsigned char **list,
 	}
 	st.retry = 1;
 	for (int hop = 0; hop <= MAX_ALIAS_HOPS; hop++) {
-		struct verdict v;
+		struct httpsrr_verdict v;
 		int n;
 
 		if (hop > 0 && util_now_us() >= deadline) {
@@ -236,7 +226,7 @@ httpsrr_lookup_ech(const char *name, long timeout_ms, unsigned char **list,
 			*err = query_failure(qname, st.res_h_errno);
 			goto out;
 		}
-		if (read_answer(buf, n, &v) != 0) {
+		if (httpsrr_read_answer(buf, n, &v) != 0) {
 			*err = xasprintf("the DNS answer for %s cannot be parsed", qname);
 			goto out;
 		}

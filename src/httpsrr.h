@@ -9,6 +9,7 @@
 #ifndef NSSTLS_HTTPSRR_H
 #define NSSTLS_HTTPSRR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,25 @@ struct https_rr {
  * with a static message in *err. */
 int httpsrr_parse(const unsigned char *rdata, size_t len, struct https_rr *out,
     const char **err);
+
+/* What one DNS answer says: the best ServiceMode record with an ECH config,
+ * or an alias to follow, or why there is nothing.  Pointers point into
+ * the message. */
+struct httpsrr_verdict {
+	const unsigned char *ech;
+	size_t ech_len;
+	unsigned prio;
+	char alias[256];
+	bool service_seen;
+	const char *malformed;
+};
+
+/* Read the answer section of the DNS message msgbuf[0..n) (what
+ * res_nquery returned).  Returns 0, or -1 if the message cannot be
+ * parsed.  Exposed for fuzz/fuzz-dns.c; httpsrr_lookup_ech is the
+ * caller. */
+int httpsrr_read_answer(const unsigned char *msgbuf, int n,
+    struct httpsrr_verdict *v);
 
 /* The name to query for an HTTPS origin: HOST for port 443,
  * _PORT._https.HOST otherwise (RFC 9460 §9.1).  Malloc'd. */

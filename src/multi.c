@@ -88,9 +88,9 @@ check_line(const char *path, size_t lineno, const char *line, size_t len)
  * read whole through the bounded reader (a FIFO or stdin that stalls ends
  * at the --timeout).  Returns 0, -1 after printing a bad line, -2 after
  * printing why the file cannot be read. */
-static int
-read_targets(const char *path, const struct nsstls_opts *o, struct job **jobs,
-    size_t *n)
+int
+multi_read_targets(const char *path, const struct nsstls_opts *o,
+    struct job **jobs, size_t *n)
 {
 	const char *file = strcmp(path, "-") == 0 ? "/dev/stdin" : path;
 	unsigned char *text;
@@ -275,7 +275,7 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	for (size_t i = 0; i < o->n_targets; i++)
 		add_job(&p.jobs, &p.n, o->targets[i]);
 	if (o->targets_file != NULL &&
-	    (rc = read_targets(o->targets_file, o, &p.jobs, &p.n)) != 0) {
+	    (rc = multi_read_targets(o->targets_file, o, &p.jobs, &p.n)) != 0) {
 		code = o->check ? CHECK_UNKNOWN :
 		    rc == -2 ? NSSTLS_EXIT_SETUP : NSSTLS_EXIT_USAGE;
 		goto out;
@@ -341,11 +341,17 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	pthread_cond_destroy(&p.cond);
 	pthread_mutex_destroy(&p.lock);
 out:
-	for (size_t i = 0; i < p.n; i++) {
-		free(p.jobs[i].arg);
-		free(p.jobs[i].out);    /* not printed: the output failed */
-		free(p.jobs[i].err);
-	}
-	free(p.jobs);
+	multi_jobs_free(p.jobs, p.n);
 	return code;
+}
+
+void
+multi_jobs_free(struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(jobs[i].arg);
+		free(jobs[i].out);      /* not printed: the output failed */
+		free(jobs[i].err);
+	}
+	free(jobs);
 }

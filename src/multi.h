@@ -17,4 +17,13 @@
 int multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
     const struct report *setup);
 
+/* --targets FILE ("-": stdin), read and checked line by line (exposed for
+ * fuzz/fuzz-target.c; multi_run is the caller): one job per target
+ * appended to *jobs.  Returns 0, -1 after printing a bad line, -2 after
+ * printing why the file cannot be read.  Free with multi_jobs_free. */
+struct job;
+int multi_read_targets(const char *path, const struct nsstls_opts *o,
+    struct job **jobs, size_t *n);
+void multi_jobs_free(struct job *jobs, size_t n);
+
 #endif

@@ -52,4 +52,11 @@ int proxy_select(const struct nsstls_opts *o, struct report *r,
 PRFileDesc *proxy_open(const struct nsstls_opts *o,
     const struct proxy_spec *p, struct report *r);
 
+/* The CONNECT dialogue on fd, connected to proxy p: send the request,
+ * read and check the answer.  Returns 0 when the tunnel is open, or -1
+ * after report_fail.  Exposed for fuzz/fuzz-proxy.c; proxy_open is the
+ * caller. */
+int proxy_tunnel(const struct nsstls_opts *o, const struct proxy_spec *p,
+    PRFileDesc *fd, struct report *r);
+
 #endif
