@@ -1,6 +1,6 @@
 """Explanations that name the right certificate (issue 8, items 5-7).
 
-The verdict is computed once (src/verdict.c): ok or failed, a headline
+The verdict is computed once (src/report/verdict.c): ok or failed, a headline
 naming the certificate at fault with its own dates and the cause, and the
 findings.  Each case below is a committed fixture (make-certs.sh, "issue 8"
 block) read by --print-cert or served by a real openssl s_server; the last

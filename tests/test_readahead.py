@@ -1,5 +1,5 @@
 """One byte stream from TCP to TLS: bytes a plaintext stage reads past its
-own end reach the next stage (src/readahead.c).
+own end reach the next stage (src/net/readahead.c).
 
 A proxy's answer to CONNECT and the target's first words may arrive in one
 segment; the SMTP greeting behind the proxy's 200 must reach the STARTTLS
