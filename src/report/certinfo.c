@@ -15,6 +15,7 @@
 #include <secoid.h>
 
 #include "der.h"
+#include "pem.h"
 #include "util.h"
 
 static char *
@@ -329,36 +330,35 @@ cert_info_from_nss(CERTCertificate *c, struct cert_info *out)
 SECItem *
 cert_decode_ders(const unsigned char *buf, size_t len, size_t *n, int *bad)
 {
-	static const char begin[] = "-----BEGIN CERTIFICATE-----";
-	static const char end[] = "-----END CERTIFICATE-----";
-	const char *text = (const char *)buf, *p;
+	const char *cursor = (const char *)buf;   /* NUL-terminated */
 	SECItem *ders = NULL;
 
 	*n = 0;
 	*bad = 0;
-	/* buf is NUL-terminated (util_read_file), so strstr is safe. */
-	for (p = strstr(text, begin); p != NULL; p = strstr(p, begin)) {
-		const char *b = p + sizeof(begin) - 1;
-		const char *e = strstr(b, end);
-		SECItem der = { siBuffer, NULL, 0 };
+	/* Certificate blocks count; other blocks (keys, CRLs) are passed
+	 * over.  A certificate block that cannot be read is counted bad: the
+	 * callers take a file whole or not at all. */
+	for (;;) {
+		const char *before = cursor;
+		struct pem_block b;
+		int found = pem_next(&cursor, &b);
 
-		if (e == NULL) {
-			(*bad)++;
-			break;
-		}
-		if (NSSBase64_DecodeBuffer(NULL, &der, b, (PRUint32)(e - b)) == NULL ||
-		    der.len == 0) {
-			/* Junk between the markers decodes to nothing, in an
-			 * allocated item (found by fuzz/fuzz-cert.c). */
-			SECITEM_FreeItem(&der, PR_FALSE);
-			(*bad)++;
-		} else {
+		if (found > 0 && pem_is_certificate(b.label)) {
 			ders = xrealloc(ders, (*n + 1) * sizeof(*ders));
-			ders[(*n)++] = der;
+			ders[(*n)++] = b.der;
+			b.der.data = NULL;
+			b.der.len = 0;
+		} else if (found < 0 && pem_is_certificate(b.label)) {
+			(*bad)++;
 		}
-		p = e + sizeof(end) - 1;
+		pem_block_free(&b);
+		if (found == 0)
+			break;
+		/* No END line: look for the next block after this BEGIN. */
+		if (cursor == before)
+			cursor = strstr(before, "-----BEGIN ") + 11;
 	}
-	if (*n == 0 && *bad == 0 && len > 0 && buf[0] == 0x30) {
+	if (*n == 0 && *bad == 0 && pem_looks_like_der(buf, len)) {
 		ders = xcalloc(1, sizeof(*ders));
 		if (SECITEM_AllocItem(NULL, &ders[0], (unsigned)len) != NULL) {
 			memcpy(ders[0].data, buf, len);

@@ -19,6 +19,7 @@
 
 #include "certinfo.h"
 #include "der.h"
+#include "pem.h"
 #include "util.h"
 
 #define CRL_MAX 4096                /* CRLs in all the files */
@@ -103,42 +104,41 @@ decode_error(const struct crl_set *s, const char *file, int k)
 	    file, k, name != NULL ? name : "bad DER");
 }
 
-/* Every PEM "X509 CRL" block of buf (NUL-terminated).  Returns how many
- * were added, or -1 with *err. */
+/* Every PEM "X509 CRL" block of text (NUL-terminated); other blocks are
+ * passed over.  Returns how many were added, or -1 with *err. */
 static int
 add_pem(struct crl_set *s, const char *file, const char *text, char **err)
 {
-	static const char begin[] = "-----BEGIN X509 CRL-----";
-	static const char end[] = "-----END X509 CRL-----";
+	const char *cursor = text;
 	int found = 0;
 
-	for (const char *p = strstr(text, begin); p != NULL; p = strstr(p, begin)) {
-		const char *b = p + sizeof(begin) - 1, *e = strstr(b, end);
-		SECItem der = { siBuffer, NULL, 0 };
-		int rc;
+	for (;;) {
+		const char *before = cursor;
+		struct pem_block b;
+		int got = pem_next(&cursor, &b), rc = 0;
+		bool crl = b.label != NULL && strcmp(b.label, "X509 CRL") == 0;
 
-		if (e == NULL) {
-			*err = xasprintf("--crl-file %s: CRL %d has no END line", file,
-			    found + 1);
+		if (got < 0 && crl)
+			*err = xasprintf("--crl-file %s: CRL %d %s", file, found + 1,
+			    cursor == before ? "has no END line" :
+			    "is empty or not valid base64");
+		else if (got > 0 && crl)
+			rc = s->n < CRL_MAX ? add_crl(s, file, &b.der) : -1;
+		pem_block_free(&b);
+		if (got == 0)
+			return found;
+		if (got < 0 && crl)
 			return -1;
-		}
-		if (NSSBase64_DecodeBuffer(NULL, &der, b, (PRUint32)(e - b)) == NULL ||
-		    der.len == 0) {
-			SECITEM_FreeItem(&der, PR_FALSE);
-			*err = xasprintf("--crl-file %s: CRL %d is empty or not valid "
-			    "base64", file, found + 1);
-			return -1;
-		}
-		rc = s->n < CRL_MAX ? add_crl(s, file, &der) : -1;
-		SECITEM_FreeItem(&der, PR_FALSE);
 		if (rc != 0) {
 			*err = decode_error(s, file, found + 1);
 			return -1;
 		}
-		found++;
-		p = e + sizeof(end) - 1;
+		/* Another kind of block, broken without its END line: look for
+		 * the next block after its BEGIN. */
+		if (got < 0 && cursor == before)
+			cursor = strstr(before, "-----BEGIN ") + 11;
+		found += got > 0 && crl;
 	}
-	return found;
 }
 
 /* DER CRLs one after another, each a SEQUENCE.  Returns how many were

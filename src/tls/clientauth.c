@@ -47,6 +47,7 @@
 #include <secpkcs7.h>
 #include <ssl.h>
 
+#include "pem.h"
 #include "util.h"
 
 struct client_cred {
@@ -80,114 +81,6 @@ wipe_free(unsigned char *buf, size_t len)
 	free(buf);
 }
 
-struct pem_block {
-	char *label;             /* "CERTIFICATE", "RSA PRIVATE KEY", ... */
-	bool encrypted;          /* Proc-Type: 4,ENCRYPTED (traditional) */
-	char *dek_info;          /* its DEK-Info value, or NULL */
-	SECItem der;             /* the decoded body */
-};
-
-static void
-pem_block_free(struct pem_block *b)
-{
-	free(b->label);
-	free(b->dek_info);
-	if (b->der.data != NULL)
-		SECITEM_ZfreeItem(&b->der, PR_FALSE);
-	memset(b, 0, sizeof(*b));
-}
-
-/* The value of header name (e.g. "DEK-Info") in the header lines of a PEM
- * body [p, end), or NULL. */
-static char *
-pem_header(const char *p, const char *end, const char *name)
-{
-	size_t n = strlen(name);
-
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *v;
-
-		if (eol == NULL)
-			eol = end;
-		if ((size_t)(eol - p) > n && strncasecmp(p, name, n) == 0 &&
-		    p[n] == ':') {
-			v = p + n + 1;
-			while (v < eol && (*v == ' ' || *v == '\t'))
-				v++;
-			while (eol > v && (eol[-1] == '\r' || eol[-1] == ' '))
-				eol--;
-			return xstrndup(v, (size_t)(eol - v));
-		}
-		p = eol + 1;
-	}
-	return NULL;
-}
-
-/*
- * Find the next PEM block at or after *cursor and decode it into b.
- * Returns 1 (found; *cursor moves past it), 0 (no more blocks) or -1
- * (a BEGIN line without its END, or a body that is not base64).
- */
-static int
-pem_next(const char **cursor, struct pem_block *b)
-{
-	static const char begin[] = "-----BEGIN ";
-	const char *p, *label, *label_end, *body, *end, *data;
-	char *end_line;
-
-	memset(b, 0, sizeof(*b));
-	p = strstr(*cursor, begin);
-	if (p == NULL)
-		return 0;
-	label = p + sizeof(begin) - 1;
-	label_end = strstr(label, "-----");
-	if (label_end == NULL ||
-	    memchr(label, '\n', (size_t)(label_end - label)) != NULL)
-		return -1;
-	b->label = xstrndup(label, (size_t)(label_end - label));
-	body = strchr(label_end, '\n');
-	if (body == NULL)
-		return -1;
-	body++;
-	end_line = xasprintf("-----END %s-----", b->label);
-	end = strstr(body, end_line);
-	free(end_line);
-	if (end == NULL)
-		return -1;
-	*cursor = end + strlen(b->label) + 14;
-
-	/* RFC 1421 headers (traditional encrypted keys) end at a blank line. */
-	data = body;
-	if (memchr(body, ':', (size_t)(end - body)) != NULL) {
-		const char *blank = strstr(body, "\n\n");
-		const char *blank_crlf = strstr(body, "\r\n\r\n");
-
-		if (blank_crlf != NULL && (blank == NULL || blank_crlf < blank))
-			blank = blank_crlf;
-		if (blank != NULL && blank < end) {
-			char *proc = pem_header(body, blank, "Proc-Type");
-
-			b->encrypted = proc != NULL &&
-			    strstr(proc, "ENCRYPTED") != NULL;
-			free(proc);
-			b->dek_info = pem_header(body, blank, "DEK-Info");
-			data = blank + (blank == blank_crlf ? 4 : 2);
-		}
-	}
-	if (NSSBase64_DecodeBuffer(NULL, &b->der, data,
-	    (PRUint32)(end - data)) == NULL || b->der.len == 0)
-		return -1;
-	return 1;
-}
-
-/* A DER file rather than PEM: it starts with a SEQUENCE tag. */
-static bool
-looks_like_der(const unsigned char *text, size_t len)
-{
-	return len > 2 && text[0] == 0x30;
-}
-
 /* ------------------------------------------------------------------ */
 /* Certificates                                                        */
 
@@ -214,8 +107,7 @@ add_pem_certs(const char *cursor, const char *path, const char *kind,
 			pem_block_free(&b);
 			return -1;
 		}
-		if (strcmp(b.label, "CERTIFICATE") != 0 &&
-		    strcmp(b.label, "X509 CERTIFICATE") != 0) {
+		if (!pem_is_certificate(b.label)) {
 			pem_block_free(&b);
 			continue;
 		}
@@ -269,7 +161,7 @@ load_cert_file(const char *path, const char *kind, const char *option,
 		    "cannot allocate a certificate list");
 		goto out;
 	}
-	if (looks_like_der(text, len)) {
+	if (pem_looks_like_der(text, len)) {
 		SECItem der = { siBuffer, text, (unsigned)len };
 		CERTCertificate *c = CERT_NewTempCertificate(
 		    CERT_GetDefaultCertDB(), &der, NULL, PR_FALSE, PR_TRUE);
@@ -920,7 +812,7 @@ import_key_text(PK11SlotInfo *slot, unsigned char *text, size_t len,
 	struct pem_block b;
 	int found;
 
-	if (looks_like_der(text, len))
+	if (pem_looks_like_der(text, len))
 		return import_der_key(slot, text, len, key_path, pub, nss, r);
 	memset(&b, 0, sizeof(b));
 	while ((found = pem_next(&cursor, &b)) > 0 && !is_key_label(b.label))
