@@ -599,3 +599,12 @@ util_hex(const unsigned char *data, size_t len, char sep, char *out)
 	}
 	*o = '\0';
 }
+
+void
+util_wipe_free(unsigned char *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	memset(buf, 0, len);
+	free(buf);
+}

@@ -120,4 +120,7 @@ const char *util_find_control(const char *s, size_t len);
 /* True if s is an IPv4 or IPv6 literal (no brackets). */
 bool util_is_ip_literal(const char *s);
 
+/* Zero len bytes of buf (a secret) before freeing it; NULL is fine. */
+void util_wipe_free(unsigned char *buf, size_t len);
+
 #endif
