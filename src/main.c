@@ -147,6 +147,9 @@ main(int argc, char **argv)
 	check = opts.check;
 	report_free(&report);
 	cli_free(&opts);
+	/* Each module releases what it made, before NSS shuts down. */
+	tls_model_destroy(nss.model);
+	nss.model = NULL;
 	clientauth_free(nss.cred);
 	nss.cred = NULL;
 	return finish(&nss, code, check);

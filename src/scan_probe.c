@@ -295,7 +295,7 @@ scan_probe_tls(struct scan_ctx *s, struct probe *p)
 			break;
 		}
 		p->outcome = try_tls(s, p, model, &o, r, &retry, &silent);
-		PR_Close(model);
+		tls_model_destroy(model);
 		if (!retry || !back_off(s, try, start, silent))
 			break;
 	}

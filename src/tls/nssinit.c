@@ -496,10 +496,6 @@ nssinit_teardown(struct nss_ctx *ctx)
 		free(ctx->password);
 		ctx->password = NULL;
 	}
-	if (ctx->model != NULL) {
-		PR_Close(ctx->model);
-		ctx->model = NULL;
-	}
 	if (ctx->initialized) {
 		/* The client session cache holds certificate references. */
 		SSL_ClearSessionCache();

@@ -34,7 +34,8 @@ struct nss_ctx {
 	size_t n_anchors;
 	char *password;          /* resolved --pass / --pass-file, or NULL */
 	struct client_cred *cred;    /* --cert/--pkcs12, loaded once; or NULL */
-	PRFileDesc *model;       /* the model SSL socket (tls.c), or NULL */
+	PRFileDesc *model;       /* the model SSL socket: made by tls_model_create,
+	                          * closed by tls_model_destroy, or NULL */
 	struct crl_set *crls;    /* every --crl-file, read once; or NULL */
 	struct report *report;
 	long read_timeout_ms;    /* --timeout, for file inputs (util_read_file) */

@@ -176,6 +176,13 @@ set_alpn(PRFileDesc *model, const struct nsstls_opts *o)
 	return rc;
 }
 
+void
+tls_model_destroy(PRFileDesc *model)
+{
+	if (model != NULL)
+		PR_Close(model);
+}
+
 PRFileDesc *
 tls_model_create(const struct nsstls_opts *o, struct report *r)
 {

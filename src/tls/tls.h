@@ -46,6 +46,10 @@ struct tls_ctx {
  * it, or NULL after report_fail(PHASE_SETUP). */
 PRFileDesc *tls_model_create(const struct nsstls_opts *o, struct report *r);
 
+/* Close a model socket made by tls_model_create (NULL is fine); NSS cannot
+ * shut down while one is open. */
+void tls_model_destroy(PRFileDesc *model);
+
 /* Put SSL on top of a connected TCP socket (taking ownership of it) with
  * the model's settings, install this connection's hooks, set the SNI and
  * prepare the client handshake.  Returns 0 or -1. */
