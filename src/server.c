@@ -481,14 +481,22 @@ conn_handshake_failed(struct conn *c)
 		    "the TLS handshake with the client failed");
 }
 
-/* --post-handshake-auth: TLS 1.3 CertificateRequest after the handshake;
- * the client's answer is read in the data phase. */
+/* --post-handshake-auth: TLS 1.3 CertificateRequest after the handshake
+ * (the client's answer is read in the data phase), or in TLS 1.2 a
+ * renegotiation.  --renegotiate-for-cert: the renegotiation only. */
 static int
 conn_request_cert_later(struct conn *c)
 {
 	const struct handshake_info *h = &c->report.handshakes[0];
 
 	c->info.cert_requested = true;
+	if (!c->srv->opts->post_handshake_auth &&
+	    h->version >= SSL_LIBRARY_VERSION_TLS_1_3) {
+		report_fail(&c->report, PHASE_RENEGOTIATE, 0, NSSTLS_EXIT_HANDSHAKE,
+		    "--renegotiate-for-cert: the client chose TLS 1.3, which has "
+		    "no renegotiation (use --post-handshake-auth)");
+		return -1;
+	}
 	if (h->version < SSL_LIBRARY_VERSION_TLS_1_3) {
 		/* TLS 1.2: renegotiate with a CertificateRequest.  A full
 		 * handshake: the session leaves the cache (flushCache), and
@@ -538,7 +546,7 @@ conn_handshake(struct conn *c, PRFileDesc *tcp)
 	conn_decode_hello(c);
 	if (rc == 0 && o->n_exporters > 0)
 		rc = exporter_run(c->fd, o, &c->report);
-	if (rc == 0 && o->post_handshake_auth)
+	if (rc == 0 && (o->post_handshake_auth || o->renegotiate_for_cert))
 		rc = conn_request_cert_later(c);
 	return rc;
 }

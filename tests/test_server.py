@@ -444,6 +444,38 @@ def test_certificate_asked_for_after_the_handshake(tmp_path, version, extra):
     assert len(doc["handshakes"]) == (1 if extra else 2)
 
 
+def test_renegotiate_for_cert_in_tls12(tmp_path):
+    """--renegotiate-for-cert: after a TLS 1.2 handshake, SSL_ReHandshake
+    with a CertificateRequest; the client's certificate is verified."""
+    with NsstlsServer(tmp_path, *SELF, "--renegotiate-for-cert", "--ca-file",
+                      fixture("root-rsa.crt"), "--echo", "--json",
+                      "--max-connections", "1", *BOUNDED) as srv:
+        got = talk(srv.port, b"renegotiated\n", "-tls1_2", *CLIENT)
+        assert srv.wait() == 0, srv.stderr
+    assert b"renegotiated" in got
+    (doc,) = srv.docs()
+    cc = doc["server"]["client_certificate"]
+    assert cc["received"] and cc["verified"], doc["outcome"]
+    assert len(doc["handshakes"]) == 2
+
+
+def test_renegotiate_for_cert_refuses_tls13_clearly(tmp_path):
+    with NsstlsServer(tmp_path, *SELF, "--renegotiate-for-cert", "--json",
+                      "--max-connections", "1", *BOUNDED) as srv:
+        subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}",
+                        "-quiet", "-tls1_3", *CLIENT], input=b"x\n",
+                       capture_output=True, timeout=20)
+        srv.wait()
+    (doc,) = srv.docs()
+    assert doc["outcome"]["ok"] is False
+    assert "TLS 1.3" in doc["outcome"]["message"], doc["outcome"]
+
+
+def test_renegotiate_for_cert_is_for_server_mode(nsstls):
+    r = nsstls("--renegotiate-for-cert", "localhost")
+    assert r.returncode == 1 and "--listen" in r.stderr
+
+
 def _read_until(fd, pattern: bytes, timeout=10) -> bytes:
     buf = b""
     deadline = time.monotonic() + timeout

@@ -116,6 +116,7 @@ complete -c nsstls -l listen -x -d 'Server mode: accept TLS connections on [ADDR
 complete -c nsstls -l self-signed -x -d 'Serve throw-away RSA and EC certificates for these names'
 complete -c nsstls -l verify-client -d 'Ask for a client certificate, fail without a good one'
 complete -c nsstls -l request-client-cert -d 'Ask for a client certificate, accept without'
+complete -c nsstls -l renegotiate-for-cert -d 'TLS 1.2: renegotiate to ask for a client certificate'
 complete -c nsstls -l hrr -d 'Answer every first TLS 1.3 ClientHello with a HelloRetryRequest'
 complete -c nsstls -l accept-early-data -d 'Accept TLS 1.3 0-RTT data on resumed sessions'
 complete -c nsstls -l echo -d 'Send back what each client sends'

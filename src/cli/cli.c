@@ -353,6 +353,9 @@ static struct poptOption server_table[] = {
 	  NULL },
 	{ "request-client-cert", '\0', POPT_ARG_NONE, NULL, 0,
 	  "ask for a client certificate, accept the client without one", NULL },
+	{ "renegotiate-for-cert", '\0', POPT_ARG_NONE, NULL, 0,
+	  "after a TLS 1.2 handshake, renegotiate to ask for a client certificate "
+	  "(TLS 1.3: --post-handshake-auth)", NULL },
 	{ "hrr", '\0', POPT_ARG_NONE, NULL, 0,
 	  "answer every first TLS 1.3 ClientHello with a HelloRetryRequest", NULL },
 	{ "accept-early-data", '\0', POPT_ARG_NONE, NULL, 0,
@@ -526,6 +529,7 @@ bind_flags(struct nsstls_opts *o)
 	bind_flag("echo", &o->echo);
 	bind_flag("www", &o->www);
 	bind_flag("once", &o->once);
+	bind_flag("renegotiate-for-cert", &o->renegotiate_for_cert);
 }
 
 static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1670,7 +1674,8 @@ validate_server(struct nsstls_opts *o, struct raw *r)
 {
 	if (!o->listen) {
 		usage_error("--self-signed, --verify-client, --request-client-cert, "
-		    "--hrr, --accept-early-data, --echo, --www, --once and "
+		    "--renegotiate-for-cert, --hrr, --accept-early-data, --echo, "
+		    "--www, --once and "
 		    "--max-connections are for server mode: add --listen "
 		    "[ADDR:]PORT%s", "");
 		return -1;
@@ -1915,7 +1920,8 @@ validate(struct nsstls_opts *o, struct raw *r)
 	if (check_save_paths(o) != 0 || validate_scan(o) != 0)
 		return -1;
 	if (o->listen || o->n_self_signed > 0 || o->verify_client ||
-	    o->request_client_cert || o->hrr || o->accept_early_data || o->echo ||
+	    o->request_client_cert || o->renegotiate_for_cert || o->hrr ||
+	    o->accept_early_data || o->echo ||
 	    o->www || o->once ||
 	    o->max_connections > 0)
 		return validate_server(o, r);

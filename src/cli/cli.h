@@ -149,6 +149,8 @@ struct nsstls_opts {
 	int echo;                       /* echo what the client sends */
 	int www;                        /* answer HTTP with a page */
 	int once;                       /* one connection, stdin <-> TLS */
+	int renegotiate_for_cert;       /* TLS 1.2: renegotiate for a client
+	                                 * certificate after the handshake */
 	long max_connections;           /* serve N, then exit; 0: until a signal */
 	int hrr;                        /* force a HelloRetryRequest */
 	int accept_early_data;          /* TLS 1.3 0-RTT, with anti-replay */
