@@ -216,17 +216,7 @@ on_handshake(PRFileDesc *fd, void *arg)
 		c->report.handshake_done_us = util_now_us();
 	if (SSL_GetChannelInfo(fd, &ch, sizeof(ch)) != SECSuccess)
 		return;
-	h->version = ch.protocolVersion;
-	h->suite = ch.cipherSuite;
-	h->suite_name = names_cipher_str(ch.cipherSuite);
-	h->group = ch.keaGroup;
-	h->sig_scheme = ch.signatureScheme;
-	h->resumed = ch.resumed;
-	h->ems = ch.extendedMasterSecretUsed;
-	h->early_data_accepted = ch.earlyDataAccepted;
-	h->forward_secret = ch.keaType != ssl_kea_rsa;
-	h->auth_bits = (int)ch.authKeyBits;
-	h->kea_bits = (int)ch.keaKeyBits;
+	tls_channel_facts(h, &ch);
 	if (SSL_GetNextProto(fd, &state, (unsigned char *)h->alpn, &len,
 	    sizeof(h->alpn) - 1) == SECSuccess && len > 0 &&
 	    (state == SSL_NEXT_PROTO_NEGOTIATED || state == SSL_NEXT_PROTO_SELECTED))
@@ -490,7 +480,7 @@ conn_request_cert_later(struct conn *c)
 	const struct handshake_info *h = &c->report.handshakes[0];
 
 	c->info.cert_requested = true;
-	if (!c->srv->opts->post_handshake_auth &&
+	if (c->srv->opts->renegotiate_for_cert && !c->srv->opts->post_handshake_auth &&
 	    h->version >= SSL_LIBRARY_VERSION_TLS_1_3) {
 		report_fail(&c->report, PHASE_RENEGOTIATE, 0, NSSTLS_EXIT_HANDSHAKE,
 		    "--renegotiate-for-cert: the client chose TLS 1.3, which has "

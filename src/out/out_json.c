@@ -75,8 +75,8 @@ out_json_utf8(const char *s)
 	return out;
 }
 
-static json_t *
-jstr(const char *s)
+json_t *
+out_json_str(const char *s)
 {
 	char *clean;
 	json_t *j;
@@ -87,6 +87,12 @@ jstr(const char *s)
 	j = json_string(clean);
 	free(clean);
 	return j != NULL ? j : json_null();
+}
+
+static json_t *
+jstr(const char *s)
+{
+	return out_json_str(s);
 }
 
 static json_t *

@@ -31,4 +31,7 @@ int out_json_report(FILE *f, const struct report *r, const struct nsstls_opts *o
  * Returns a malloc'd string. */
 char *out_json_utf8(const char *s);
 
+/* A JSON string of s made valid UTF-8, or null for NULL. */
+json_t *out_json_str(const char *s);
+
 #endif

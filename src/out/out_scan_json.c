@@ -19,15 +19,7 @@
 static json_t *
 jstr(const char *s)
 {
-	char *clean;
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	clean = out_json_utf8(s);
-	j = json_string(clean);
-	free(clean);
-	return j != NULL ? j : json_null();
+	return out_json_str(s);
 }
 
 static const char *

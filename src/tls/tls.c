@@ -26,6 +26,22 @@
 #include "trace.h"
 #include "util.h"
 
+void
+tls_channel_facts(struct handshake_info *h, const SSLChannelInfo *ch)
+{
+	h->version = ch->protocolVersion;
+	h->suite = ch->cipherSuite;
+	h->suite_name = names_cipher_str(ch->cipherSuite);
+	h->group = ch->keaGroup;
+	h->sig_scheme = ch->signatureScheme;
+	h->resumed = ch->resumed;
+	h->ems = ch->extendedMasterSecretUsed;
+	h->early_data_accepted = ch->earlyDataAccepted;
+	h->forward_secret = ch->keaType != ssl_kea_rsa;
+	h->auth_bits = (int)ch->authKeyBits;
+	h->kea_bits = (int)ch->keaKeyBits;
+}
+
 static void
 handshake_done(PRFileDesc *fd, void *arg)
 {
@@ -43,14 +59,7 @@ handshake_done(PRFileDesc *fd, void *arg)
 	keylog_check(t->keylog, fd);    /* TLS 1.2 or ECH: why no key log */
 	if (SSL_GetChannelInfo(fd, &ch, sizeof(ch)) != SECSuccess)
 		return;
-	h->version = ch.protocolVersion;
-	h->suite = ch.cipherSuite;
-	h->suite_name = names_cipher_str(ch.cipherSuite);
-	h->group = ch.keaGroup;
-	h->sig_scheme = ch.signatureScheme;
-	h->resumed = ch.resumed;
-	h->ems = ch.extendedMasterSecretUsed;
-	h->early_data_accepted = ch.earlyDataAccepted;
+	tls_channel_facts(h, &ch);
 	{
 		PRBool ticket = PR_FALSE;
 
@@ -63,9 +72,6 @@ handshake_done(PRFileDesc *fd, void *arg)
 		/* TLS 1.3 resumes with a ticket (PSK) only. */
 		h->resumed_by = ch.protocolVersion >= SSL_LIBRARY_VERSION_TLS_1_3 ||
 		    h->ticket_offered ? "ticket" : "session id";
-	h->forward_secret = ch.keaType != ssl_kea_rsa;
-	h->auth_bits = (int)ch.authKeyBits;
-	h->kea_bits = (int)ch.keaKeyBits;
 	/*
 	 * NSS sends a key share for the first configured group only, so in a
 	 * full TLS 1.3 handshake a different group means the server asked for

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include <prio.h>
+#include <sslt.h>
 
 #include "cli.h"
 #include "clientauth.h"
@@ -45,6 +46,10 @@ struct tls_ctx {
 /* Build the model socket, once per process, from the options.  Returns
  * it, or NULL after report_fail(PHASE_SETUP). */
 PRFileDesc *tls_model_create(const struct nsstls_opts *o, struct report *r);
+
+/* Copy what SSLChannelInfo says of a finished handshake into h (both
+ * sides: connect and server mode). */
+void tls_channel_facts(struct handshake_info *h, const SSLChannelInfo *ch);
 
 /* Close a model socket made by tls_model_create (NULL is fine); NSS cannot
  * shut down while one is open. */
