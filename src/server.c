@@ -35,6 +35,7 @@
 #include "clienthello.h"
 #include "exporter.h"
 #include "io.h"
+#include "keylog.h"
 #include "names.h"
 #include "out.h"
 #include "out_text.h"
@@ -85,6 +86,7 @@ struct conn {
 	PRFileDesc *fd;              /* SSL on top of the capture layer */
 	struct capture *cap;
 	struct trace *trace;         /* --trace: the record layer under SSL */
+	struct keylog *keylog;       /* --keylog, or NULL */
 	FILE *trace_out;             /* its lines, printed with the report */
 	char *trace_buf;
 	size_t trace_len;
@@ -291,7 +293,20 @@ static void
 on_secret(PRFileDesc *fd, PRUint16 epoch, SSLSecretDirection dir,
     PK11SymKey *secret, void *arg)
 {
-	trace_on_secret(((struct conn *)arg)->trace, fd, epoch, dir, secret);
+	struct conn *c = arg;
+
+	if (c->trace != NULL)
+		trace_on_secret(c->trace, fd, epoch, dir, secret);
+	if (c->keylog == NULL)
+		return;
+	/* The key log names secrets by the client's random: bytes 11..42 of
+	 * the first ClientHello record (record header 5, handshake header 4,
+	 * version 2), which the capture layer has read before NSS derives
+	 * any secret. */
+	if (c->cap != NULL && c->cap->len >= 43 && c->cap->buf[0] == 0x16 &&
+	    c->cap->buf[5] == 0x01)
+		keylog_set_random(c->keylog, c->cap->buf + 11, false);
+	keylog_on_secret(c->keylog, fd, epoch, dir, secret);
 }
 
 /* --hrr: ask every first ClientHello to try again (the key share then
@@ -380,8 +395,16 @@ conn_import(struct conn *c, PRFileDesc *tcp)
 	    SSL_SetAntiReplayContext(c->fd, c->srv->anti_replay) != SECSuccess) ||
 	    SSL_ResetHandshake(c->fd, PR_TRUE) != SECSuccess)
 		return -1;
+	/* --keylog: the same file rules as connect mode, one open per
+	 * connection (O_APPEND: whole lines). */
+	if (o->keylog != NULL) {
+		c->keylog = keylog_open(o->keylog, &c->report);
+		if (c->keylog == NULL)
+			return -1;
+		keylog_as_server(c->keylog);
+	}
 	/* TLS 1.3 records are decrypted for the trace with the secrets. */
-	if (c->trace != NULL)
+	if (c->trace != NULL || c->keylog != NULL)
 		(void)SSL_SecretCallback(c->fd, on_secret, c);
 	return 0;
 }
@@ -697,6 +720,7 @@ conn_free(struct conn *c)
 {
 	if (c->fd != NULL)
 		PR_Close(c->fd);
+	keylog_close(c->keylog);
 	if (c->trace_out != NULL && c->trace_out != stderr)
 		fclose(c->trace_out);
 	free(c->trace_buf);
@@ -747,6 +771,10 @@ conn_close_tls(struct conn *c)
 		c->fd = NULL;
 		c->trace = NULL;        /* closed with the socket */
 	}
+	/* Before the report is printed: a key log that could not be
+	 * written is part of the outcome. */
+	keylog_close(c->keylog);
+	c->keylog = NULL;
 }
 
 /* One connection, start to end, on a worker. */

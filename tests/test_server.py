@@ -476,6 +476,25 @@ def test_renegotiate_for_cert_is_for_server_mode(nsstls):
     assert r.returncode == 1 and "--listen" in r.stderr
 
 
+def test_keylog_in_server_mode_matches_the_client(tmp_path):
+    """--keylog in server mode writes the server's view of the TLS 1.3
+    secrets under the client's random: the same lines as s_client's own
+    key log (OpenSSL adds EXPORTER_SECRET, which NSS does not give)."""
+    server_log, client_log = tmp_path / "server.keys", tmp_path / "client.keys"
+    with NsstlsServer(tmp_path, *SELF, "--keylog", str(server_log), "--echo",
+                      "--max-connections", "1", *BOUNDED) as srv:
+        r = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}",
+                            "-quiet", "-tls1_3", "-keylogfile", str(client_log)],
+                           input=b"keys\n", capture_output=True, timeout=20)
+        assert r.stdout == b"keys\n", r.stderr
+        assert srv.wait() == 0, srv.stderr
+    ours = {l for l in server_log.read_text().splitlines() if not l.startswith("#")}
+    theirs = {l for l in client_log.read_text().splitlines()
+              if not l.startswith("#") and not l.startswith("EXPORTER_SECRET")}
+    assert len(ours) == 4 and ours == theirs, (ours, theirs)
+    assert oct(server_log.stat().st_mode & 0o777) == "0o600"
+
+
 def _read_until(fd, pattern: bytes, timeout=10) -> bytes:
     buf = b""
     deadline = time.monotonic() + timeout
@@ -689,7 +708,7 @@ def test_once_sends_stdin_and_exits_with_the_connection_status(tmp_path):
     (("--listen", "70000", *SELF), 1, "with a port from 0 to 65535"),
     (("--echo", *SELF), 1, "add --listen"),
     (("--listen", "0", *SELF, "example.com"), 1, "takes no target"),
-    (("--listen", "0", *SELF, "--keylog", "/tmp/k"), 1, "are for connect mode"),
+    (("--listen", "0", *SELF, "--proxy", "http://127.0.0.1:1"), 1, "are for connect mode"),
     (("--listen", "0", *SELF, "--reconnect"), 1, "are for connect mode"),
     (("--listen", "0", *SELF, "--echo", "--www"), 1, "exclude each other"),
     (("--listen", "0", *SELF, "--verify-client", "--request-client-cert"), 1,

@@ -1694,12 +1694,12 @@ validate_server(struct nsstls_opts *o, struct raw *r)
 	}
 	if (o->starttls != NULL || o->starttls_auto || o->proxy != NULL ||
 	    o->reconnect || o->renegotiate || o->key_update != KEY_UPDATE_NONE ||
-	    o->early_data != NULL || o->keylog != NULL ||
+	    o->early_data != NULL ||
 	    o->showcerts || o->save_chain != NULL ||
 	    o->save_chain_verified != NULL || o->ech_config != NULL ||
 	    o->ech_auto || o->ech_grease) {
 		usage_error("--listen: --starttls, --proxy, --reconnect, "
-		    "--renegotiate, --key-update, --early-data, --keylog, "
+		    "--renegotiate, --key-update, --early-data, "
 		    "--showcerts, --save-chain and --ech are for connect mode%s", "");
 		return -1;
 	}

@@ -44,6 +44,7 @@ struct keylog {
 	const char *path;
 	struct report *r;
 	bool have_random;
+	bool server;                 /* we are the server: write is SERVER */
 	bool ech_offered;
 	bool dropped;                /* ECH accepted: never write */
 	bool started;                /* a line was written */
@@ -254,6 +255,13 @@ flush(struct keylog *k, PRFileDesc *fd)
 }
 
 void
+keylog_as_server(struct keylog *k)
+{
+	if (k != NULL)
+		k->server = true;
+}
+
+void
 keylog_set_random(struct keylog *k, const unsigned char *random,
     bool ech_offered)
 {
@@ -265,11 +273,13 @@ keylog_set_random(struct keylog *k, const unsigned char *random,
 	flush(k, NULL);
 }
 
-/* The key log label of a secret; dir is relative to us, the client. */
+/* The key log label of a secret; dir is relative to us, the client or
+ * (server mode) the server. */
 static void
-label(char *out, size_t len, PRUint16 epoch, SSLSecretDirection dir)
+label(char *out, size_t len, PRUint16 epoch, SSLSecretDirection dir,
+    bool server)
 {
-	const char *side = dir == ssl_secret_write ? "CLIENT" : "SERVER";
+	const char *side = (dir == ssl_secret_write) != server ? "CLIENT" : "SERVER";
 
 	if (epoch == 1)
 		snprintf(out, len, "CLIENT_EARLY_TRAFFIC_SECRET");
@@ -303,14 +313,14 @@ keylog_on_secret(struct keylog *k, PRFileDesc *fd, PRUint16 epoch,
 		char l[40];
 
 		flush(k, fd);
-		label(l, sizeof(l), epoch, dir);
+		label(l, sizeof(l), epoch, dir, k->server);
 		write_line(k, l, raw->data, raw->len);
 		return;
 	}
 	if (k->n_pending == MAX_PENDING)
 		return;
 	p = &k->pending[k->n_pending++];
-	label(p->label, sizeof(p->label), epoch, dir);
+	label(p->label, sizeof(p->label), epoch, dir, k->server);
 	memcpy(p->secret, raw->data, raw->len);
 	p->len = raw->len;
 }

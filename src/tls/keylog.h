@@ -34,6 +34,10 @@ struct keylog *keylog_open(const char *path, struct report *r);
  * ClientHello carried an ECH extension (real or GREASE): with ECH the
  * secrets may belong to the encrypted inner ClientHello, whose random the
  * wire never shows.  Lines wait for this.  NULL-safe. */
+/* Server mode: the secrets we write are the server's (the labels swap
+ * sides); the random is the client's, from its ClientHello. */
+void keylog_as_server(struct keylog *k);
+
 void keylog_set_random(struct keylog *k, const unsigned char *random,
     bool ech_offered);
 
