@@ -1112,6 +1112,41 @@ handle_server_option(int rc, const char *arg, struct nsstls_opts *o)
 	return 0;
 }
 
+/* --cert, --key, --cert-chain.  The first --cert fills o->cert; each
+ * later one (server mode: several certificates) starts a more_certs
+ * entry, and a --key or --cert-chain belongs to the --cert before it (or
+ * to the first when none came before).  arg is taken. */
+static int
+add_cert_part(int rc, char *arg, struct nsstls_opts *o)
+{
+	struct cert_source *last = o->n_more_certs > 0 ?
+	    &o->more_certs[o->n_more_certs - 1] : NULL;
+	char **field;
+
+	if (rc == OPT_CERT && o->cert != NULL) {
+		o->more_certs = xrealloc(o->more_certs,
+		    (o->n_more_certs + 1) * sizeof(*o->more_certs));
+		o->more_certs[o->n_more_certs++] = (struct cert_source){ arg, NULL,
+		    NULL };
+		return 0;
+	}
+	if (rc == OPT_CERT)
+		field = &o->cert;
+	else if (rc == OPT_KEY)
+		field = last != NULL ? &last->key : &o->key;
+	else
+		field = last != NULL ? &last->chain : &o->cert_chain;
+	if (*field != NULL) {
+		usage_error("%s is given twice for one --cert (write each --key "
+		    "and --cert-chain after the --cert it belongs to)",
+		    rc == OPT_KEY ? "--key" : "--cert-chain");
+		free(arg);
+		return -1;
+	}
+	*field = arg;
+	return 0;
+}
+
 /* One option from the loop.  arg is popt's malloc'd copy, owned here. */
 static int
 handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
@@ -1384,15 +1419,9 @@ handle_option(int rc, char *arg, struct nsstls_opts *o, struct raw *r)
 		arg = NULL;
 		break;
 	case OPT_CERT:
-		replace(&o->cert, arg);
-		arg = NULL;
-		break;
 	case OPT_KEY:
-		replace(&o->key, arg);
-		arg = NULL;
-		break;
 	case OPT_CERT_CHAIN:
-		replace(&o->cert_chain, arg);
+		ret = add_cert_part(rc, arg, o);
 		arg = NULL;
 		break;
 	case OPT_PKCS12:
@@ -1875,6 +1904,11 @@ validate(struct nsstls_opts *o, struct raw *r)
 		o->trust_builtin = false;
 	}
 
+	if (o->n_more_certs > 0 && !o->listen) {
+		usage_error("--cert is given %zu times: only server mode (--listen) "
+		    "presents several certificates", o->n_more_certs + 1);
+		return -1;
+	}
 	if (o->cert != NULL && o->pkcs12 != NULL) {
 		usage_error("--cert and --pkcs12 exclude each other%s", "");
 		return -1;
@@ -2146,6 +2180,12 @@ cli_free(struct nsstls_opts *o)
 	free(o->cert);
 	free(o->key);
 	free(o->cert_chain);
+	for (size_t i = 0; i < o->n_more_certs; i++) {
+		free(o->more_certs[i].cert);
+		free(o->more_certs[i].key);
+		free(o->more_certs[i].chain);
+	}
+	free(o->more_certs);
 	free(o->pkcs12);
 	free(o->expect_alpn);
 	free(o->keylog);

@@ -30,6 +30,14 @@ struct exporter_req {
 
 struct starttls_proto;          /* starttls.h */
 
+/* A second or later --cert (server mode serves several, e.g. RSA and
+ * ECDSA), with the --key and --cert-chain written after it. */
+struct cert_source {
+	char *cert;                     /* PEM file, or nickname with --db */
+	char *key;                      /* NULL: in the --cert file */
+	char *chain;                    /* NULL: none */
+};
+
 /* Flags are int because popt stores POPT_ARG_NONE/VAL through int *. */
 struct nsstls_opts {
 	/* Connection */
@@ -96,6 +104,8 @@ struct nsstls_opts {
 	char *cert;                     /* nickname (with --db) or PEM file */
 	char *key;
 	char *cert_chain;
+	struct cert_source *more_certs; /* --cert after the first (--listen) */
+	size_t n_more_certs;
 	char *pkcs12;
 	int post_handshake_auth;
 
