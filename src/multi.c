@@ -258,70 +258,36 @@ print_job(struct job *j, bool progress)
 	    -1 : 0;
 }
 
-int
-multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
-    const struct report *setup)
+/* Print each finished target, in input order or as they finish, until
+ * all are printed or nobody reads.  Returns the worst exit code.  Called
+ * and returns with p->lock held. */
+static int
+print_results(struct pool *p, bool progress)
 {
-	struct pool p;
-	pthread_t *threads;
-	size_t nthreads, printed = 0, in_order = 0;
-	bool progress = isatty(STDERR_FILENO) && !o->quiet;
-	int code = 0, rc;
+	const struct nsstls_opts *o = p->opts;
+	size_t printed = 0, in_order = 0;
+	int code = 0;
 
-	memset(&p, 0, sizeof(p));
-	p.opts = o;
-	p.nss = nss;
-	p.setup = setup;
-	for (size_t i = 0; i < o->n_targets; i++)
-		add_job(&p.jobs, &p.n, o->targets[i]);
-	if (o->targets_file != NULL &&
-	    (rc = multi_read_targets(o->targets_file, o, &p.jobs, &p.n)) != 0) {
-		code = o->check ? CHECK_UNKNOWN :
-		    rc == -2 ? NSSTLS_EXIT_SETUP : NSSTLS_EXIT_USAGE;
-		goto out;
-	}
-	if (o->shard_n > 0)
-		shard(&p, o->shard_k, o->shard_n);
-	if (p.n == 0 && o->shard_n > 0) {
-		/* More machines than targets: an empty share is no error. */
-		goto out;
-	}
-	if (p.n == 0) {
-		fputs("nsstls: no targets in ", stderr);
-		util_fputs_term(o->targets_file, stderr);
-		fputc('\n', stderr);
-		code = o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
-		goto out;
-	}
-	pthread_mutex_init(&p.lock, NULL);
-	pthread_cond_init(&p.cond, NULL);
-	nthreads = (size_t)o->jobs < p.n ? (size_t)o->jobs : p.n;
-	threads = xcalloc(nthreads, sizeof(*threads));
-	for (size_t i = 0; i < nthreads; i++)
-		if (pthread_create(&threads[i], NULL, worker, &p) != 0)
-			abort();
-
-	pthread_mutex_lock(&p.lock);
-	while (printed < p.n) {
+	while (printed < p->n) {
 		struct job *j = NULL;
 
 		if (o->unordered) {
-			for (size_t i = 0; i < p.n && j == NULL; i++)
-				if (p.jobs[i].done && !p.jobs[i].printed)
-					j = &p.jobs[i];
-		} else if (p.jobs[in_order].done) {
-			j = &p.jobs[in_order++];
+			for (size_t i = 0; i < p->n && j == NULL; i++)
+				if (p->jobs[i].done && !p->jobs[i].printed)
+					j = &p->jobs[i];
+		} else if (p->jobs[in_order].done) {
+			j = &p->jobs[in_order++];
 		}
 		if (j == NULL) {
-			pthread_cond_wait(&p.cond, &p.lock);
+			pthread_cond_wait(&p->cond, &p->lock);
 			continue;
 		}
-		pthread_mutex_unlock(&p.lock);
+		pthread_mutex_unlock(&p->lock);
 		if (print_job(j, progress) != 0) {
 			/* Nobody reads the rest (a closed pipe, a full disk):
 			 * finish the targets under way, start no more. */
-			pthread_mutex_lock(&p.lock);
-			p.stop = true;
+			pthread_mutex_lock(&p->lock);
+			p->stop = true;
 			break;
 		}
 		code = worse(code, j->code, o->check);
@@ -329,11 +295,66 @@ multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 		free(j->err);
 		j->out = j->err = NULL;
 		printed++;
-		pthread_mutex_lock(&p.lock);
+		pthread_mutex_lock(&p->lock);
 		j->printed = true;
-		if (progress && printed < p.n)
-			fprintf(stderr, "nsstls: %zu of %zu targets done", p.finished, p.n);
+		if (progress && printed < p->n)
+			fprintf(stderr, "nsstls: %zu of %zu targets done", p->finished,
+			    p->n);
 	}
+	return code;
+}
+
+/* The targets of the command line and of --targets, this shard's share.
+ * Returns -1 to go on, or the exit code to end with. */
+static int
+collect_jobs(struct pool *p, const struct nsstls_opts *o)
+{
+	int rc;
+
+	for (size_t i = 0; i < o->n_targets; i++)
+		add_job(&p->jobs, &p->n, o->targets[i]);
+	if (o->targets_file != NULL &&
+	    (rc = multi_read_targets(o->targets_file, o, &p->jobs, &p->n)) != 0)
+		return o->check ? CHECK_UNKNOWN :
+		    rc == -2 ? NSSTLS_EXIT_SETUP : NSSTLS_EXIT_USAGE;
+	if (o->shard_n > 0)
+		shard(p, o->shard_k, o->shard_n);
+	if (p->n == 0 && o->shard_n > 0)
+		return 0;       /* more machines than targets: no error */
+	if (p->n == 0) {
+		fputs("nsstls: no targets in ", stderr);
+		util_fputs_term(o->targets_file, stderr);
+		fputc('\n', stderr);
+		return o->check ? CHECK_UNKNOWN : NSSTLS_EXIT_USAGE;
+	}
+	return -1;
+}
+
+int
+multi_run(const struct nsstls_opts *o, struct nss_ctx *nss,
+    const struct report *setup)
+{
+	struct pool p;
+	pthread_t *threads;
+	size_t nthreads;
+	bool progress = isatty(STDERR_FILENO) && !o->quiet;
+	int code;
+
+	memset(&p, 0, sizeof(p));
+	p.opts = o;
+	p.nss = nss;
+	p.setup = setup;
+	if ((code = collect_jobs(&p, o)) >= 0)
+		goto out;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	nthreads = (size_t)o->jobs < p.n ? (size_t)o->jobs : p.n;
+	threads = xcalloc(nthreads, sizeof(*threads));
+	for (size_t i = 0; i < nthreads; i++)
+		if (pthread_create(&threads[i], NULL, worker, &p) != 0)
+			abort();
+	pthread_mutex_lock(&p.lock);
+	code = print_results(&p, progress);
 	pthread_mutex_unlock(&p.lock);
 	for (size_t i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);

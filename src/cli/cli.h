@@ -116,7 +116,7 @@ struct nsstls_opts {
 	int renegotiate;                /* number of renegotiations */
 	int reconnect;                  /* --reconnect: connections after the first */
 	char *early_data;               /* --early-data FILE (0-RTT) */
-	enum key_update_mode key_update;
+	int key_update;                 /* enum key_update_mode */
 	struct exporter_req *exporters; /* --export-keying-material */
 	size_t n_exporters;
 
@@ -134,7 +134,6 @@ struct nsstls_opts {
 	/* --check (monitoring) */
 	int check;
 	int crit_days;                  /* default 7 */
-	bool warn_days_given;           /* --warn-days was on the command line */
 	uint16_t min_tls;               /* 0: no requirement */
 	char *expect_alpn;
 	int require_staple;
@@ -161,7 +160,7 @@ struct nsstls_opts {
 	int once;                       /* one connection, stdin <-> TLS */
 	int renegotiate_for_cert;       /* TLS 1.2: renegotiate for a client
 	                                 * certificate after the handshake */
-	long max_connections;           /* serve N, then exit; 0: until a signal */
+	int max_connections;            /* serve N, then exit; 0: until a signal */
 	int hrr;                        /* force a HelloRetryRequest */
 	int accept_early_data;          /* TLS 1.3 0-RTT, with anti-replay */
 

@@ -181,6 +181,30 @@ httpsrr_read_answer(const unsigned char *msgbuf, int n,
 	return 0;
 }
 
+/* What one name's answer says: 0 an ECH configuration (in v), 1 an alias
+ * to follow (v->alias), -1 no configuration (the reason in *err). */
+static int
+answer_outcome(const struct httpsrr_verdict *v, const char *qname, char **err)
+{
+	if (v->malformed != NULL)
+		*err = xasprintf("the HTTPS record of %s is malformed: %s", qname,
+		    v->malformed);
+	else if (v->ech != NULL)
+		return 0;
+	else if (v->service_seen)
+		*err = xasprintf("the HTTPS record of %s has no ech parameter: the "
+		    "server publishes no ECH configuration", qname);
+	else if (v->alias[0] == '\0')
+		*err = xasprintf("%s has no HTTPS record, so it publishes no ECH "
+		    "configuration", qname);
+	else if (strcmp(v->alias, ".") == 0)
+		*err = xasprintf("the HTTPS record of %s says the service is not "
+		    "available (AliasMode to \".\")", qname);
+	else
+		return 1;
+	return -1;
+}
+
 int
 httpsrr_lookup_ech(const char *name, long timeout_ms, unsigned char **list,
     size_t *len, char **found_at, char **err)
@@ -213,7 +237,7 @@ httpsrr_lookup_ech(const char *name, long timeout_ms, unsigned char **list,
 	st.retry = 1;
 	for (int hop = 0; hop <= MAX_ALIAS_HOPS; hop++) {
 		struct httpsrr_verdict v;
-		int n;
+		int n, next;
 
 		if (hop > 0 && util_now_us() >= deadline) {
 			*err = xasprintf("no answer for %s within %ld ms", qname,
@@ -230,33 +254,15 @@ httpsrr_lookup_ech(const char *name, long timeout_ms, unsigned char **list,
 			*err = xasprintf("the DNS answer for %s cannot be parsed", qname);
 			goto out;
 		}
-		if (v.malformed != NULL) {
-			*err = xasprintf("the HTTPS record of %s is malformed: %s",
-			    qname, v.malformed);
+		if ((next = answer_outcome(&v, qname, err)) < 0)
 			goto out;
-		}
-		if (v.ech != NULL) {
+		if (next == 0) {
 			*list = xmalloc(v.ech_len);
 			memcpy(*list, v.ech, v.ech_len);
 			*len = v.ech_len;
 			*found_at = qname;
 			qname = NULL;
 			rc = 0;
-			goto out;
-		}
-		if (v.service_seen) {
-			*err = xasprintf("the HTTPS record of %s has no ech parameter: "
-			    "the server publishes no ECH configuration", qname);
-			goto out;
-		}
-		if (v.alias[0] == '\0') {
-			*err = xasprintf("%s has no HTTPS record, so it publishes no "
-			    "ECH configuration", qname);
-			goto out;
-		}
-		if (strcmp(v.alias, ".") == 0) {
-			*err = xasprintf("the HTTPS record of %s says the service is "
-			    "not available (AliasMode to \".\")", qname);
 			goto out;
 		}
 		free(qname);
