@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dial.h"
 #include "proxy.h"
 #include "report.h"
 #include "util.h"
@@ -31,6 +32,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct proxy_spec spec = { "proxy.example", 3128, NULL, NULL };
+	struct proxy_request q;
 	PRFileDesc *fd, *peer;
 	struct report r;
 
@@ -45,7 +47,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.proxy.host = xstrdup(spec.host);
 	r.proxy.port = spec.port;
 	r.proxy.source = "--proxy";
-	(void)proxy_tunnel(&opts, &spec, fd, &r);
+	dial_proxy_request(&opts, &q);
+	(void)proxy_tunnel(&q, &spec, fd, &r);
 	/* The JSON schema's status_code: none, or 100 to 999. */
 	if (r.proxy.status != 0 && (r.proxy.status < 100 || r.proxy.status > 999))
 		abort();

@@ -8,6 +8,7 @@
 #include "fuzz.h"
 
 #include "report.h"
+#include "dial.h"
 #include "starttls.h"
 
 static const char *const protocols[] = {
@@ -34,6 +35,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct nsstls_opts *o;
+	struct starttls_request q;
 	PRFileDesc *fd, *peer;
 	struct report r;
 
@@ -42,7 +44,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o = &opts[data[0] % N_PROTOCOLS];
 	fd = fuzz_peer(data + 1, size - 1, &peer);
 	report_init(&r, o->target.host, o->port);
-	(void)starttls_negotiate(o, fd, &r);
+	dial_starttls_request(o, &q);
+	(void)starttls_negotiate(&q, fd, &r);
 	report_free(&r);
 	PR_Close(fd);
 	PR_Close(peer);

@@ -6,15 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conn.h"
+#include "dial.h"
 #include "ech.h"
 #include "exporter.h"
 #include "io.h"
 #include "out.h"
 #include "session.h"
 #include "out_text.h"
-#include "proxy.h"
-#include "starttls.h"
 #include "tls.h"
 #include "verify.h"
 
@@ -24,7 +22,7 @@ post_handshake(struct tls_ctx *t)
 	const struct nsstls_opts *o = t->opts;
 
 	/* Exported from the first handshake: a renegotiation changes them. */
-	if (exporter_run(t->fd, o, t->report) != 0)
+	if (exporter_run(t->fd, o->exporters, o->n_exporters, t->report) != 0)
 		return -1;
 	for (int i = 0; i < o->renegotiate; i++)
 		if (tls_renegotiate(t) != 0)
@@ -33,50 +31,6 @@ post_handshake(struct tls_ctx *t)
 	    tls_key_update(t, o->key_update == KEY_UPDATE_REQUEST) != 0)
 		return -1;
 	return 0;
-}
-
-void
-client_ctx_init(struct tls_ctx *t, const struct nsstls_opts *o,
-    struct nss_ctx *nss, struct report *r)
-{
-	memset(t, 0, sizeof(*t));
-	t->opts = o;
-	t->report = r;
-	t->nss = nss;
-	t->client_auth.cred = nss->cred;
-	t->client_auth.report = r;
-	t->model = nss->model;
-}
-
-PRFileDesc *
-client_reach(const struct nsstls_opts *o, struct report *r)
-{
-	struct proxy_spec proxy;
-	PRFileDesc *tcp = NULL;
-
-	if (proxy_select(o, r, &proxy) != 0)
-		goto out;
-	tcp = r->proxy.used ? proxy_open(o, &proxy, r) :
-	    conn_open(o, o->target.host, o->port, r);
-	if (tcp != NULL && o->starttls != NULL &&
-	    starttls_negotiate(o, tcp, r) != 0) {
-		PR_Close(tcp);
-		tcp = NULL;
-	}
-out:
-	proxy_spec_free(&proxy);
-	return tcp;
-}
-
-int
-client_open(struct tls_ctx *t, struct verify_ctx *v)
-{
-	const struct nsstls_opts *o = t->opts;
-	PRFileDesc *tcp = client_reach(o, t->report);
-
-	if (tcp == NULL)
-		return -1;
-	return tls_import(t, tcp, v);
 }
 
 int
@@ -95,7 +49,7 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 	r->allow_weak = o->allow_weak;
 	v.target_id = __atomic_add_fetch(&next_target_id, 1, __ATOMIC_RELAXED);
 	r->verify_name = o->verify_name;
-	client_ctx_init(&t, o, nss, r);
+	dial_ctx_init(&t, o, nss, r);
 	t.trace_out = err;      /* multi.c gives each target its own stream */
 	r->keylog.file = o->keylog;
 	if (session_load_early_data(o, r, &early, &early_len) != 0)
@@ -103,7 +57,7 @@ client_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 	/* --ech auto asks DNS before anything connects. */
 	if (ech_prepare(o, r) != 0)
 		goto out;
-	if (client_open(&t, &v) != 0 || tls_handshake(&t) != 0 ||
+	if (dial_open(&t, &v) != 0 || tls_handshake(&t) != 0 ||
 	    tls_await_client_verdict(&t) != 0)
 		goto out;
 	if (post_handshake(&t) != 0)

@@ -21,7 +21,7 @@
 #include <sslproto.h>
 
 #include "check.h"
-#include "client.h"
+#include "dial.h"
 #include "ech.h"
 #include "names.h"
 #include "out.h"
@@ -933,7 +933,7 @@ static int
 unreachable_exit(const struct nsstls_opts *o, struct report *r, FILE *out,
     FILE *err)
 {
-	PRFileDesc *fd = client_reach(o, r);
+	PRFileDesc *fd = dial_reach(o, r);
 
 	if (fd != NULL) {
 		PR_Close(fd);

@@ -13,7 +13,7 @@
 #include <sslexp.h>
 #include <sslproto.h>
 
-#include "client.h"
+#include "dial.h"
 #include "ech.h"
 #include "tls.h"
 #include "util.h"
@@ -241,9 +241,9 @@ try_tls(struct scan_ctx *s, struct probe *p, PRFileDesc *model,
 
 	*retry = *silent = false;
 	v.target_id = p->session != 0 ? p->session : scan_probe_session_id();
-	client_ctx_init(&t, o, s->nss, r);
+	dial_ctx_init(&t, o, s->nss, r);
 	t.model = model;
-	if (client_open(&t, &v) != 0) {
+	if (dial_open(&t, &v) != 0) {
 		*retry = unreachable(r);
 		count(s, *retry);
 		goto out;
@@ -399,7 +399,7 @@ scan_probe_raw(struct scan_ctx *s, struct rawhello_spec *spec,
 		bool retry, silent = false;
 
 		report_init(&r, s->o->target.host, s->o->port);
-		fd = client_reach(s->o, &r);
+		fd = dial_reach(s->o, &r);
 		retry = fd == NULL && unreachable(&r);
 		count(s, retry);
 		report_free(&r);

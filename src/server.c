@@ -558,7 +558,7 @@ conn_handshake(struct conn *c, PRFileDesc *tcp)
 	}
 	conn_decode_hello(c);
 	if (rc == 0 && o->n_exporters > 0)
-		rc = exporter_run(c->fd, o, &c->report);
+		rc = exporter_run(c->fd, o->exporters, o->n_exporters, &c->report);
 	if (rc == 0 && (o->post_handshake_auth || o->renegotiate_for_cert))
 		rc = conn_request_cert_later(c);
 	return rc;

@@ -12,20 +12,13 @@
 
 #include <sslt.h>
 
+#include "exporter.h"
 #include "util.h"
 
 enum key_update_mode {
 	KEY_UPDATE_NONE = 0,
 	KEY_UPDATE_SEND,      /* --key-update */
 	KEY_UPDATE_REQUEST,   /* --key-update=request: ask the peer for one too */
-};
-
-/* One --export-keying-material LABEL[:LEN[:CONTEXT]] (exporter.c). */
-struct exporter_req {
-	char *label;
-	unsigned len;
-	char *context;        /* NULL: no context ("" is an empty one) */
-	size_t context_len;
 };
 
 struct starttls_proto;          /* starttls.h */

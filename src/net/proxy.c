@@ -21,7 +21,6 @@
 #include <prmem.h>
 
 #include "config.h"
-#include "conn.h"
 #include "plain.h"
 #include "util.h"
 
@@ -207,7 +206,7 @@ proxy_no_proxy_match(const char *list, const char *host, char **entry)
 /* ---- choice -------------------------------------------------------------- */
 
 int
-proxy_select(const struct nsstls_opts *o, struct report *r,
+proxy_select(const struct proxy_request *q, struct report *r,
     struct proxy_spec *chosen)
 {
 	static const char *const vars[] = { "https_proxy", "HTTPS_PROXY",
@@ -215,10 +214,10 @@ proxy_select(const struct nsstls_opts *o, struct report *r,
 	const char *source = NULL, *value = NULL, *err;
 
 	memset(chosen, 0, sizeof(*chosen));
-	if (o->proxy != NULL) {
+	if (q->proxy != NULL) {
 		source = "--proxy";
-		value = o->proxy;
-	} else if (!o->no_proxy_env) {
+		value = q->proxy;
+	} else if (!q->no_env) {
 		for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 			const char *v = getenv(vars[i]);
 
@@ -238,13 +237,13 @@ proxy_select(const struct nsstls_opts *o, struct report *r,
 		    "--no-proxy-env)", source, err);
 		return -1;
 	}
-	if (o->proxy_user != NULL) {
-		const char *colon = strchr(o->proxy_user, ':');
+	if (q->user != NULL) {
+		const char *colon = strchr(q->user, ':');
 
 		free(chosen->user);
 		free(chosen->pass);
-		chosen->user = colon != NULL ? xstrndup(o->proxy_user,
-		    (size_t)(colon - o->proxy_user)) : xstrdup(o->proxy_user);
+		chosen->user = colon != NULL ? xstrndup(q->user,
+		    (size_t)(colon - q->user)) : xstrdup(q->user);
 		chosen->pass = xstrdup(colon != NULL ? colon + 1 : "");
 	}
 	r->proxy.host = xstrdup(chosen->host);
@@ -256,12 +255,12 @@ proxy_select(const struct nsstls_opts *o, struct report *r,
 		r->proxy.user = xstrdup(plain_printable(chosen->user,
 		    strlen(chosen->user), shown, sizeof(shown)));
 	}
-	if (o->proxy == NULL) {
+	if (q->proxy == NULL) {
 		const char *list = getenv("no_proxy");
 
 		if (list == NULL)
 			list = getenv("NO_PROXY");
-		if (proxy_no_proxy_match(list, o->target.host,
+		if (proxy_no_proxy_match(list, q->host,
 		    &r->proxy.no_proxy_match))
 			return 0;
 	}
@@ -301,14 +300,14 @@ status_code(const char *line)
 /* The CONNECT request, with Basic credentials when given (the transcript
  * names the user only).  Returns 0, or -1 after report_fail(). */
 static int
-send_connect(struct plain *io, const struct nsstls_opts *o,
+send_connect(struct plain *io, const struct proxy_request *q,
     const struct proxy_spec *p, struct report *r)
 {
 	char authority[300], *req = NULL, *auth = NULL, *b64 = NULL;
 	int rc = -1;
 
-	snprintf(authority, sizeof(authority), strchr(o->target.host, ':') ?
-	    "[%s]:%u" : "%s:%u", o->target.host, o->port);
+	snprintf(authority, sizeof(authority), strchr(q->host, ':') ?
+	    "[%s]:%u" : "%s:%u", q->host, q->port);
 	if (p->user != NULL) {
 		char *cred = xasprintf("%s:%s", p->user, p->pass ? p->pass : "");
 
@@ -404,7 +403,7 @@ read_answer(struct plain *io, const struct proxy_spec *p, struct report *r)
 }
 
 int
-proxy_tunnel(const struct nsstls_opts *o, const struct proxy_spec *p,
+proxy_tunnel(const struct proxy_request *q, const struct proxy_spec *p,
     PRFileDesc *fd, struct report *r)
 {
 	struct plain io;
@@ -412,8 +411,8 @@ proxy_tunnel(const struct nsstls_opts *o, const struct proxy_spec *p,
 	int rc = -1;
 
 	r->phase = PHASE_PROXY;
-	plain_init(&io, fd, o->timeout_ms, &r->proxy.transcript);
-	if (send_connect(&io, o, p, r) != 0 || read_answer(&io, p, r) != 0)
+	plain_init(&io, fd, q->timeout_ms, &r->proxy.transcript);
+	if (send_connect(&io, q, p, r) != 0 || read_answer(&io, p, r) != 0)
 		goto out;
 	/* The tunnel is open: bytes after the answer are the target's (an
 	 * SMTP greeting may share the proxy's segment), for the next stage. */
@@ -426,28 +425,4 @@ proxy_tunnel(const struct nsstls_opts *o, const struct proxy_spec *p,
 out:
 	r->proxy.duration_us = util_now_us() - t0;
 	return rc;
-}
-
-PRFileDesc *
-proxy_open(const struct nsstls_opts *o, const struct proxy_spec *p,
-    struct report *r)
-{
-	PRFileDesc *fd = conn_open(o, p->host, p->port, r);
-
-	if (fd == NULL) {
-		/* conn_open's words name a host and port: say it is the
-		 * proxy's. */
-		char *m = r->message;
-
-		r->message = NULL;
-		report_fail(r, r->phase, r->error, r->exit_code, "cannot reach the "
-		    "proxy (from %s): %s", r->proxy.source, m ? m : "failed");
-		free(m);
-		return NULL;
-	}
-	if (proxy_tunnel(o, p, fd, r) != 0) {
-		PR_Close(fd);
-		return NULL;
-	}
-	return fd;
 }

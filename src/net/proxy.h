@@ -13,7 +13,6 @@
 
 #include <prio.h>
 
-#include "cli.h"
 #include "report.h"
 
 #define PROXY_DEFAULT_PORT 1080      /* curl's, when a proxy names none */
@@ -37,26 +36,29 @@ void proxy_spec_free(struct proxy_spec *p);
  * gets a copy of the entry that matched. */
 bool proxy_no_proxy_match(const char *list, const char *host, char **entry);
 
-/* Choose the proxy for o's target into *chosen (with the credentials to
+/* What the choice and the tunnel need from the options (dial.c). */
+struct proxy_request {
+	const char *proxy;              /* --proxy, or NULL: the environment */
+	const char *user;               /* --proxy-user USER[:PASS], or NULL */
+	bool no_env;                    /* --no-proxy-env */
+	const char *host;               /* the target */
+	uint16_t port;
+	long timeout_ms;                /* each read of the answer */
+};
+
+/* Choose the proxy for q's target into *chosen (with the credentials to
  * send: --proxy-user, else the URL's) and record the choice in r->proxy;
  * r->proxy.used says whether the connection goes through it.  Free
  * *chosen with proxy_spec_free whatever the result.  Returns 0, or -1
  * after report_fail (an unusable proxy variable: exit 2). */
-int proxy_select(const struct nsstls_opts *o, struct report *r,
+int proxy_select(const struct proxy_request *q, struct report *r,
     struct proxy_spec *chosen);
-
-/* Connect to the chosen proxy and open a tunnel to the target with
- * CONNECT.  Returns the socket, ready for the target's protocol, or NULL
- * after report_fail: exit 3 when the proxy cannot be reached, 4 when it
- * refuses or does not answer. */
-PRFileDesc *proxy_open(const struct nsstls_opts *o,
-    const struct proxy_spec *p, struct report *r);
 
 /* The CONNECT dialogue on fd, connected to proxy p: send the request,
  * read and check the answer.  Returns 0 when the tunnel is open, or -1
- * after report_fail.  Exposed for fuzz/fuzz-proxy.c; proxy_open is the
- * caller. */
-int proxy_tunnel(const struct nsstls_opts *o, const struct proxy_spec *p,
+ * after report_fail; the bytes read past the answer stay readable on fd
+ * (readahead.c). */
+int proxy_tunnel(const struct proxy_request *q, const struct proxy_spec *p,
     PRFileDesc *fd, struct report *r);
 
 #endif

@@ -23,7 +23,7 @@
 
 struct negotiation {
 	const struct starttls_proto *proto;
-	const struct nsstls_opts *o;
+	const struct starttls_request *q;
 	struct report *r;
 	struct plain io;
 };
@@ -155,7 +155,7 @@ read_reply(struct negotiation *n, const char *waiting, int *code,
 static int
 smtp_like(struct negotiation *n, const char *hello)
 {
-	const char *name = n->o->starttls_name != NULL ? n->o->starttls_name :
+	const char *name = n->q->ehlo_name != NULL ? n->q->ehlo_name :
 	    STARTTLS_DEFAULT_EHLO;
 	const char *last;
 	char cmd[PLAIN_MAX_LINE], what[32];
@@ -484,8 +484,8 @@ xmpp_stream(struct negotiation *n, const char *ns)
 	static const char *const proceed_end[] = { "</proceed>", NULL };
 	static const char starttls_elem[] =
 	    "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
-	const char *domain = n->o->xmpp_domain != NULL ? n->o->xmpp_domain :
-	    n->o->target.host;
+	const char *domain = n->q->xmpp_domain != NULL ? n->q->xmpp_domain :
+	    n->q->host;
 	char attr[STARTTLS_NAME_MAX * 6 + 8], open[sizeof(attr) + 256], w[512];
 	const char *text;
 	size_t which;
@@ -927,18 +927,18 @@ starttls_names(char *buf, size_t len)
 }
 
 int
-starttls_negotiate(const struct nsstls_opts *o, PRFileDesc *fd,
+starttls_negotiate(const struct starttls_request *q, PRFileDesc *fd,
     struct report *r)
 {
-	struct negotiation n = { o->starttls, o, r, { 0 } };
+	struct negotiation n = { q->proto, q, r, { 0 } };
 	int64_t t0 = util_now_us();
 	int rc;
 
 	r->phase = PHASE_STARTTLS;
-	r->starttls.protocol = o->starttls->name;
-	r->starttls.by_port = o->starttls_auto;
-	plain_init(&n.io, fd, o->timeout_ms, &r->starttls.transcript);
-	rc = o->starttls->negotiate(&n);
+	r->starttls.protocol = q->proto->name;
+	r->starttls.by_port = q->by_port;
+	plain_init(&n.io, fd, q->timeout_ms, &r->starttls.transcript);
+	rc = q->proto->negotiate(&n);
 	if (rc == 0 && plain_pending(&n.io) > 0) {
 		size_t extra = plain_pending(&n.io);
 		unsigned char buf[sizeof(n.io.buf)];

@@ -8,12 +8,12 @@
 #ifndef NSSTLS_STARTTLS_H
 #define NSSTLS_STARTTLS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include <prio.h>
 
-#include "cli.h"
 #include "report.h"
 
 /* The EHLO/LHLO name when --starttls-name is not given: openssl
@@ -47,10 +47,20 @@ bool starttls_uses_domain(const struct starttls_proto *p);
 /* "smtp (25), submission (587), ..." for messages and --help. */
 void starttls_print_names(FILE *f);
 
-/* Run o->starttls's dialogue on the connected plain socket fd.  Returns 0
+/* What a dialogue needs from the options (dial.c fills it). */
+struct starttls_request {
+	const struct starttls_proto *proto;
+	bool by_port;                   /* chosen by --starttls auto */
+	const char *ehlo_name;          /* NULL: STARTTLS_DEFAULT_EHLO */
+	const char *xmpp_domain;        /* NULL: host */
+	const char *host;               /* the target */
+	long timeout_ms;                /* each read */
+};
+
+/* Run q->proto's dialogue on the connected plain socket fd.  Returns 0
  * when the server is ready for TLS, or -1 after report_fail(PHASE_STARTTLS,
  * exit 4) with the server's words in the message. */
-int starttls_negotiate(const struct nsstls_opts *o, PRFileDesc *fd,
+int starttls_negotiate(const struct starttls_request *q, PRFileDesc *fd,
     struct report *r);
 
 #endif

@@ -72,15 +72,16 @@ exporter_req_free(struct exporter_req *e)
 }
 
 int
-exporter_run(PRFileDesc *fd, const struct nsstls_opts *o, struct report *r)
+exporter_run(PRFileDesc *fd, const struct exporter_req *reqs, size_t n,
+    struct report *r)
 {
 	uint16_t version = r->n_handshakes > 0 ? r->handshakes[0].version : 0;
 
-	if (o->n_exporters == 0)
+	if (n == 0)
 		return 0;
-	r->keying = xcalloc(o->n_exporters, sizeof(*r->keying));
-	for (size_t i = 0; i < o->n_exporters; i++) {
-		const struct exporter_req *q = &o->exporters[i];
+	r->keying = xcalloc(n, sizeof(*r->keying));
+	for (size_t i = 0; i < n; i++) {
+		const struct exporter_req *q = &reqs[i];
 		struct keying_material *k = &r->keying[i];
 		bool empty = q->context != NULL && q->context_len == 0;
 		unsigned char *value;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
+#include "dial.h"
 #include "ech.h"
 #include "util.h"
 
@@ -30,12 +30,12 @@ reconnect_once(const struct tls_ctx *first, struct verify_ctx *v,
 		report_add_trust(&scratch, first->report->trust[i].name,
 		    first->report->trust[i].detail, first->report->trust[i].anchors);
 	ech_copy_setup(&scratch, first->report);        /* --ech again */
-	client_ctx_init(&t, o, first->nss, &scratch);
+	dial_ctx_init(&t, o, first->nss, &scratch);
 	t.trace_out = first->trace_out;         /* --trace covers every connection */
 	t.early = early;
 	t.early_len = early_len;
 	out->early_data_wanted = early != NULL;
-	if (client_open(&t, &sv) == 0 && tls_handshake(&t) == 0 &&
+	if (dial_open(&t, &sv) == 0 && tls_handshake(&t) == 0 &&
 	    tls_await_tickets(&t) == 0) {
 		out->ok = true;
 		out->hs = scratch.handshakes[0];
