@@ -782,8 +782,10 @@ def test_several_certificates_each_client_gets_its_own_with_its_chain(
         assert srv.wait() == 0, srv.stderr
     assert _sent_chain(r) == chain, r.stdout.decode()
     assert _leaf_key(r) == key
-    # The start-up lines say what is served, before "listening on".
-    head = srv.stderr.split("listening on")[0]
+    # The start-up lines say what is served, after "listening on" (still
+    # the first line, which scripts wait for).
+    assert srv.stderr.startswith("nsstls: listening on ")
+    head = srv.stderr.split("Connection from")[0]
     assert ("nsstls: serving RSA 2048 bits: CN=nsstls Test Server RSA,"
             "O=nsstls tests (sent with 1 chain certificate, as given)") in head
     assert re.search(r"nsstls: serving EC 256 bits, .*P-256\): CN=nsstls Test "
