@@ -1178,6 +1178,7 @@ server_run(const struct nsstls_opts *o, struct nss_ctx *nss,
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	server_report_listening(stderr, s.listen);
+	server_report_certs(stderr, s.certs.info, s.certs.sent, s.certs.n);
 	code = s.once ? serve_once(&s) : serve_many(&s);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);

@@ -17,8 +17,10 @@
 #include <prnetdb.h>
 #include <secasn1.h>
 #include <secder.h>
+#include <secoid.h>
 #include <ssl.h>
 
+#include "certinfo.h"
 #include "clientauth.h"
 #include "util.h"
 
@@ -155,70 +157,182 @@ out:
 	return done;
 }
 
-/* One self-signed certificate of the given key type into out. */
-static int
-self_signed(const struct nsstls_opts *o, KeyType type, struct server_certs *out)
+/*
+ * NSS's authentication type for a certificate, from its public key
+ * algorithm as ssl_GetCertificateAuthTypes (sslcert.c) reads it.  NSS
+ * keeps one certificate per type: SSL_ConfigServerCert with a second
+ * silently replaces the first, so a second of a type is refused instead.
+ */
+static const char *
+auth_type(const CERTCertificate *c)
 {
-	PK11SlotInfo *slot = PK11_GetInternalSlot();
-	SECKEYPublicKey *pub = NULL;
-	SECKEYPrivateKey *key;
-	CERTCertificate *cert = NULL;
-	unsigned char serial[4];
+	switch (SECOID_GetAlgorithmTag(&c->subjectPublicKeyInfo.algorithm)) {
+	case SEC_OID_PKCS1_RSA_ENCRYPTION:
+	case SEC_OID_X500_RSA_ENCRYPTION:
+		return "RSA";
+	case SEC_OID_PKCS1_RSA_PSS_SIGNATURE:
+		return "RSA-PSS";
+	case SEC_OID_ANSIX962_EC_PUBLIC_KEY:
+		return "ECDSA";
+	case SEC_OID_ANSIX9_DSA_SIGNATURE:
+		return "DSA";
+	default:
+		return "unknown";
+	}
+}
 
-	if (slot == NULL)
-		return -1;
-	key = make_key(slot, type, &pub);
-	PK11_FreeSlot(slot);
-	if (key == NULL)
-		return -1;
-	/* A random serial: a client that cached one of our certificates must
-	 * not mistake the next run's for it. */
-	(void)PK11_GenerateRandom(serial, sizeof(serial));
-	cert = build_cert(o->self_signed, o->n_self_signed, pub, key,
-	    ((unsigned long)serial[0] << 24 | (unsigned long)serial[1] << 16 |
-	    (unsigned long)serial[2] << 8 | serial[3]) & 0x7fffffff);
-	SECKEY_DestroyPublicKey(pub);
-	if (cert == NULL) {
+/* Take cert and key (references the caller gives up) from source (a
+ * malloc'd label, taken too) into out, unless out has one of its type. */
+static int
+add_cert(struct server_certs *out, CERTCertificate *cert,
+    SECKEYPrivateKey *key, const struct client_cred *cred, char *source,
+    struct report *r)
+{
+	for (size_t i = 0; i < out->n; i++) {
+		if (strcmp(auth_type(out->cert[i]), auth_type(cert)) != 0)
+			continue;
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "%s and %s are both %s certificates: NSS serves one "
+		    "certificate per key type (a second would silently replace "
+		    "the first), so give at most one each of RSA, RSA-PSS and "
+		    "ECDSA%s", out->source[i], source, auth_type(cert),
+		    strncmp(source, "--self-signed", 13) == 0 ? " (--self-signed "
+		    "makes one RSA and one ECDSA)" : "");
+		CERT_DestroyCertificate(cert);
 		SECKEY_DestroyPrivateKey(key);
+		free(source);
 		return -1;
 	}
 	out->cert[out->n] = cert;
-	out->key[out->n++] = key;
+	out->key[out->n] = key;
+	out->cred[out->n] = cred;
+	out->source[out->n++] = source;
 	return 0;
+}
+
+/* One self-signed certificate of the given key type into out. */
+static int
+self_signed(const struct nsstls_opts *o, KeyType type, struct server_certs *out,
+    struct report *r)
+{
+	PK11SlotInfo *slot = PK11_GetInternalSlot();
+	SECKEYPublicKey *pub = NULL;
+	SECKEYPrivateKey *key = NULL;
+	CERTCertificate *cert = NULL;
+	unsigned char serial[4];
+
+	if (slot != NULL) {
+		key = make_key(slot, type, &pub);
+		PK11_FreeSlot(slot);
+	}
+	if (key != NULL) {
+		/* A random serial: a client that cached one of our
+		 * certificates must not mistake the next run's for it. */
+		(void)PK11_GenerateRandom(serial, sizeof(serial));
+		cert = build_cert(o->self_signed, o->n_self_signed, pub, key,
+		    ((unsigned long)serial[0] << 24 |
+		    (unsigned long)serial[1] << 16 |
+		    (unsigned long)serial[2] << 8 | serial[3]) & 0x7fffffff);
+		SECKEY_DestroyPublicKey(pub);
+	}
+	if (cert == NULL) {
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "cannot make the self-signed certificate");
+		if (key != NULL)
+			SECKEY_DestroyPrivateKey(key);
+		return -1;
+	}
+	return add_cert(out, cert, key, NULL, xasprintf("--self-signed (%s)",
+	    type == rsaKey ? "RSA" : "ECDSA"), r);
+}
+
+/* The credential of --cert, --pkcs12 or --db NICKNAME, loaded by main,
+ * and each later --cert, loaded here (and freed by server_cert_free). */
+static int
+take_creds(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
+    struct server_certs *out)
+{
+	CERTCertificate *cert;
+	SECKEYPrivateKey *key;
+
+	clientauth_cred_parts(nss->cred, &cert, &key);
+	if (cert != NULL && add_cert(out, CERT_DupCertificate(cert),
+	    SECKEY_CopyPrivateKey(key), nss->cred, xasprintf("--%s %s",
+	    o->pkcs12 ? "pkcs12" : "cert", o->pkcs12 ? o->pkcs12 : o->cert),
+	    r) != 0)
+		return -1;
+	for (size_t i = 0; i < o->n_more_certs; i++) {
+		struct client_cred *cred;
+
+		if (clientauth_load_source(&o->more_certs[i], o, nss, r,
+		    &cred) != 0)
+			return -1;
+		out->more[out->n_more++] = cred;
+		clientauth_cred_parts(cred, &cert, &key);
+		if (add_cert(out, CERT_DupCertificate(cert),
+		    SECKEY_CopyPrivateKey(key), cred, xasprintf("--cert %s",
+		    o->more_certs[i].cert), r) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Each certificate with its own chain: the leaf and the certificates its
+ * PEM files gave, in their order, sent as they are; NSS builds a chain
+ * only for a certificate given alone (from the certificates it can find,
+ * the root included).  certChain is copied by NSS.
+ */
+static int
+configure(PRFileDesc *model, struct server_certs *c, size_t i,
+    struct report *r)
+{
+	SSLExtraServerCertData data = { .authType = ssl_auth_null };
+	CERTCertificateList *chain = NULL;
+	SECStatus rv = SECFailure;
+
+	if (clientauth_cred_chain(c->cred[i], &chain) == 0) {
+		data.certChain = chain;
+		rv = SSL_ConfigServerCert(model, c->cert[i], c->key[i], &data,
+		    sizeof(data));
+	}
+	if (rv != SECSuccess)
+		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
+		    "%s: the server certificate cannot be used", c->source[i]);
+	c->sent[i] = chain != NULL ? chain->len : 0;
+	if (chain != NULL)
+		CERT_DestroyCertificateList(chain);
+	/* A field NSS cannot decode reads "unknown": only words depend on it. */
+	if (rv == SECSuccess)
+		(void)cert_info_from_nss(c->cert[i], &c->info[i]);
+	return rv == SECSuccess ? 0 : -1;
 }
 
 int
 server_cert_config(PRFileDesc *model, const struct nsstls_opts *o,
     struct nss_ctx *nss, struct report *r, struct server_certs *out)
 {
-	CERTCertificate *cert;
-	SECKEYPrivateKey *key;
+	size_t n = (o->cert != NULL || o->pkcs12 != NULL) + o->n_more_certs +
+	    (o->n_self_signed > 0 ? 2 : 0);
 
 	memset(out, 0, sizeof(*out));
-	clientauth_cred_parts(nss->cred, &cert, &key);
-	if (cert != NULL) {
-		out->cert[out->n] = CERT_DupCertificate(cert);
-		out->key[out->n++] = SECKEY_CopyPrivateKey(key);
-	}
-	if (o->n_self_signed > 0 && (self_signed(o, rsaKey, out) != 0 ||
-	    self_signed(o, ecKey, out) != 0)) {
-		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
-		    "cannot make the self-signed certificate");
+	/* Said before any file is read; a setup error like every other
+	 * refusal of the set, most of which only the files can show. */
+	if (n > SERVER_CERT_MAX) {
+		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
+		    "%zu server certificates given (--self-signed makes two): NSS "
+		    "serves at most %d, one per key type", n, SERVER_CERT_MAX);
 		return -1;
 	}
-	/* One certificate per authentication type; NSS chooses per
-	 * handshake from what the client accepts.  With no chain given, NSS
-	 * sends the chain it can build from the certificates it can find
-	 * (--cert-chain's are kept findable by clientauth). */
-	for (size_t i = 0; i < out->n; i++) {
-		if (SSL_ConfigServerCert(model, out->cert[i], out->key[i], NULL, 0) !=
-		    SECSuccess) {
-			report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
-			    "the server certificate cannot be used (%s)",
-			    out->cert[i]->subjectName ? out->cert[i]->subjectName : "?");
+	if (take_creds(o, nss, r, out) != 0)
+		return -1;
+	if (o->n_self_signed > 0 && (self_signed(o, rsaKey, out, r) != 0 ||
+	    self_signed(o, ecKey, out, r) != 0))
+		return -1;
+	/* NSS chooses per handshake from what the client accepts. */
+	for (size_t i = 0; i < out->n; i++)
+		if (configure(model, out, i, r) != 0)
 			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -230,6 +344,10 @@ server_cert_free(struct server_certs *c)
 			CERT_DestroyCertificate(c->cert[i]);
 		if (c->key[i] != NULL)
 			SECKEY_DestroyPrivateKey(c->key[i]);
+		free(c->source[i]);
+		cert_info_free(&c->info[i]);
 	}
+	for (size_t i = 0; i < c->n_more; i++)
+		clientauth_free(c->more[i]);
 	memset(c, 0, sizeof(*c));
 }

@@ -729,3 +729,160 @@ def test_port_in_use_is_a_setup_error(tmp_path):
         r = run_nsstls("--listen", f"127.0.0.1:{srv.port}", *SELF, timeout=20)
     assert r.returncode == 2, r.stderr
     assert f"cannot listen on 127.0.0.1 port {srv.port}" in r.stderr
+
+
+# --------------------------------------------------------------------------
+# Several certificates at once (issue 12: RSA + ECDSA, chosen per handshake)
+
+def _pair(first="rsa", second="ec"):
+    """--cert/--key/--cert-chain for server-FIRST then server-SECOND, each
+    with its own intermediate."""
+    return ["--cert", fixture(f"server-{first}.crt"), "--key",
+            fixture(f"server-{first}.key"), "--cert-chain",
+            fixture(f"int-{first}.crt"), "--cert", fixture(f"server-{second}.crt"),
+            "--key", fixture(f"server-{second}.key"), "--cert-chain",
+            fixture(f"int-{second}.crt")]
+
+
+def _sent_chain(r) -> list[str]:
+    """The subjects of the certificates s_client -showcerts received, in
+    order."""
+    return [m.decode() for m in re.findall(rb"^ *\d+ s:(.*)$", r.stdout, re.M)]
+
+
+def _leaf_key(r) -> str:
+    """The public key algorithm of the first certificate s_client saw."""
+    text = subprocess.run(["openssl", "x509", "-noout", "-text"], input=r.stdout,
+                          capture_output=True).stdout.decode()
+    return re.search(r"Public Key Algorithm: (\S+)", text).group(1)
+
+
+EC_CHAIN = ["O = nsstls tests, CN = nsstls Test Server EC",
+            "O = nsstls tests, CN = nsstls Test Intermediate EC"]
+RSA_CHAIN = ["O = nsstls tests, CN = nsstls Test Server RSA",
+             "O = nsstls tests, CN = nsstls Test Intermediate RSA"]
+
+
+@pytest.mark.parametrize("offer,chain,key", [
+    (("-tls1_3", "-sigalgs", "ECDSA+SHA256"), EC_CHAIN, "id-ecPublicKey"),
+    (("-tls1_3", "-sigalgs", "RSA-PSS+SHA256"), RSA_CHAIN, "rsaEncryption"),
+    (("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"), EC_CHAIN,
+     "id-ecPublicKey"),
+    (("-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"), RSA_CHAIN,
+     "rsaEncryption"),
+])
+def test_several_certificates_each_client_gets_its_own_with_its_chain(
+        tmp_path, offer, chain, key):
+    # --ca-file puts both roots where NSS finds them: a chain NSS built
+    # itself would end with the root; each certificate is sent with
+    # exactly the intermediate given with it.
+    with NsstlsServer(tmp_path, *_pair(), "--ca-file", fixture("roots.pem"),
+                      "--max-connections", "1", *BOUNDED) as srv:
+        r = s_client(srv.port, "-showcerts", *offer)
+        assert srv.wait() == 0, srv.stderr
+    assert _sent_chain(r) == chain, r.stdout.decode()
+    assert _leaf_key(r) == key
+    # The start-up lines say what is served, after "listening on" (still
+    # the first line, which scripts wait for).
+    assert srv.stderr.startswith("nsstls: listening on ")
+    head = srv.stderr.split("Connection from")[0]
+    assert ("nsstls: serving RSA 2048 bits: CN=nsstls Test Server RSA,"
+            "O=nsstls tests (sent with 1 chain certificate, as given)") in head
+    assert re.search(r"nsstls: serving EC 256 bits, .*P-256\): CN=nsstls Test "
+                     r"Server EC,O=nsstls tests \(sent with 1 chain certificate, "
+                     r"as given\)", head)
+
+
+def test_several_certificates_nsstls_client_verifies_each(tmp_path):
+    # The ECDSA certificate given first this time: the order on the
+    # command line does not decide which one a client gets.
+    with NsstlsServer(tmp_path, *_pair("ec", "rsa"), "--max-connections", "2",
+                      *BOUNDED) as srv:
+        runs = {s: run_nsstls(f"localhost:{srv.port}", "--ca-file",
+                              fixture("roots.pem"), "--sigalgs", s, "--json",
+                              *BOUNDED)
+                for s in ("ecdsa_secp256r1_sha256", "rsa_pss_rsae_sha256")}
+        assert srv.wait() == 0, srv.stderr
+    for scheme, (kind, cn) in {
+            "ecdsa_secp256r1_sha256": ("EC", "EC"),
+            "rsa_pss_rsae_sha256": ("RSA", "RSA")}.items():
+        r = runs[scheme]
+        assert r.returncode == 0, r.stderr
+        doc = json_documents(r.stdout_bytes)[0]
+        sent = doc["certificates"]["sent"]
+        assert [c["subject"] for c in sent] == [
+            f"CN=nsstls Test Server {cn},O=nsstls tests",
+            f"CN=nsstls Test Intermediate {cn},O=nsstls tests"]
+        assert sent[0]["key"]["type"] == kind
+        assert doc["handshakes"][0]["signature_scheme"] == scheme
+        assert doc["verification"]["ok"] is True
+
+
+def test_several_certificates_pem_chain_file_and_db_nickname(tmp_path):
+    # The RSA certificate's intermediate comes in its own --cert file; the
+    # EC one is a nickname in --db with its own --cert-chain.
+    db = tmp_path / "db"
+    db.mkdir()
+    make_nss_db(str(db), ["server-ec.p12"])
+    (nick,) = nss_key_nicknames(str(db))
+    with NsstlsServer(tmp_path, "--db", str(db), "--cert",
+                      fixture("server-rsa-chain.pem"), "--key",
+                      fixture("server-rsa.key"), "--cert", nick, "--cert-chain",
+                      fixture("int-ec.crt"), "--ca-file", fixture("roots.pem"),
+                      "--max-connections", "2", *BOUNDED) as srv:
+        ec = s_client(srv.port, "-showcerts", "-sigalgs", "ECDSA+SHA256")
+        rsa = s_client(srv.port, "-showcerts", "-sigalgs", "RSA-PSS+SHA256")
+        assert srv.wait() == 0, srv.stderr
+    assert _sent_chain(ec) == EC_CHAIN, ec.stdout.decode()
+    assert _sent_chain(rsa) == RSA_CHAIN, rsa.stdout.decode()
+
+
+def test_db_nickname_without_chain_gets_the_chain_nss_builds(tmp_path):
+    # No chain given with the nickname: NSS builds it from what it finds
+    # (here the intermediate pk12util put in the database), as it does
+    # for a single certificate.
+    db = tmp_path / "db"
+    db.mkdir()
+    make_nss_db(str(db), ["server-ec.p12"])
+    (nick,) = nss_key_nicknames(str(db))
+    with NsstlsServer(tmp_path, "--db", str(db), "--cert", fixture("server-rsa.crt"),
+                      "--key", fixture("server-rsa.key"), "--cert", nick,
+                      "--max-connections", "1", *BOUNDED) as srv:
+        r = s_client(srv.port, "-showcerts", "-sigalgs", "ECDSA+SHA256")
+        assert srv.wait() == 0, srv.stderr
+    assert _sent_chain(r) == EC_CHAIN, r.stdout.decode()
+    assert "CN=nsstls Test Server EC,O=nsstls tests (chain built by NSS)" in srv.stderr
+    assert "CN=nsstls Test Server RSA,O=nsstls tests (chain built by NSS)" in srv.stderr
+
+
+@pytest.mark.parametrize("args,words", [
+    # NSS keeps one certificate per key type: a second is refused, not
+    # left to replace the first in silence.
+    (("--cert", fixture("server-rsa.crt"), "--key", fixture("server-rsa.key"),
+      "--cert", fixture("wronghost.crt"), "--key", fixture("wronghost.key")),
+     f"--cert {fixture('server-rsa.crt')} and --cert {fixture('wronghost.crt')} "
+     "are both RSA certificates: NSS serves one certificate per key type"),
+    (("--cert", fixture("server-ec.crt"), "--key", fixture("server-ec.key"),
+      *SELF), "--self-signed (ECDSA) are both ECDSA certificates"),
+    # Each --key belongs to the --cert before it.
+    (("--cert", fixture("server-rsa.crt"), "--key", fixture("server-rsa.key"),
+      "--cert", fixture("server-ec.crt"), "--key", fixture("client-ec.key")),
+     f"the key in {fixture('client-ec.key')} does not match the certificate in "
+     f"{fixture('server-ec.crt')}"),
+    (("--cert", fixture("server-rsa.crt"), "--key", fixture("server-rsa.key"),
+      "--cert", fixture("server-ec.crt"), "--key", "/nonexistent/ec.key"),
+     "cannot read key file /nonexistent/ec.key"),
+    (("--cert", fixture("server-rsa.crt"), "--key", fixture("server-rsa.key"),
+      "--cert", fixture("server-ec.crt"), "--key", fixture("server-ec.key"),
+      "--cert-chain", "/nonexistent/chain.pem"),
+     "cannot read --cert-chain file /nonexistent/chain.pem"),
+    (("--cert", fixture("server-rsa.crt"), "--key", fixture("server-rsa.key"),
+      *(["--cert", fixture("server-ec.crt")] * 4)),
+     "5 server certificates given (--self-signed makes two): NSS serves at "
+     "most 4, one per key type"),
+])
+def test_several_certificates_refused(args, words):
+    r = run_nsstls("--listen", "127.0.0.1:0", *args, timeout=20)
+    assert r.returncode == 2, r.stderr
+    assert words in r.stderr
+    assert "listening on" not in r.stderr

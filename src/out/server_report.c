@@ -293,6 +293,25 @@ server_report_json(FILE *f, const struct server_conn_info *s,
 }
 
 void
+server_report_certs(FILE *f, const struct cert_info *info, const int *sent,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cert_info *c = &info[i];
+
+		fprintf(f, "nsstls: serving %s %d bits%s%s: ",
+		    c->key_type ? c->key_type : "unknown", c->key_bits,
+		    c->key_curve ? ", " : "", c->key_curve ? c->key_curve : "");
+		util_fputs_term(c->subject ? c->subject : "(unknown subject)", f);
+		if (sent[i] > 0)
+			fprintf(f, " (sent with %d chain certificate%s, as "
+			    "given)\n", sent[i] - 1, sent[i] == 2 ? "" : "s");
+		else
+			fputs(" (chain built by NSS)\n", f);
+	}
+}
+
+void
 server_report_listening(FILE *f, const char *where)
 {
 	fprintf(f, "nsstls: listening on %s\n", where);

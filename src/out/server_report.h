@@ -49,6 +49,13 @@ void server_report_client_cert(FILE *f, const struct server_conn_info *s,
 int server_report_json(FILE *f, const struct server_conn_info *s,
     const struct report *r, const struct nsstls_opts *o);
 
+/* The certificates served, one line each on the report stream after
+ * "listening on" (which stays the first line, for scripts): key type,
+ * subject, and whether it is sent with the sent[i] - 1 certificates given
+ * with it or NSS builds its chain (sent[i] == 0). */
+void server_report_certs(FILE *f, const struct cert_info *info,
+    const int *sent, size_t n);
+
 /* The "listening on" line: text on stderr always (scripts read it to
  * learn a port 0 choice). */
 void server_report_listening(FILE *f, const char *where);

@@ -215,7 +215,7 @@ user_nicknames(struct nss_ctx *nss)
 
 /* --db DIR --cert NICKNAME. */
 static int
-load_nickname(const struct nsstls_opts *o, struct nss_ctx *nss,
+load_nickname(const char *nick, const char *db, struct nss_ctx *nss,
     struct report *r, struct client_cred *cred)
 {
 	CERTCertificate *cert;
@@ -223,19 +223,19 @@ load_nickname(const struct nsstls_opts *o, struct nss_ctx *nss,
 	/* Prefers a certificate valid for client authentication when several
 	 * share the nickname; validOnly=false still finds an expired one,
 	 * which the server should be the one to reject. */
-	cert = CERT_FindUserCertByUsage(CERT_GetDefaultCertDB(), o->cert,
+	cert = CERT_FindUserCertByUsage(CERT_GetDefaultCertDB(), nick,
 	    certUsageSSLClient, PR_FALSE, nss);
 	if (cert == NULL)
-		cert = PK11_FindCertFromNickname(o->cert, nss);
+		cert = PK11_FindCertFromNickname(nick, nss);
 	if (cert == NULL) {
 		char *names = user_nicknames(nss);
 
 		report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
 		    "no certificate with nickname '%s' in NSS database %s "
-		    "(%s%s)%s", o->cert, o->db,
+		    "(%s%s)%s", nick, db,
 		    names ? "certificates with a key: " :
 		    "it holds no certificate with a private key",
-		    names ? names : "", access(o->cert, R_OK) == 0 ?
+		    names ? names : "", access(nick, R_OK) == 0 ?
 		    "; to use the file of that name, give its --key" : "");
 		free(names);
 		return -1;
@@ -250,11 +250,11 @@ load_nickname(const struct nsstls_opts *o, struct nss_ctx *nss,
 			report_fail(r, PHASE_SETUP, 0, NSSTLS_EXIT_SETUP,
 			    "the key of '%s' is in the password-protected NSS "
 			    "database %s: give its password with --pass or "
-			    "--pass-file", o->cert, o->db);
+			    "--pass-file", nick, db);
 		else
 			report_fail(r, PHASE_SETUP, PR_GetError(),
 			    NSSTLS_EXIT_SETUP, "NSS database %s has no private "
-			    "key for the certificate '%s'", o->db, o->cert);
+			    "key for the certificate '%s'", db, nick);
 		return -1;
 	}
 	return 0;
@@ -422,6 +422,41 @@ client_auth_data(void *arg, PRFileDesc *fd, CERTDistNames *ca_names,
 /* Public functions                                                    */
 
 int
+clientauth_load_source(const struct cert_source *src,
+    const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
+    struct client_cred **out)
+{
+	struct client_cred *cred = xcalloc(1, sizeof(*cred));
+	int rc;
+
+	*out = NULL;
+	cred->report = r;
+	if (src->key != NULL)
+		rc = load_pem(src->cert, src->key, nss, r, cred);
+	else if (o->db != NULL)
+		rc = load_nickname(src->cert, o->db, nss, r, cred);
+	else    /* a PEM file holding both (s_client's -cert without -key) */
+		rc = load_pem(src->cert, src->cert, nss, r, cred);
+	if (rc == 0 && src->chain != NULL &&
+	    load_cert_file(src->chain, "--cert-chain file", "--cert-chain",
+	    o->timeout_ms, &cred->extra, r) < 0)
+		rc = -1;
+	if (rc != 0) {
+		clientauth_free(cred);
+		return -1;
+	}
+	/* The PEM files' other certificates are an order the user chose;
+	 * a PKCS#12 file's bags have none, so for it NSS builds the chain. */
+	for (CERTCertListNode *n = cred->extra ? CERT_LIST_HEAD(cred->extra) :
+	    NULL; n != NULL && !CERT_LIST_END(n, cred->extra);
+	    n = CERT_LIST_NEXT(n))
+		if (!CERT_CompareCerts(n->cert, cred->cert))
+			cred->chain_given = true;
+	*out = cred;
+	return 0;
+}
+
+int
 clientauth_load(const struct nsstls_opts *o, struct nss_ctx *nss,
     struct report *r, struct client_cred **out)
 {
@@ -431,23 +466,21 @@ clientauth_load(const struct nsstls_opts *o, struct nss_ctx *nss,
 	*out = NULL;
 	if (o->cert == NULL && o->pkcs12 == NULL && o->db == NULL)
 		return 0;
+	if (o->pkcs12 == NULL && o->cert != NULL) {
+		struct cert_source first = { o->cert, o->key, o->cert_chain };
+
+		return clientauth_load_source(&first, o, nss, r, out);
+	}
 	cred = xcalloc(1, sizeof(*cred));
 	cred->report = r;
-	if (o->cert == NULL && o->pkcs12 == NULL) {
+	if (o->pkcs12 == NULL) {
 		cred->from_db = true;
 		cred->db = o->db;
 		cred->pin_arg = nss;
 		*out = cred;
 		return 0;
 	}
-	if (o->pkcs12 != NULL)
-		rc = pkcs12_load(o->pkcs12, nss, r, cred);
-	else if (o->key != NULL)
-		rc = load_pem(o->cert, o->key, nss, r, cred);
-	else if (o->db != NULL)
-		rc = load_nickname(o, nss, r, cred);
-	else    /* a PEM file holding both (s_client's -cert without -key) */
-		rc = load_pem(o->cert, o->cert, nss, r, cred);
+	rc = pkcs12_load(o->pkcs12, nss, r, cred);
 	if (rc == 0 && o->cert_chain != NULL &&
 	    load_cert_file(o->cert_chain, "--cert-chain file", "--cert-chain",
 	    o->timeout_ms, &cred->extra, r) < 0)
@@ -487,4 +520,46 @@ clientauth_cred_parts(const struct client_cred *cred, CERTCertificate **cert,
 {
 	*cert = cred != NULL ? cred->cert : NULL;
 	*key = cred != NULL ? cred->key : NULL;
+}
+
+int
+clientauth_cred_chain(const struct client_cred *cred,
+    CERTCertificateList **out)
+{
+	PLArenaPool *arena;
+	CERTCertificateList *list;
+	int n = 1;
+
+	*out = NULL;
+	if (cred == NULL || cred->cert == NULL || !cred->chain_given)
+		return 0;
+	for (CERTCertListNode *e = CERT_LIST_HEAD(cred->extra);
+	    !CERT_LIST_END(e, cred->extra); e = CERT_LIST_NEXT(e))
+		n++;
+	arena = PORT_NewArena(DER_DEFAULT_CHUNKSIZE);
+	list = arena ? PORT_ArenaZNew(arena, CERTCertificateList) : NULL;
+	if (list == NULL)
+		goto fail;
+	/* The shape CERT_DestroyCertificateList frees: everything in the
+	 * list's own arena. */
+	list->arena = arena;
+	list->certs = PORT_ArenaZNewArray(arena, SECItem, n);
+	if (list->certs == NULL || SECITEM_CopyItem(arena, &list->certs[0],
+	    &cred->cert->derCert) != SECSuccess)
+		goto fail;
+	list->len = 1;
+	for (CERTCertListNode *e = CERT_LIST_HEAD(cred->extra);
+	    !CERT_LIST_END(e, cred->extra); e = CERT_LIST_NEXT(e)) {
+		if (CERT_CompareCerts(e->cert, cred->cert))
+			continue;
+		if (SECITEM_CopyItem(arena, &list->certs[list->len++],
+		    &e->cert->derCert) != SECSuccess)
+			goto fail;
+	}
+	*out = list;
+	return 0;
+fail:
+	if (arena != NULL)
+		PORT_FreeArena(arena, PR_FALSE);
+	return -1;
 }

@@ -8,6 +8,7 @@
 #ifndef NSSTLS_CLIENTAUTH_H
 #define NSSTLS_CLIENTAUTH_H
 
+#include <cert.h>
 #include <prio.h>
 
 #include "cli.h"
@@ -22,6 +23,14 @@ struct client_cred;
  * the certificate). */
 int clientauth_load(const struct nsstls_opts *o, struct nss_ctx *nss,
     struct report *r, struct client_cred **out);
+
+/* Load one certificate source (a --cert with its --key and --cert-chain:
+ * PEM files, or a nickname with --db) as clientauth_load does the first.
+ * Server mode loads each later --cert with it.  Returns 0 with *out, or
+ * -1 after report_fail() (setup, exit 2). */
+int clientauth_load_source(const struct cert_source *src,
+    const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
+    struct client_cred **out);
 
 /* What the hook needs for one connection: the credential (shared, read
  * only; may be NULL: the request is still recorded and nothing is sent)
@@ -40,5 +49,14 @@ void clientauth_free(struct client_cred *cred);
  * borrowed (valid until clientauth_free). */
 void clientauth_cred_parts(const struct client_cred *cred,
     CERTCertificate **cert, SECKEYPrivateKey **key);
+
+/* Server mode: into *out the certificate list to send for cred, leaf
+ * first, then the other certificates of its PEM files as given (free with
+ * CERT_DestroyCertificateList); NULL when none were given (a lone leaf,
+ * a --db nickname without --cert-chain, a PKCS#12 file): NSS then builds
+ * the chain from the certificates it can find.  Returns 0, or -1 (out of
+ * memory, NSS error set). */
+int clientauth_cred_chain(const struct client_cred *cred,
+    CERTCertificateList **out);
 
 #endif

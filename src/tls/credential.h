@@ -23,6 +23,9 @@ struct client_cred {
 	 * the certificates it can find, and a temporary certificate can only
 	 * be found while someone holds a reference to it. */
 	CERTCertList *extra;
+	/* extra holds more than the leaf, from PEM files: server mode sends
+	 * exactly the leaf and these, in file order (clientauth_cred_chain). */
+	bool chain_given;
 	struct report *report;
 	/* --db without --cert: the hook picks from the database, per
 	 * connection, since the choice depends on the server's CA names. */
