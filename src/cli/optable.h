@@ -84,6 +84,8 @@ struct opt_row {
 	const struct name_kind *names;  /* K_NAMES */
 	const char *wire;               /* K_STRING sent to a peer: where */
 	opt_call call;                  /* K_CALL */
+	int (*check)(const char *opt, const char *value);  /* K_STRING: 0 or
+	                                 * -1 after the message */
 	const char *refuse;             /* K_REFUSED */
 	unsigned flags;
 	int section;                    /* index in cli_sections[], -1: none */

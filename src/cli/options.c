@@ -51,45 +51,30 @@ call_starttls(struct cli_state *st, const struct opt_row *row, char **arg)
 }
 
 static int
-call_proxy(struct cli_state *st, const struct opt_row *row, char **arg)
+check_proxy(const char *opt, const char *v)
 {
 	struct proxy_spec spec;
 	const char *err;
-	bool secret = strchr(*arg, '@') != NULL;
-	int rc = proxy_parse(*arg, &spec, &err);
+	bool secret = strchr(v, '@') != NULL;
+	int rc = proxy_parse(v, &spec, &err);
 
-	(void)row;
 	proxy_spec_free(&spec);
-	if (rc != 0) {
-		/* A URL with credentials is not quoted: it holds a password. */
-		cli_usage_error("--proxy: %s%s%s is not HOST:PORT or "
-		    "http://HOST:PORT: %s", secret ? "" : "'",
-		    secret ? "the URL" : *arg, secret ? "" : "'", err);
-		return -1;
-	}
-	free(st->o->proxy);
-	st->o->proxy = *arg;
-	*arg = NULL;
-	return 0;
+	if (rc == 0)
+		return 0;
+	/* A URL with credentials is not quoted: it holds a password. */
+	return cli_usage_error("%s: %s%s%s is not HOST:PORT or http://HOST:PORT: "
+	    "%s", opt, secret ? "" : "'", secret ? "the URL" : v,
+	    secret ? "" : "'", err);
 }
 
 static int
-call_proxy_user(struct cli_state *st, const struct opt_row *row, char **arg)
+check_proxy_user(const char *opt, const char *v)
 {
-	(void)row;
-	if (**arg == '\0' || **arg == ':') {
-		cli_usage_error("--proxy-user: no user name in '%s'", *arg);
-		return -1;
-	}
+	if (*v == '\0' || *v == ':')
+		return cli_usage_error("%s: no user name in '%s'", opt, v);
 	/* Base64 in Proxy-Authorization cannot break the line, but no proxy
 	 * would take such a name or password. */
-	if (cli_check_wire("--proxy-user", *arg, SIZE_MAX, "sent to the proxy")
-	    != 0)
-		return -1;
-	free(st->o->proxy_user);
-	st->o->proxy_user = *arg;
-	*arg = NULL;
-	return 0;
+	return cli_check_wire(opt, v, SIZE_MAX, "sent to the proxy");
 }
 
 static int
@@ -171,47 +156,30 @@ call_trust(struct cli_state *st, const struct opt_row *row, char **arg)
 }
 
 static int
-call_pass(struct cli_state *st, const struct opt_row *row, char **arg)
+check_pass(const char *opt, const char *v)
 {
-	(void)row;
-	if (strncmp(*arg, "env:", 4) != 0 && strncmp(*arg, "file:", 5) != 0 &&
-	    strncmp(*arg, "pass:", 5) != 0) {
-		cli_usage_error("--pass: '%s' must start with env:, file: or pass:",
-		    *arg);
-		return -1;
-	}
-	free(st->o->pass);
-	st->o->pass = *arg;
-	*arg = NULL;
+	if (strncmp(v, "env:", 4) != 0 && strncmp(v, "file:", 5) != 0 &&
+	    strncmp(v, "pass:", 5) != 0)
+		return cli_usage_error("%s: '%s' must start with env:, file: or "
+		    "pass:", opt, v);
 	return 0;
 }
 
+/* The URL goes into a plain HTTP request (--ocsp-url implies --ocsp:
+ * rules.c). */
 static int
-call_ocsp_url(struct cli_state *st, const struct opt_row *row, char **arg)
+check_ocsp_url(const char *opt, const char *v)
 {
-	const char *u = *arg;
-
-	(void)row;
-	if (strncmp(u, "http://", 7) != 0) {
-		cli_usage_error("--ocsp-url: '%s' is not an http:// URL", u);
-		return -1;
-	}
-	if (memchr(u + 7, '@', strcspn(u + 7, "/?#")) != NULL) {
-		/* http:// is clear text: a user and password would travel in
-		 * the open (and nsstls sends none). */
-		cli_usage_error("--ocsp-url: the URL holds a user name (USER@HOST): "
-		    "credentials cannot be sent over plain http://");
-		return -1;
-	}
-	if (strchr(u, ' ') != NULL || util_find_control(u, strlen(u)) != NULL) {
-		cli_usage_error("--ocsp-url: a space or control byte in '%s': the "
-		    "URL goes into the HTTP request line", u);
-		return -1;
-	}
-	free(st->o->ocsp_url);
-	st->o->ocsp_url = *arg;
-	*arg = NULL;
-	st->o->ocsp = 1;
+	if (strncmp(v, "http://", 7) != 0)
+		return cli_usage_error("%s: '%s' is not an http:// URL", opt, v);
+	/* http:// is clear text: a user and password would travel in the
+	 * open (and nsstls sends none). */
+	if (memchr(v + 7, '@', strcspn(v + 7, "/?#")) != NULL)
+		return cli_usage_error("%s: the URL holds a user name (USER@HOST): "
+		    "credentials cannot be sent over plain http://", opt);
+	if (strchr(v, ' ') != NULL || util_find_control(v, strlen(v)) != NULL)
+		return cli_usage_error("%s: a space or control byte in '%s': the URL "
+		    "goes into the HTTP request line", opt, v);
 	return 0;
 }
 
@@ -407,12 +375,13 @@ const struct opt_row cli_rows[] = {
 	  .wire = "sent in the XMPP stream header", .section = S_STARTTLS,
 	  .help = "XMPP domain to open the stream to (default: the target host)",
 	  .arg_help = "DOMAIN" },
-	{ "proxy", .alias = { "proxy" }, .kind = K_CALL, .call = call_proxy,
+	{ "proxy", .alias = { "proxy" }, .kind = K_STRING, O(proxy),
+	  .check = check_proxy,
 	  .flags = F_CONNECT, .section = S_STARTTLS,
 	  .help = "tunnel through this HTTP proxy with CONNECT (default: "
 	  "https_proxy, all_proxy)", .arg_help = "HOST:PORT" },
-	{ "proxy-user", .alias = { "proxy_user" }, .kind = K_CALL,
-	  .call = call_proxy_user, .section = S_STARTTLS,
+	{ "proxy-user", .alias = { "proxy_user" }, .kind = K_STRING,
+	  O(proxy_user), .check = check_proxy_user, .section = S_STARTTLS,
 	  .help = "credentials for the proxy (Basic)", .arg_help = "USER[:PASS]" },
 	{ "no-proxy-env", .kind = K_FLAG, O(no_proxy_env), .section = S_STARTTLS,
 	  .help = "ignore https_proxy, all_proxy and no_proxy" },
@@ -484,7 +453,8 @@ const struct opt_row cli_rows[] = {
 	{ "pass-file", .kind = K_STRING, O(pass_file), .section = S_TRUST,
 	  .help = "password of the database, first line of FILE",
 	  .arg_help = "FILE" },
-	{ "pass", .kind = K_CALL, .call = call_pass, .section = S_TRUST,
+	{ "pass", .kind = K_STRING, O(pass), .check = check_pass,
+	  .section = S_TRUST,
 	  .help = "password source: env:VAR, file:PATH or pass:TEXT",
 	  .arg_help = "SPEC" },
 	{ "insecure", 'k', .kind = K_FLAG, O(insecure), .section = S_TRUST,
@@ -504,7 +474,8 @@ const struct opt_row cli_rows[] = {
 	  "say if the chain would then verify" },
 	{ "ocsp", .kind = K_FLAG, O(ocsp), .section = S_TRUST,
 	  .help = "ask the certificate's OCSP responder over HTTP too" },
-	{ "ocsp-url", .kind = K_CALL, .call = call_ocsp_url, .section = S_TRUST,
+	{ "ocsp-url", .kind = K_STRING, O(ocsp_url), .check = check_ocsp_url,
+	  .section = S_TRUST,
 	  .help = "OCSP responder to ask instead of the certificate's (implies "
 	  "--ocsp)", .arg_help = "URL" },
 	{ "crl-file", .kind = K_APPEND, ON(crl_files, n_crl_files),

@@ -294,12 +294,14 @@ rule_ech(struct cli_state *st)
 	return 0;
 }
 
-/* Trust sources and the credentials we present. */
+/* Trust sources, revocation and the credentials we present. */
 static int
 rule_credentials(struct cli_state *st)
 {
 	struct nsstls_opts *o = st->o;
 
+	if (o->ocsp_url != NULL)
+		o->ocsp = 1;            /* --ocsp-url: ask that responder */
 	if (o->pass != NULL && o->pass_file != NULL)
 		return cli_usage_error("--pass and --pass-file exclude each other");
 	if (st->r.no_builtin && st->r.trust != NULL && o->trust_builtin)

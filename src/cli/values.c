@@ -391,6 +391,8 @@ value_string(struct cli_state *st, const char *opt, const struct opt_row *row,
 	if (row->wire != NULL && cli_check_wire(opt, *arg, row->max > 0 ?
 	    (size_t)row->max : SIZE_MAX, row->wire) != 0)
 		return -1;
+	if (row->check != NULL && row->check(opt, *arg) != 0)
+		return -1;
 	free(*field);
 	*field = *arg;
 	*arg = NULL;
