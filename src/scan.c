@@ -27,6 +27,7 @@
 #include "out.h"
 #include "scan_probe.h"
 #include "scan_suites.h"
+#include "starttls.h"
 #include "util.h"
 
 const uint16_t scan_versions[SCAN_N_VERSIONS] = {
@@ -57,6 +58,15 @@ scan_state_str(enum scan_state s)
 		"not testable" };
 
 	return names[s];
+}
+
+const char *
+scan_early_str(enum scan_early e)
+{
+	static const char *const names[] = { NULL, "not offered", "accepted",
+		"rejected" };
+
+	return names[e];
 }
 
 const struct scan_version *
@@ -608,9 +618,56 @@ feature_resume(struct scan *sc, const struct task *t)
 	set_state(sc, field, state_of(out, yes));
 }
 
-/* 0-RTT: do the server's TLS 1.3 tickets allow early data?  Read from
- * the tickets' terms; no early data is sent (it could be replayed, and
- * what to send depends on the protocol). */
+/* The 0-RTT request: something the server's protocol takes as a no-op,
+ * since early data can be replayed.  Plain TLS gets an HTTP HEAD (safe
+ * and idempotent, RFC 9110; what RFC 8470 lets a server take early; any
+ * other protocol answers it with an error and nothing changes); STARTTLS
+ * protocols their NOOP.  NULL for the binary protocols, where no byte is
+ * harmless. */
+static char *
+early_payload(const struct nsstls_opts *o)
+{
+	static const char *const noop[][2] = {
+		{ "smtp", "NOOP\r\n" }, { "submission", "NOOP\r\n" },
+		{ "lmtp", "NOOP\r\n" }, { "imap", "a NOOP\r\n" },
+		{ "pop3", "NOOP\r\n" }, { "ftp", "NOOP\r\n" },
+		{ "sieve", "NOOP\r\n" }, { "nntp", "DATE\r\n" },
+		{ "irc", "PING nsstls\r\n" },
+		{ "xmpp", " " }, { "xmpp-server", " " },  /* whitespace ping */
+	};
+	char *req;
+
+	if (o->starttls == NULL) {
+		if (asprintf(&req, "HEAD / HTTP/1.1\r\nHost: %s\r\n"
+		    "Connection: close\r\n\r\n", o->servername ?
+		    o->servername : o->target.host) < 0)
+			abort();
+		return req;
+	}
+	for (size_t i = 0; i < sizeof(noop) / sizeof(noop[0]); i++)
+		if (strcmp(noop[i][0], starttls_name(o->starttls)) == 0)
+			return xstrdup(noop[i][1]);
+	return NULL;
+}
+
+static void
+set_early(struct scan *sc, enum scan_state st, enum scan_early e,
+    int64_t max, size_t sent)
+{
+	struct scan_features *f = &sc->res->f;
+
+	pthread_mutex_lock(&sc->ctx.lock);
+	f->early_data = st;
+	f->early_result = e;
+	f->early_max = max;
+	f->early_sent = sent;
+	pthread_mutex_unlock(&sc->ctx.lock);
+}
+
+/* 0-RTT: a first connection reads the server's TLS 1.3 tickets (their
+ * terms say whether early data may come); when one allows it, a second
+ * connection resumes with it and sends early_payload() as 0-RTT data.
+ * The server's answer says accepted or rejected. */
 static void
 feature_early(struct scan *sc, const struct task *t)
 {
@@ -618,10 +675,36 @@ feature_early(struct scan *sc, const struct task *t)
 	struct probe p = { .vmin = 0x0304, .vmax = 0x0304, .await_tickets = true,
 		.read_tickets = true, .session = scan_probe_session_id() };
 	enum probe_outcome out = scan_probe_tls(&sc->ctx, &p);
+	char *req = early_payload(sc->ctx.o);
 
-	set_state(sc, &sc->res->f.early_data, out == PROBE_ACCEPTED && !p.got_ticket ?
-	    SCAN_UNKNOWN : state_of(out, p.max_early_data > 0));
 	(void)t;
+	if (out != PROBE_ACCEPTED || !p.got_ticket)
+		set_early(sc, out == PROBE_REFUSED ? SCAN_NO : SCAN_UNKNOWN,
+		    EARLY_UNTESTED, -1, 0);
+	else if (p.max_early_data == 0)
+		set_early(sc, SCAN_NO, EARLY_NOT_OFFERED, 0, 0);
+	else if (req == NULL)
+		set_early(sc, SCAN_NOT_TESTABLE, EARLY_UNTESTED, p.max_early_data, 0);
+	else {
+		/* NSS sends psk_key_exchange_modes only from a socket that
+		 * caches sessions (hence .session). */
+		struct probe q = { .vmin = 0x0304, .vmax = 0x0304,
+			.session = p.session, .token = p.ticket, .token_len = p.ticket_len,
+			.early = (const unsigned char *)req, .early_len = strlen(req) };
+
+		out = scan_probe_tls(&sc->ctx, &q);
+		if (out != PROBE_ACCEPTED)
+			set_early(sc, state_of(out, false), EARLY_UNTESTED,
+			    p.max_early_data, 0);
+		else if (q.early_sent == 0)     /* NSS would not use the ticket */
+			set_early(sc, SCAN_UNKNOWN, EARLY_UNTESTED, p.max_early_data, 0);
+		else
+			set_early(sc, q.hs.early_data_accepted ? SCAN_YES : SCAN_NO,
+			    q.hs.early_data_accepted ? EARLY_ACCEPTED : EARLY_REJECTED,
+			    p.max_early_data, q.early_sent);
+	}
+	free(req);
+	free(p.ticket);
 }
 
 /* ECH with the configs of --ech LIST or --ech auto (the DNS HTTPS
@@ -974,6 +1057,7 @@ scan_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 	int code;
 
 	memset(&res, 0, sizeof(res));
+	res.f.early_max = -1;
 	memset(&sc, 0, sizeof(sc));
 	sc.ctx.o = o;
 	sc.ctx.nss = nss;

@@ -3,6 +3,7 @@
  */
 #include "scan_probe.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <prerror.h>
@@ -142,7 +143,9 @@ accept_unjudged(void *arg, PRFileDesc *fd, PRBool checksig, PRBool is_server)
 }
 
 /* A ticket as NSS hands it to an external cache: its terms say whether
- * the server would take early data, without sending any. */
+ * the server would take early data.  The token of the one allowing the
+ * most is kept: NSS then files nothing in its own cache, so a second
+ * probe resumes with it through SSL_SetResumptionToken. */
 static SECStatus
 ticket_read(PRFileDesc *fd, const PRUint8 *token, unsigned int len, void *arg)
 {
@@ -151,9 +154,14 @@ ticket_read(PRFileDesc *fd, const PRUint8 *token, unsigned int len, void *arg)
 
 	if (SSL_GetResumptionTokenInfo(token, len, &info, sizeof(info)) != SECSuccess)
 		return SECSuccess;
-	p->got_ticket = true;
-	if (info.maxEarlyDataSize > p->max_early_data)
+	if (!p->got_ticket || info.maxEarlyDataSize > p->max_early_data) {
+		free(p->ticket);
+		p->ticket = xmalloc(len);
+		memcpy(p->ticket, token, len);
+		p->ticket_len = len;
 		p->max_early_data = info.maxEarlyDataSize;
+	}
+	p->got_ticket = true;
 	SSL_DestroyResumptionTokenInfo(&info);
 	return SECSuccess;
 }
@@ -181,6 +189,14 @@ tune(struct tls_ctx *t, struct probe *p, const struct nsstls_opts *o)
 		return -1;
 	if (p->read_tickets &&
 	    SSL_SetResumptionTokenCallback(fd, ticket_read, p) != SECSuccess)
+		return -1;
+	if (p->token != NULL &&
+	    SSL_SetResumptionToken(fd, p->token, p->token_len) != SECSuccess)
+		return -1;
+	/* 0-RTT is off unless asked for per socket; tls.c writes p->early
+	 * right after the ClientHello when the ticket allows it. */
+	if (p->early != NULL &&
+	    SSL_OptionSet(fd, SSL_ENABLE_0RTT_DATA, PR_TRUE) != SECSuccess)
 		return -1;
 	return 0;
 }
@@ -243,6 +259,8 @@ try_tls(struct scan_ctx *s, struct probe *p, PRFileDesc *model,
 	v.target_id = p->session != 0 ? p->session : scan_probe_session_id();
 	client_ctx_init(&t, o, s->nss, r);
 	t.model = model;
+	t.early = p->early;
+	t.early_len = p->early_len;
 	if (client_open(&t, &v) != 0) {
 		*retry = unreachable(r);
 		count(s, *retry);
@@ -259,6 +277,7 @@ try_tls(struct scan_ctx *s, struct probe *p, PRFileDesc *model,
 		*retry = *silent = closed_silently(r->error, r->wire_received.bytes);
 		goto out;
 	}
+	p->early_sent = t.early_sent;
 	after_handshake(&t, p);
 	out = PROBE_ACCEPTED;
 out:

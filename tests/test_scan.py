@@ -402,11 +402,46 @@ def test_alpn_and_resumption(nsstls, openssl_server):
     assert f["early_data"] == "no"
 
 
-def test_early_data_allowed_by_tickets(nsstls, openssl_server):
-    srv = rsa_server(openssl_server, "-tls1_3", "-early_data")
+@pytest.mark.parametrize("args, state, result", [
+    # Takes 0-RTT: the scan's request arrives early and is read.
+    (["-early_data"], "yes", "accepted"),
+    # Tickets promise 16 KiB of early data, but s_server without
+    # -early_data never reads it: OpenSSL rejects what comes.
+    (["-max_early_data", "16384"], "no", "rejected"),
+])
+def test_early_data_sent_and_judged(nsstls, openssl_server, args, state, result):
+    srv = rsa_server(openssl_server, "-tls1_3", *args)
     doc = scan_json(nsstls, f"localhost:{srv.port}")
-    assert doc["scan"]["features"]["early_data"] == "yes"
-    assert doc["scan"]["features"]["resumption_tls13"] == "yes"
+    f = doc["scan"]["features"]
+    assert (f["early_data"], f["early_data_result"]) == (state, result)
+    assert f["early_data_max_size"] == 16384
+    # The HEAD request for the target went as early data, whole.
+    assert f["early_data_sent"] == len(
+        "HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    assert f["resumption_tls13"] == "yes"
+    r = nsstls("--scan", "--ca-file", ROOTS, f"localhost:{srv.port}", timeout=120)
+    assert re.search(rf"0-RTT early data +{state} \(\d+-byte request {result}; "
+                     r"tickets allow 16384 bytes\)", r.stdout), r.stdout
+
+
+def test_early_data_not_offered_by_tickets(nsstls, openssl_server):
+    srv = rsa_server(openssl_server, "-tls1_3")
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    f = doc["scan"]["features"]
+    assert (f["early_data"], f["early_data_result"]) == ("no", "not offered")
+    assert (f["early_data_max_size"], f["early_data_sent"]) == (0, 0)
+
+
+def test_early_data_selfserv_rejects_in_its_first_window(nsstls, selfserv_server):
+    """NSS on both sides: selfserv -Z issues tickets allowing 0-RTT, but
+    NSS's anti-replay context rejects all early data during its first
+    window (10 s in selfserv) after start, not knowing which tickets were
+    used before: a scan right after start sees a real rejection."""
+    srv = selfserv_server("server-rsa", args=["-V", "tls1.3:tls1.3", "-u", "-Z"])
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    f = doc["scan"]["features"]
+    assert (f["early_data"], f["early_data_result"]) == ("no", "rejected")
+    assert f["early_data_max_size"] > 0 and f["early_data_sent"] > 0
 
 
 def test_gnutls_priority_string(nsstls, gnutls_server):

@@ -98,8 +98,8 @@ jfeatures(const struct scan_features *f)
 
 	for (size_t i = 0; i < f->n_alpn; i++)
 		json_array_append_new(alpn, jstr(f->alpn[i]));
-	return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:s, s:s, s:s, s:s}", "alpn", alpn,
+	return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, "
+	    "s:o, s:I, s:s, s:s, s:s, s:s, s:s}", "alpn", alpn,
 	    "fallback_scsv", scan_state_str(f->fallback_scsv),
 	    "secure_renegotiation", scan_state_str(f->secure_reneg),
 	    "client_renegotiation", scan_state_str(f->client_reneg),
@@ -108,6 +108,10 @@ jfeatures(const struct scan_features *f)
 	    "resumption_ticket", scan_state_str(f->resume_ticket),
 	    "resumption_tls13", scan_state_str(f->resume_tls13),
 	    "early_data", scan_state_str(f->early_data),
+	    "early_data_result", jstr(scan_early_str(f->early_result)),
+	    "early_data_max_size", f->early_max >= 0 ?
+	    json_integer(f->early_max) : json_null(),
+	    "early_data_sent", (json_int_t)f->early_sent,
 	    "ocsp_stapling", scan_state_str(f->ocsp_stapling),
 	    "scts", scan_state_str(f->scts),
 	    "compression", scan_state_str(f->compression),

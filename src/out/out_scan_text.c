@@ -170,6 +170,23 @@ feature(FILE *f, const char *what, enum scan_state s)
 	fprintf(f, "  %-30s %s\n", what, scan_state_str(s));
 }
 
+/* 0-RTT: the state, then what became of the request and what the
+ * tickets allow. */
+static void
+text_early(FILE *f, const struct scan_features *x)
+{
+	fprintf(f, "  %-30s %s", "0-RTT early data", scan_state_str(x->early_data));
+	if (x->early_result == EARLY_ACCEPTED || x->early_result == EARLY_REJECTED)
+		fprintf(f, " (%zu-byte request %s; tickets allow %lld bytes)",
+		    x->early_sent, scan_early_str(x->early_result),
+		    (long long)x->early_max);
+	else if (x->early_result == EARLY_NOT_OFFERED)
+		fputs(" (the tickets allow none)", f);
+	else if (x->early_data == SCAN_NOT_TESTABLE)
+		fputs(" (no harmless request in this protocol)", f);
+	fputc('\n', f);
+}
+
 static void
 text_features(FILE *f, const struct scan_result *res)
 {
@@ -189,7 +206,7 @@ text_features(FILE *f, const struct scan_result *res)
 	feature(f, "resumption by session ID", x->resume_id);
 	feature(f, "resumption by ticket (TLS 1.2)", x->resume_ticket);
 	feature(f, "resumption (TLS 1.3)", x->resume_tls13);
-	feature(f, "0-RTT early data", x->early_data);
+	text_early(f, x);
 	feature(f, "OCSP stapling", x->ocsp_stapling);
 	feature(f, "SCTs", x->scts);
 	feature(f, "TLS compression", x->compression);
