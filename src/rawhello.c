@@ -147,8 +147,80 @@ put_sni(struct wbuf *w, const char *name)
 	put(w, name, n);
 }
 
-/* One KeyShareEntry (in its list) for s->share_group: random bytes for
- * x25519 and x448, a curve's generator, or 2 for an FFDHE group. */
+/* An ML-KEM (or Kyber round 3) encapsulation key of k polynomials: all
+ * coefficients zero (each below q, so the key passes FIPS 203's modulus
+ * check) and a random seed.  Valid to parse and encapsulate to; only the
+ * server's first answer is read. */
+static void
+put_mlkem(struct wbuf *w, const struct rawhello_spec *s, size_t k)
+{
+	for (size_t i = 0; i < 384 * k; i++)
+		put8(w, 0);
+	put(w, s->random, 32);
+}
+
+/* The key exchange bytes of a share for group g: random bytes for
+ * x25519 and x448, a curve's generator, 2 (below p, and a generator of
+ * its prime-order subgroup) for an FFDHE group, both halves for a
+ * hybrid.  Returns false when we can make no share for g. */
+static bool
+put_share_bytes(struct wbuf *w, const struct rawhello_spec *s, unsigned g)
+{
+	static const size_t ffdhe_len[] = { 256, 384, 512, 768, 1024 };
+
+	switch (g) {
+	case 0x001d:
+		put(w, s->random, 32);
+		return true;
+	case 0x001e:
+		put(w, s->random, 32);
+		put(w, s->random, 24);
+		return true;
+	case 0x0017:
+		put(w, p256_g, sizeof(p256_g));
+		return true;
+	case 0x0018:
+		put(w, p384_g, sizeof(p384_g));
+		return true;
+	case 0x0019:
+		put(w, p521_g, sizeof(p521_g));
+		return true;
+	case 0x11ec:                            /* X25519MLKEM768: ML-KEM first */
+		put_mlkem(w, s, 3);
+		put(w, s->random, 32);
+		return true;
+	case 0x6399:                            /* X25519Kyber768Draft00 */
+		put(w, s->random, 32);
+		put_mlkem(w, s, 3);
+		return true;
+	case 0x11eb:                            /* SecP256r1MLKEM768 */
+		put(w, p256_g, sizeof(p256_g));
+		put_mlkem(w, s, 3);
+		return true;
+	case 0x11ed:                            /* SecP384r1MLKEM1024 */
+		put(w, p384_g, sizeof(p384_g));
+		put_mlkem(w, s, 4);
+		return true;
+	}
+	if (g < 0x0100 || g > 0x0104)
+		return false;
+	for (size_t i = 0; i + 1 < ffdhe_len[g - 0x0100]; i++)
+		put8(w, 0);
+	put8(w, 2);
+	return true;
+}
+
+bool
+rawhello_can_share(unsigned g)
+{
+	uint8_t buf[2048];
+	struct wbuf w = { buf, 0, sizeof(buf), false };
+	struct rawhello_spec s = { 0 };
+
+	return put_share_bytes(&w, &s, g) && !w.overflow;
+}
+
+/* One KeyShareEntry (in its list) for s->share_group. */
 static void
 put_key_share(struct wbuf *w, const struct rawhello_spec *s)
 {
@@ -156,38 +228,12 @@ put_key_share(struct wbuf *w, const struct rawhello_spec *s)
 	size_t at = reserve(w, 2), n;
 
 	put16(w, g);
-	switch (g) {
-	case 0x001d:
-	case 0x001e:
-		n = g == 0x001d ? 32 : 56;
-		put16(w, (unsigned)n);
-		put(w, s->random, 32);
-		put(w, s->random, n - 32);
-		break;
-	case 0x0017:
-		put16(w, sizeof(p256_g));
-		put(w, p256_g, sizeof(p256_g));
-		break;
-	case 0x0018:
-		put16(w, sizeof(p384_g));
-		put(w, p384_g, sizeof(p384_g));
-		break;
-	case 0x0019:
-		put16(w, sizeof(p521_g));
-		put(w, p521_g, sizeof(p521_g));
-		break;
-	default:
-		if (g < 0x0100 || g > 0x0104) {
-			w->overflow = true;     /* no share we can make */
-			return;
-		}
-		n = (size_t[]){ 256, 384, 512, 768, 1024 }[g - 0x0100];
-		put16(w, (unsigned)n);
-		for (size_t i = 0; i + 1 < n; i++)
-			put8(w, 0);
-		put8(w, 2);
-		break;
+	n = reserve(w, 2);
+	if (!put_share_bytes(w, s, g)) {
+		w->overflow = true;     /* no share we can make */
+		return;
 	}
+	patch(w, n, 2);
 	patch(w, at, 2);
 }
 

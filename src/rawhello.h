@@ -28,13 +28,17 @@ struct rawhello_spec {
 	bool no_key_share;       /* TLS 1.3: an empty key_share, so a server
 	                          * that accepts a group says so in a HRR */
 	uint16_t share_group;    /* TLS 1.3: the key share's group (x25519,
-	                          * x448, P-256/384/521, FFDHE); 0: x25519 */
+	                          * x448, P-256/384/521, FFDHE, the ML-KEM and
+	                          * Kyber hybrids); 0: x25519 */
 	uint8_t random[32];      /* client random; also the x25519 share */
 };
 
 /* Write the ClientHello record(s) into buf.  Returns the length, or 0
  * when it does not fit in cap or the spec is impossible. */
 size_t rawhello_build(const struct rawhello_spec *s, uint8_t *buf, size_t cap);
+
+/* Can rawhello_build make a key share for group g? */
+bool rawhello_can_share(unsigned g);
 
 enum rawhello_kind {
 	RAWHELLO_INCOMPLETE,     /* need more bytes */

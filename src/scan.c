@@ -119,7 +119,7 @@ add_group(struct scan *sc, int vi, unsigned id, bool hrr, bool raw)
 
 	pthread_mutex_lock(&sc->ctx.lock);
 	v->groups = xrealloc(v->groups, (v->n_groups + 1) * sizeof(*v->groups));
-	v->groups[v->n_groups++] = (struct scan_group){ id, hrr, raw };
+	v->groups[v->n_groups++] = (struct scan_group){ id, false, hrr, raw };
 	pthread_mutex_unlock(&sc->ctx.lock);
 }
 
@@ -358,11 +358,11 @@ nss_has_group(unsigned g)
 }
 
 /* For each group found: does a client that sends a key share for it get
- * on with the handshake, or still get a HelloRetryRequest (the server
- * wants another group first)?  Asked for x25519, x448 and the NIST
- * curves; not for FFDHE, whose share costs a busy server tens to hundreds
- * of milliseconds of key generation each, nor for the hybrids, whose
- * share we cannot make. */
+ * on with the handshake (a ServerHello naming it), or still get a
+ * HelloRetryRequest (the server wants another group first)?  The share
+ * is one the server can take (rawhello.c); only its first answer is
+ * read.  Groups whose share we cannot make (the TLS 1.3 brainpool
+ * curves) stay untested. */
 static void
 groups13_shares(struct scan *sc, int vi)
 {
@@ -379,13 +379,14 @@ groups13_shares(struct scan *sc, int vi)
 			.share_group = found[i] };
 		struct rawhello_answer a;
 
-		if (found[i] <= 0x001e) {
-			if (scan_probe_raw(&sc->ctx, &spec, &a) == PROBE_ACCEPTED) {
-				pthread_mutex_lock(&sc->ctx.lock);
-				sv->groups[i].hrr = a.kind == RAWHELLO_HRR;
-				pthread_mutex_unlock(&sc->ctx.lock);
-			}
-		}
+		if (!rawhello_can_share(found[i]) ||
+		    scan_probe_raw(&sc->ctx, &spec, &a) != PROBE_ACCEPTED ||
+		    (a.kind == RAWHELLO_SERVER_HELLO && a.group != found[i]))
+			continue;
+		pthread_mutex_lock(&sc->ctx.lock);
+		sv->groups[i].share_tested = true;
+		sv->groups[i].hrr = a.kind == RAWHELLO_HRR;
+		pthread_mutex_unlock(&sc->ctx.lock);
 	}
 }
 

@@ -52,7 +52,10 @@ struct scan_suite {
 
 struct scan_group {
 	unsigned id;
-	bool hrr;                /* TLS 1.3: a key share for it still got a
+	bool share_tested;       /* TLS 1.3: a hello with a key share for
+	                          * it got an answer (false: no share we
+	                          * can make, or TLS 1.2) */
+	bool hrr;                /* ... and the answer was a
 	                          * HelloRetryRequest (the server wants
 	                          * another group first) */
 	bool raw;                /* NSS 3.87 cannot offer it */

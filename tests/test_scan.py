@@ -574,6 +574,31 @@ def test_tls13_groups_server_order_and_hrr(nsstls, gnutls_server):
     assert got.get("TLS_AES_128_CCM_SHA256") is True
 
 
+def test_tls13_groups_nss_lacks_with_key_shares(nsstls, openssl_server):
+    """x448 (which NSS 3.87 lacks) and ffdhe2048: each found by an empty
+    key_share (the server names it in a HelloRetryRequest), then offered
+    with a real-sized key share of its own, which OpenSSL takes at once."""
+    srv = rsa_server(openssl_server, "-tls1_3", "-groups", "ffdhe2048:x448")
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    groups = version(doc, "TLSv1.3")["groups"]
+    assert [(g["name"], g["hello_retry_request"], g["raw_probe"]) for g in groups] == [
+        ("ffdhe2048", False, False), ("x448", False, True)]
+
+
+def test_tls13_ffdhe_needs_hrr_with_gnutls(nsstls, gnutls_server):
+    """GnuTLS wanting FFDHE2048 before x25519: a client sending an x25519
+    share is asked again for ffdhe2048; an ffdhe2048 share goes through."""
+    srv = gnutls_server(*RSA, args=[
+        "--priority", "NORMAL:%SERVER_PRECEDENCE:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:"
+        "+GROUP-FFDHE2048:+GROUP-X25519"])
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    groups = version(doc, "TLSv1.3")["groups"]
+    assert [(g["name"], g["hello_retry_request"]) for g in groups] == [
+        ("ffdhe2048", False), ("x25519", True)]
+    r = nsstls("--scan", "--ca-file", ROOTS, f"localhost:{srv.port}", timeout=120)
+    assert "Groups, TLSv1.3: ffdhe2048, x25519 (HRR even with its key share)\n" in r.stdout
+
+
 @pytest.mark.skipif(shutil.which("script") is None, reason="no script(1)")
 def test_colour_and_progress_only_on_a_terminal(nsstls, openssl_server):
     srv = rsa_server(openssl_server, "-min_protocol", "TLSv1", "-cipher",

@@ -58,9 +58,10 @@ jversion(const struct scan_version *v)
 	for (size_t k = 0; k < v->n_suites; k++)
 		json_array_append_new(suites, jsuite(v, &v->suites[k]));
 	for (size_t k = 0; k < v->n_groups; k++)
-		json_array_append_new(groups, json_pack("{s:s, s:b, s:b}",
+		json_array_append_new(groups, json_pack("{s:s, s:o, s:b}",
 		    "name", scan_group_name(v->groups[k].id),
-		    "hello_retry_request", v->groups[k].hrr,
+		    "hello_retry_request", v->groups[k].share_tested ?
+		    json_boolean(v->groups[k].hrr) : json_null(),
 		    "raw_probe", v->groups[k].raw));
 	for (size_t k = 0; k < v->n_sigalgs; k++)
 		json_array_append_new(sigs, json_string(

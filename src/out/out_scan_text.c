@@ -122,7 +122,9 @@ text_groups(FILE *f, const struct scan_version *v)
 		fprintf(f, "Groups, %s:", vname(v->version));
 		for (size_t k = 0; k < v->n_groups; k++)
 			fprintf(f, "%s %s%s", k ? "," : "", scan_group_name(v->groups[k].id),
-			    v->groups[k].hrr ? " (HRR even with its key share)" : "");
+			    v->groups[k].hrr ? " (HRR even with its key share)" :
+			    v->version == 0x0304 && !v->groups[k].share_tested ?
+			    " (key share not tested)" : "");
 		fputc('\n', f);
 	}
 	if (v->n_sigalgs > 0) {

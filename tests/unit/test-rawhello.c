@@ -70,6 +70,23 @@ test_build(void)
 	    "TLS 1.3: supported_versions names 1.3 alone");
 	ok(memmem(buf, len, "\x00\x33\x00\x02\x00\x00", 6) != NULL,
 	    "TLS 1.3: an empty key_share when asked");
+	s.no_key_share = false;
+	s.share_group = 0x0100;
+	len = rawhello_build(&s, buf, sizeof(buf));
+	ok(len > 0 && memmem(buf, len, "\x00\x33\x01\x06\x01\x04\x01\x00\x01\x00", 10)
+	    != NULL && buf[len - 1 - 6] == 2, "ffdhe2048 share: 256 bytes, value 2");
+	s.share_group = 0x11ec;
+	len = rawhello_build(&s, buf, sizeof(buf));
+	ok(len > 0 && memmem(buf, len, "\x11\xec\x04\xc0", 4) != NULL,
+	    "X25519MLKEM768 share: 1184 + 32 bytes");
+	s.share_group = 0x11ed;
+	len = rawhello_build(&s, buf, sizeof(buf));
+	ok(len > 0 && memmem(buf, len, "\x11\xed\x06\x81", 4) != NULL,
+	    "SecP384r1MLKEM1024 share: 97 + 1568 bytes");
+	ok(rawhello_can_share(0x6399) && rawhello_can_share(0x001e) &&
+	    !rawhello_can_share(0x001f), "shares for hybrids and x448, none for brainpool");
+	s.share_group = 0x001f;
+	ok(rawhello_build(&s, buf, sizeof(buf)) == 0, "no share to make: 0");
 }
 
 static void
