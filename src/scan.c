@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pk11pub.h>
 #include <ssl.h>
 #include <sslerr.h>
 #include <sslproto.h>
@@ -416,6 +417,119 @@ groups13_raw(struct scan *sc, int vi)
 		drop(left, &n, a.group);
 	}
 	groups13_shares(sc, vi);
+}
+
+/* TLS 1.2 curves NSS 3.87 cannot offer: x448, brainpool, and the other
+ * SEC 2 prime and binary curves of RFC 4492. */
+static const uint16_t groups12_lacking[] = {
+	0x001e, 0x001a, 0x001b, 0x001c, 0x0016, 0x0015, 0x0014, 0x0013,
+	0x0012, 0x0011, 0x0010, 0x000f, 0x000e, 0x000d, 0x000c, 0x000b,
+	0x000a, 0x0009, 0x0008, 0x0007, 0x0006, 0x0005, 0x0004, 0x0003,
+	0x0002, 0x0001,
+};
+
+/* Every registry suite of one key exchange ("ECDHE", "DHE") a client
+ * may offer at version v. */
+static uint16_t *
+kx_suites(uint16_t v, const char *kx, size_t *n)
+{
+	uint16_t *out = xcalloc(scan_suites_len, sizeof(*out));
+
+	*n = 0;
+	for (size_t i = 0; i < scan_suites_len; i++)
+		if (scan_suites[i].min_version <= v &&
+		    strcmp(scan_suite_kx(&scan_suites[i]), kx) == 0)
+			out[(*n)++] = scan_suites[i].id;
+	return out;
+}
+
+/* TLS 1.2 curves NSS lacks: raw hellos offering ECDHE suites and those
+ * curves alone, read on to the ServerKeyExchange, which names the curve
+ * chosen; remove it and repeat, in the server's order. */
+static void
+groups12_raw(struct scan *sc, const struct task *t)
+{
+	uint16_t v = scan_versions[t->vi];
+	uint16_t left[sizeof(groups12_lacking) / sizeof(groups12_lacking[0])];
+	size_t n = sizeof(left) / sizeof(left[0]), n_suites;
+	uint16_t *suites = kx_suites(v, "ECDHE", &n_suites);
+
+	memcpy(left, groups12_lacking, sizeof(left));
+	while (n > 0 && n_suites > 0) {
+		struct rawhello_spec spec = { .version = v, .suites = suites,
+			.n_suites = n_suites, .groups = left, .n_groups = n,
+			.read_kx = RAWHELLO_KX_ECDHE };
+		struct rawhello_answer a;
+
+		if (scan_probe_raw(&sc->ctx, &spec, &a) != PROBE_ACCEPTED ||
+		    a.version != v || !a.ske || !listed(left, n, a.ske_group))
+			break;
+		add_group(sc, t->vi, a.ske_group, false, true);
+		drop(left, &n, a.ske_group);
+	}
+	free(suites);
+}
+
+/* The well-known prime p is, compared by value (its SHA-256), or NULL:
+ * the RFC 7919 groups, the RFC 3526 MODP groups (OpenSSL's own choice
+ * for DHE), the RFC 5114 groups. */
+static const char *
+known_prime(const uint8_t *p, size_t len)
+{
+	static const struct { size_t len; const char *name, *sha256; } known[] = {
+		{ 256, "ffdhe2048", "9cd3b7f336872f46c09428d1bbc19877a4d440512cda8d1c1cf0cd6e33698966" },
+		{ 384, "ffdhe3072", "0eaf67db3a839156d5013494a5318a772b5697d270d721f37f092efc69ea5a17" },
+		{ 512, "ffdhe4096", "4648414224ac881b3d0dc59b466f96d06a558278776807797ecf1f66ff397b3e" },
+		{ 768, "ffdhe6144", "227ac9066b3ddd9e193670cda2388fa884f65ba0cf98b742d1fe77a6687c79c7" },
+		{ 1024, "ffdhe8192", "770b14efaf6f049929c523113b3fa99a8d11dab1b18af3609590122075d19833" },
+		{ 192, "modp1536", "64fcc83ec403930bf18393dbc883ccaa1fbb08ac876f77f7aa99748ca945019b" },
+		{ 256, "modp2048", "d66436f79bbd6b2e38c0ffbd079be904d2641415e2e67140e09448be9a60890e" },
+		{ 384, "modp3072", "48cf8b092fbce4359d9871abf74f98e25b6163379eaa15cd9087e800c6d1c55c" },
+		{ 512, "modp4096", "4ee95187682bcb230ad26a95205f6920e84708f6251b3894329b09ec23919e33" },
+		{ 768, "modp6144", "d1bfe6d0925ce7e4da262b62861514a7755e35831e429f343e7b864848657efd" },
+		{ 1024, "modp8192", "39ab4feab950a3128fb71accb9fc3965d857012e081998a85996e3ea8b3c3bcf" },
+		{ 128, "rfc5114-1024-160", "44c55cfee5c075927cf682da5b681bdecbd5c3eb0784c14f5dce7610f0ef133d" },
+		{ 256, "rfc5114-2048-224", "bfe545862ca102ad1eeddb5fbfa5bf855ac4995c56a8b408ce3fe099dce93a9d" },
+		{ 256, "rfc5114-2048-256", "0b7835722cb619827610c2549fdda5587421686c4409a13865e76225522ddcc9" },
+	};
+	unsigned char d[32];
+	char hex[65];
+
+	if (PK11_HashBuf(SEC_OID_SHA256, d, p, (PRInt32)len) != SECSuccess)
+		return NULL;
+	util_hex(d, sizeof(d), 0, hex);
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i].len == len && strcmp(hex, known[i].sha256) == 0)
+			return known[i].name;
+	return NULL;
+}
+
+/* TLS 1.2 DHE: a raw hello with every DHE suite (DSS too, which NSS
+ * lacks) and only elliptic curves listed, so the server uses the prime
+ * it is configured with; its ServerKeyExchange says which. */
+static void
+dh_params(struct scan *sc, const struct task *t)
+{
+	static const uint16_t curves[] = { 0x001d, 0x0017, 0x0018, 0x0019 };
+	struct scan_version *sv = &sc->res->versions[t->vi];
+	size_t n;
+	uint16_t *suites = kx_suites(sv->version, "DHE", &n);
+	struct rawhello_spec spec = { .version = sv->version, .suites = suites,
+		.n_suites = n, .groups = curves, .n_groups = 4,
+		.read_kx = RAWHELLO_KX_DHE };
+	struct rawhello_answer a;
+
+	if (n > 0 && scan_probe_raw(&sc->ctx, &spec, &a) == PROBE_ACCEPTED &&
+	    a.version == sv->version && a.ske && a.dh_p_len > 0) {
+		const char *name = a.dh_p_len <= sizeof(a.dh_p) ?
+		    known_prime(a.dh_p, a.dh_p_len) : NULL;
+
+		pthread_mutex_lock(&sc->ctx.lock);
+		sv->dh_bits = a.dh_bits;
+		sv->dh_prime = name;
+		pthread_mutex_unlock(&sc->ctx.lock);
+	}
+	free(suites);
 }
 
 /* TLS 1.2 ECDHE groups in the server's order (offer all, remove the
@@ -865,6 +979,10 @@ queue_round2(struct scan *sc)
 			add_task(sc, suite_order, vi, 0);
 		if (!sc->res->versions[vi].raw_done)
 			add_task(sc, raw_suites, vi, 0);
+		if (scan_versions[vi] == 0x0303) {
+			add_task(sc, groups12_raw, vi, 0);
+			add_task(sc, dh_params, vi, 0);
+		}
 		if (scan_versions[vi] >= 0x0303) {
 			add_task(sc, groups, vi, 0);
 			for (size_t k = 0; k < names_default_sigalgs_len; k++)
@@ -961,10 +1079,30 @@ cmp_cert(const void *a, const void *b)
 	    (int)(strchr(order, y->label[0]) - order);
 }
 
+/* TLS 1.2 groups come from two tasks side by side (NSS's curves, then
+ * raw hellos for the rest): each in the server's order, NSS's first,
+ * whichever finished first. */
+static void
+order_groups(struct scan_version *v)
+{
+	struct scan_group *g = xcalloc(v->n_groups + 1, sizeof(*g));
+	size_t k = 0;
+
+	for (int raw = 0; raw < 2; raw++)
+		for (size_t i = 0; i < v->n_groups; i++)
+			if (v->groups[i].raw == raw)
+				g[k++] = v->groups[i];
+	memcpy(v->groups, g, k * sizeof(*g));
+	free(g);
+}
+
 static void
 finish_model(struct scan *sc)
 {
 	struct scan_result *res = sc->res;
+
+	if (res->versions[4].n_groups > 1)
+		order_groups(&res->versions[4]);
 
 	for (int i = 0; i < SCAN_N_VERSIONS; i++)
 		if (res->versions[i].n_sigalgs > 1)

@@ -72,6 +72,11 @@ struct scan_version {
 	unsigned *sigalgs;               /* TLS 1.2 and 1.3 */
 	size_t n_sigalgs;
 	bool raw_done;                   /* suites NSS lacks were probed */
+	int dh_bits;                     /* TLS 1.2: the DHE prime's size read
+	                                  * from a ServerKeyExchange, or 0 */
+	const char *dh_prime;            /* ... the well-known prime it is
+	                                  * ("ffdhe2048", "modp2048"), or NULL:
+	                                  * a custom one */
 };
 
 struct scan_cert {

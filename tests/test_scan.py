@@ -599,6 +599,38 @@ def test_tls13_ffdhe_needs_hrr_with_gnutls(nsstls, gnutls_server):
     assert "Groups, TLSv1.3: ffdhe2048, x25519 (HRR even with its key share)\n" in r.stdout
 
 
+def test_tls12_curves_nss_lacks_from_server_key_exchange(nsstls, openssl_server):
+    """TLS 1.2 names the curve in the ServerKeyExchange, after the
+    Certificate: raw hellos offering only curves NSS lacks read on to it."""
+    srv = rsa_server(openssl_server, "-tls1_2", "-groups", "P-256:x448:brainpoolP384r1")
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    groups = version(doc, "TLSv1.2")["groups"]
+    assert [(g["name"], g["raw_probe"], g["hello_retry_request"]) for g in groups] == [
+        ("secp256r1", False, None), ("x448", True, None), ("brainpoolP384r1", True, None)]
+
+
+@pytest.mark.parametrize("server, args, bits, prime", [
+    # OpenSSL's own DHE prime is RFC 3526's 2048-bit MODP group.
+    ("openssl", ["-cipher", "DHE-RSA-AES128-GCM-SHA256"], 2048, "modp2048"),
+    ("openssl", ["-cipher", "DHE-RSA-AES128-GCM-SHA256", "-dhparam",
+                 "dh-custom-2048.pem"], 2048, None),
+    ("gnutls", ["--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA"],
+     2048, "ffdhe2048"),
+])
+def test_tls12_dh_prime_by_value(nsstls, openssl_server, gnutls_server, fixtures_dir,
+                                 server, args, bits, prime):
+    if server == "openssl":
+        args = [str(fixtures_dir / a) if a.endswith(".pem") else a for a in args]
+        srv = rsa_server(openssl_server, "-tls1_2", *args)
+    else:
+        srv = gnutls_server(*RSA, args=args)
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    assert version(doc, "TLSv1.2")["dh_params"] == {"bits": bits, "prime": prime}
+    assert version(doc, "TLSv1.3")["dh_params"] is None
+    r = nsstls("--scan", "--ca-file", ROOTS, f"localhost:{srv.port}", timeout=120)
+    assert f"DHE parameters, TLSv1.2: {bits}-bit {prime or 'custom prime'}\n" in r.stdout
+
+
 @pytest.mark.skipif(shutil.which("script") is None, reason="no script(1)")
 def test_colour_and_progress_only_on_a_terminal(nsstls, openssl_server):
     srv = rsa_server(openssl_server, "-min_protocol", "TLSv1", "-cipher",

@@ -66,8 +66,10 @@ jversion(const struct scan_version *v)
 	for (size_t k = 0; k < v->n_sigalgs; k++)
 		json_array_append_new(sigs, json_string(
 		    names_sigalg_str((SSLSignatureScheme)v->sigalgs[k])));
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
 	    "version", vname(v->version), "accepted", scan_state_str(v->state),
+	    "dh_params", v->dh_bits > 0 ? json_pack("{s:i, s:o}", "bits", v->dh_bits,
+	    "prime", jstr(v->dh_prime)) : json_null(),
 	    "order", v->order == ORDER_SERVER ? json_string("server") :
 	    v->order == ORDER_CLIENT ? json_string("client") : json_null(),
 	    "suites", suites, "groups", groups, "signature_schemes", sigs);

@@ -60,6 +60,19 @@ scan_group_name(unsigned g)
 		{ 0x0020, "brainpoolP384r1tls13" }, { 0x0021, "brainpoolP512r1tls13" },
 		{ 0x11ec, "X25519MLKEM768" }, { 0x11eb, "SecP256r1MLKEM768" },
 		{ 0x11ed, "SecP384r1MLKEM1024" }, { 0x6399, "X25519Kyber768Draft00" },
+		{ 0x001a, "brainpoolP256r1" }, { 0x001b, "brainpoolP384r1" },
+		{ 0x001c, "brainpoolP512r1" }, { 0x0016, "secp256k1" },
+		{ 0x0015, "secp224r1" }, { 0x0014, "secp224k1" },
+		{ 0x0013, "secp192r1" }, { 0x0012, "secp192k1" },
+		{ 0x0011, "secp160r2" }, { 0x0010, "secp160r1" },
+		{ 0x000f, "secp160k1" }, { 0x000e, "sect571r1" },
+		{ 0x000d, "sect571k1" }, { 0x000c, "sect409r1" },
+		{ 0x000b, "sect409k1" }, { 0x000a, "sect283r1" },
+		{ 0x0009, "sect283k1" }, { 0x0008, "sect239k1" },
+		{ 0x0007, "sect233r1" }, { 0x0006, "sect233k1" },
+		{ 0x0005, "sect193r2" }, { 0x0004, "sect193r1" },
+		{ 0x0003, "sect163r2" }, { 0x0002, "sect163r1" },
+		{ 0x0001, "sect163k1" },
 	};
 
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
@@ -126,6 +139,10 @@ text_groups(FILE *f, const struct scan_version *v)
 			    v->version == 0x0304 && !v->groups[k].share_tested ?
 			    " (key share not tested)" : "");
 		fputc('\n', f);
+	}
+	if (v->dh_bits > 0) {
+		fprintf(f, "DHE parameters, %s: %d-bit ", vname(v->version), v->dh_bits);
+		fprintf(f, "%s\n", v->dh_prime ? v->dh_prime : "custom prime");
 	}
 	if (v->n_sigalgs > 0) {
 		fprintf(f, "Signature schemes, %s:", vname(v->version));
