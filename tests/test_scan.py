@@ -4,8 +4,8 @@ configuration on loopback.
 Each test starts openssl s_server (or gnutls-serv, or a scripted peer in
 front of one) with chosen versions, suites, groups and certificates, scans
 it, and checks that the scan finds exactly the configuration — and, where
-sslscan is installed, that it agrees with sslscan on every version and
-suite both report.  JSON documents are validated against the schema.
+sslscan and testssl.sh are installed, that it agrees with them on every
+version and suite they report.  JSON documents are validated against the schema.
 """
 
 import json
@@ -476,6 +476,48 @@ def test_agrees_with_sslscan(nsstls, openssl_server):
     versions, theirs = sslscan_facts(srv.port)
     assert set(accepted(doc)) == versions
     ours = {(v["version"], s["openssl_name"]) for v in doc["scan"]["versions"]
+            for s in v["suites"]}
+    assert ours == theirs
+
+
+TESTSSL = shutil.which("testssl") or shutil.which("testssl.sh")
+TESTSSL_VERSIONS = {"SSLv2": "SSLv2", "SSLv3": "SSLv3", "TLS1": "TLSv1.0",
+                    "TLS1_1": "TLSv1.1", "TLS1_2": "TLSv1.2", "TLS1_3": "TLSv1.3"}
+
+
+def oracle_testssl(port: int, jsonfile) -> tuple[set, set, float]:
+    """testssl.sh's protocols (-p) and suites per protocol (-E), from its
+    JSON: the smallest run that answers both (~15-30 s on loopback; a
+    full run takes over 10 min)."""
+    import subprocess
+    start = time.monotonic()
+    subprocess.run([TESTSSL, "--quiet", "--color", "0", "--warnings", "off",
+                    "--ip", "one", "--openssl", shutil.which("openssl"),
+                    "-p", "-E", "--jsonfile", str(jsonfile), f"127.0.0.1:{port}"],
+                   stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    took = time.monotonic() - start
+    findings = json.loads(jsonfile.read_text())
+    versions = {TESTSSL_VERSIONS[f["id"]] for f in findings
+                if f["id"] in TESTSSL_VERSIONS and f["finding"].startswith("offered")}
+    # "cipher-tls1_2_xc02f": "TLS 1.2 xc02f ECDHE-RSA-... TLS_ECDHE_RSA_..."
+    suites = {("TLSv" + m[1], f["finding"].split()[-1]) for f in findings
+              if (m := re.match(r"cipher-tls(1_[0-3])_x", f["id"]))}
+    return versions, {(v.replace("_", "."), n) for v, n in suites}, took
+
+
+@pytest.mark.skipif(TESTSSL is None, reason="testssl.sh is not installed "
+                    "(scripts/deps.sh installs Debian's testssl.sh with the test packages)")
+def test_agrees_with_testssl(nsstls, openssl_server, tmp_path):
+    srv = rsa_server(openssl_server, "-cipher",
+                     "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:"
+                     "ECDHE-RSA-CHACHA20-POLY1305:AES128-SHA", "-ciphersuites",
+                     "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256")
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    versions, theirs, took = oracle_testssl(srv.port, tmp_path / "testssl.json")
+    print(f"testssl.sh -p -E took {took:.1f} s")
+    assert versions == {"TLSv1.2", "TLSv1.3"}       # the oracle itself worked
+    assert set(accepted(doc)) == versions
+    ours = {(v["version"], s["name"]) for v in doc["scan"]["versions"]
             for s in v["suites"]}
     assert ours == theirs
 
