@@ -419,9 +419,33 @@ def test_early_data_sent_and_judged(nsstls, openssl_server, args, state, result)
     assert f["early_data_sent"] == len(
         "HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     assert f["resumption_tls13"] == "yes"
+    # s_server prints the early data it read: only when it took it.
+    head = "HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    assert (head.replace("\r\n", "\n") in srv.log().replace("\r\n", "\n")) == (
+        result == "accepted")
     r = nsstls("--scan", "--ca-file", ROOTS, f"localhost:{srv.port}", timeout=120)
     assert re.search(rf"0-RTT early data +{state} \(\d+-byte request {result}; "
                      r"tickets allow 16384 bytes\)", r.stdout), r.stdout
+
+
+def test_early_data_through_starttls_is_a_noop(nsstls, openssl_server):
+    """SMTP STARTTLS in front of s_server -early_data: the 0-RTT request is
+    the protocol's NOOP, and the server reads it as early data."""
+    import starttls_peers as sp
+    srv = rsa_server(openssl_server, "-tls1_3", "-early_data")
+
+    def handler(peer, conn):
+        if sp.smtp(sp.Talk(peer, conn), "ok") == sp.TLS:
+            with socket.create_connection(("127.0.0.1", srv.port)) as up:
+                sp._relay(peer, conn, up)
+        peer.close(conn)
+
+    with peers._py_peer("SMTP STARTTLS in front of s_server", handler) as front:
+        doc = scan_json(nsstls, f"localhost:{front.port}", "--starttls", "smtp")
+    f = doc["scan"]["features"]
+    assert (f["early_data"], f["early_data_result"], f["early_data_sent"]) == (
+        "yes", "accepted", len("NOOP\r\n"))
+    assert "NOOP" in srv.log() and "HEAD /" not in srv.log()
 
 
 def test_early_data_not_offered_by_tickets(nsstls, openssl_server):
