@@ -147,8 +147,80 @@ put_sni(struct wbuf *w, const char *name)
 	put(w, name, n);
 }
 
-/* One KeyShareEntry (in its list) for s->share_group: random bytes for
- * x25519 and x448, a curve's generator, or 2 for an FFDHE group. */
+/* An ML-KEM (or Kyber round 3) encapsulation key of k polynomials: all
+ * coefficients zero (each below q, so the key passes FIPS 203's modulus
+ * check) and a random seed.  Valid to parse and encapsulate to; only the
+ * server's first answer is read. */
+static void
+put_mlkem(struct wbuf *w, const struct rawhello_spec *s, size_t k)
+{
+	for (size_t i = 0; i < 384 * k; i++)
+		put8(w, 0);
+	put(w, s->random, 32);
+}
+
+/* The key exchange bytes of a share for group g: random bytes for
+ * x25519 and x448, a curve's generator, 2 (below p, and a generator of
+ * its prime-order subgroup) for an FFDHE group, both halves for a
+ * hybrid.  Returns false when we can make no share for g. */
+static bool
+put_share_bytes(struct wbuf *w, const struct rawhello_spec *s, unsigned g)
+{
+	static const size_t ffdhe_len[] = { 256, 384, 512, 768, 1024 };
+
+	switch (g) {
+	case 0x001d:
+		put(w, s->random, 32);
+		return true;
+	case 0x001e:
+		put(w, s->random, 32);
+		put(w, s->random, 24);
+		return true;
+	case 0x0017:
+		put(w, p256_g, sizeof(p256_g));
+		return true;
+	case 0x0018:
+		put(w, p384_g, sizeof(p384_g));
+		return true;
+	case 0x0019:
+		put(w, p521_g, sizeof(p521_g));
+		return true;
+	case 0x11ec:                            /* X25519MLKEM768: ML-KEM first */
+		put_mlkem(w, s, 3);
+		put(w, s->random, 32);
+		return true;
+	case 0x6399:                            /* X25519Kyber768Draft00 */
+		put(w, s->random, 32);
+		put_mlkem(w, s, 3);
+		return true;
+	case 0x11eb:                            /* SecP256r1MLKEM768 */
+		put(w, p256_g, sizeof(p256_g));
+		put_mlkem(w, s, 3);
+		return true;
+	case 0x11ed:                            /* SecP384r1MLKEM1024 */
+		put(w, p384_g, sizeof(p384_g));
+		put_mlkem(w, s, 4);
+		return true;
+	}
+	if (g < 0x0100 || g > 0x0104)
+		return false;
+	for (size_t i = 0; i + 1 < ffdhe_len[g - 0x0100]; i++)
+		put8(w, 0);
+	put8(w, 2);
+	return true;
+}
+
+bool
+rawhello_can_share(unsigned g)
+{
+	uint8_t buf[2048];
+	struct wbuf w = { buf, 0, sizeof(buf), false };
+	struct rawhello_spec s = { 0 };
+
+	return put_share_bytes(&w, &s, g) && !w.overflow;
+}
+
+/* One KeyShareEntry (in its list) for s->share_group. */
 static void
 put_key_share(struct wbuf *w, const struct rawhello_spec *s)
 {
@@ -156,38 +228,12 @@ put_key_share(struct wbuf *w, const struct rawhello_spec *s)
 	size_t at = reserve(w, 2), n;
 
 	put16(w, g);
-	switch (g) {
-	case 0x001d:
-	case 0x001e:
-		n = g == 0x001d ? 32 : 56;
-		put16(w, (unsigned)n);
-		put(w, s->random, 32);
-		put(w, s->random, n - 32);
-		break;
-	case 0x0017:
-		put16(w, sizeof(p256_g));
-		put(w, p256_g, sizeof(p256_g));
-		break;
-	case 0x0018:
-		put16(w, sizeof(p384_g));
-		put(w, p384_g, sizeof(p384_g));
-		break;
-	case 0x0019:
-		put16(w, sizeof(p521_g));
-		put(w, p521_g, sizeof(p521_g));
-		break;
-	default:
-		if (g < 0x0100 || g > 0x0104) {
-			w->overflow = true;     /* no share we can make */
-			return;
-		}
-		n = (size_t[]){ 256, 384, 512, 768, 1024 }[g - 0x0100];
-		put16(w, (unsigned)n);
-		for (size_t i = 0; i + 1 < n; i++)
-			put8(w, 0);
-		put8(w, 2);
-		break;
+	n = reserve(w, 2);
+	if (!put_share_bytes(w, s, g)) {
+		w->overflow = true;     /* no share we can make */
+		return;
 	}
+	patch(w, n, 2);
 	patch(w, at, 2);
 }
 
@@ -411,57 +457,196 @@ parse_ssl2(const uint8_t *buf, size_t len, struct rawhello_answer *a)
 	return a->version == 0x0002 ? RAWHELLO_SSL2_HELLO : RAWHELLO_MALFORMED;
 }
 
-/* The largest ServerHello read: far more than any real one. */
+/* The largest ServerHello or ServerKeyExchange kept: far more than any
+ * real one (an FFDHE-8192 key exchange with its signature is ~3 KiB). */
 #define HELLO_MAX 16384
 
-enum rawhello_kind
-rawhello_parse_server_hello(const uint8_t *buf, size_t len,
+/* ServerKeyExchange (RFC 8422 5.4, RFC 5246 7.4.3): ECDHE names its
+ * curve (curve_type 3: named_curve); DHE sends p, g and Ys, and p is
+ * kept to tell an RFC 7919 group from a custom one. */
+static void
+parse_ske(const uint8_t *p, size_t len, enum rawhello_kx kx,
     struct rawhello_answer *a)
 {
-	uint8_t hs[HELLO_MAX];
-	size_t hs_len = 0, off = 0;
+	struct rbuf r = { p, len, 0, false };
+
+	if (kx == RAWHELLO_KX_ECDHE) {
+		unsigned type = get(&r, 1);
+
+		if (type == 3)
+			a->ske_group = (uint16_t)get(&r, 2);
+		a->ske = !r.bad;
+		a->ske_explicit_curve = !r.bad && type != 3;
+		return;
+	}
+	{
+		size_t n = get(&r, 2);
+		const uint8_t *prime = skip(&r, n);
+
+		if (r.bad || n == 0)
+			return;
+		while (n > 1 && *prime == 0) {       /* a sloppy encoder's zeros */
+			prime++;
+			n--;
+		}
+		a->ske = true;
+		a->dh_p_len = (uint16_t)n;
+		a->dh_bits = (uint16_t)(8 * n);
+		for (uint8_t top = prime[0]; top < 0x80 && a->dh_bits > 0; top <<= 1)
+			a->dh_bits--;
+		if (n <= sizeof(a->dh_p))
+			memcpy(a->dh_p, prime, n);
+	}
+}
+
+/* The handshake messages of the server's first flight, as they come
+ * across records: the ServerHello and the ServerKeyExchange are kept,
+ * everything else (the Certificate: it may be far larger) is skipped. */
+struct flight {
+	uint8_t hdr[4];
+	size_t hdr_have, msg_len, msg_have, n_msgs;
+	uint8_t body[HELLO_MAX];
+	enum rawhello_kx kx;
+	bool done;
+	enum rawhello_kind kind;
+};
+
+/* One whole message.  Sets f->done when the answer is complete. */
+static void
+flight_message(struct flight *f, struct rawhello_answer *a)
+{
+	uint8_t type = f->hdr[0];
+
+	if (f->n_msgs++ == 0) {
+		f->kind = type != 2 ? RAWHELLO_MALFORMED :
+		    parse_body(f->body, f->msg_len, a);
+		/* Only TLS 1.2 and older send the rest in the clear. */
+		f->done = f->kx == RAWHELLO_KX_NONE || f->kind != RAWHELLO_SERVER_HELLO ||
+		    a->version >= 0x0304;
+		return;
+	}
+	if (type == 12)
+		parse_ske(f->body, f->msg_len, f->kx, a);
+	/* ServerKeyExchange, or ServerHelloDone: there is none. */
+	f->done = type == 12 || type == 14;
+}
+
+/* Feed n bytes of handshake data. */
+static void
+flight_feed(struct flight *f, const uint8_t *p, size_t n,
+    struct rawhello_answer *a)
+{
+	while (!f->done) {
+		size_t take;
+
+		if (f->hdr_have < 4) {
+			if (n == 0)
+				return;
+			f->hdr[f->hdr_have++] = *p++;
+			n--;
+			if (f->hdr_have < 4)
+				continue;
+			f->msg_len = (size_t)f->hdr[1] << 16 | (size_t)f->hdr[2] << 8 |
+			    f->hdr[3];
+			f->msg_have = 0;
+			if ((f->n_msgs == 0 && f->hdr[0] != 2) ||
+			    ((f->hdr[0] == 2 || f->hdr[0] == 12) && f->msg_len > HELLO_MAX)) {
+				f->kind = RAWHELLO_MALFORMED;
+				f->done = true;
+				return;
+			}
+		}
+		take = f->msg_len - f->msg_have < n ? f->msg_len - f->msg_have : n;
+		if (f->hdr[0] == 2 || f->hdr[0] == 12)
+			memcpy(f->body + f->msg_have, p, take);
+		f->msg_have += take;
+		p += take;
+		n -= take;
+		if (f->msg_have < f->msg_len)
+			return;
+		flight_message(f, a);
+		f->hdr_have = 0;
+	}
+}
+
+/* One record at buf[0..len) (len >= 5, whole).  Returns false when it
+ * ends the reading. */
+static bool
+flight_record(struct flight *f, const uint8_t *rec, size_t rec_len,
+    struct rawhello_answer *a)
+{
+	if (rec[0] == 21) {
+		if (f->n_msgs > 0 && f->kind == RAWHELLO_SERVER_HELLO) {
+			f->done = true;         /* the ServerHello stands */
+			return false;
+		}
+		if (f->n_msgs > 0 || f->hdr_have > 0 || rec_len < 2) {
+			f->kind = RAWHELLO_MALFORMED;
+			return false;
+		}
+		a->alert_level = rec[5];
+		a->alert_desc = rec[6];
+		f->kind = RAWHELLO_ALERT;
+		return false;
+	}
+	if (rec[0] != 22) {
+		f->kind = f->n_msgs > 0 ? f->kind : RAWHELLO_MALFORMED;
+		f->done = f->n_msgs > 0;
+		return false;
+	}
+	flight_feed(f, rec + 5, rec_len, a);
+	return !f->done;
+}
+
+static enum rawhello_kind
+parse_flight(const uint8_t *buf, size_t len, enum rawhello_kx kx,
+    struct rawhello_answer *a)
+{
+	struct flight f;
+	size_t off = 0;
 
 	memset(a, 0, sizeof(*a));
+	f.hdr_have = f.n_msgs = 0;
+	f.kx = kx;
+	f.done = false;
+	f.kind = RAWHELLO_INCOMPLETE;
 	if (len == 0)
 		return a->kind = RAWHELLO_INCOMPLETE;
 	if (buf[0] & 0x80)
 		return a->kind = parse_ssl2(buf, len, a);
-	/* Handshake records until the ServerHello is whole. */
-	for (;;) {
-		size_t rec_len, msg_len, take;
+	while (!f.done) {
+		size_t rec_len, take;
 
 		if (len - off < 5)
 			return a->kind = RAWHELLO_INCOMPLETE;
 		rec_len = (size_t)buf[off + 3] << 8 | buf[off + 4];
 		if (buf[off + 1] != 3 || rec_len == 0 || rec_len > 16384 + 2048)
-			return a->kind = RAWHELLO_MALFORMED;
-		if (buf[off] == 21) {
-			if (hs_len > 0 || rec_len < 2)
-				return a->kind = RAWHELLO_MALFORMED;
-			if (len - off < 7)
-				return a->kind = RAWHELLO_INCOMPLETE;
-			a->alert_level = buf[off + 5];
-			a->alert_desc = buf[off + 6];
-			return a->kind = RAWHELLO_ALERT;
-		}
-		if (buf[off] != 22)
-			return a->kind = RAWHELLO_MALFORMED;
+			return a->kind = f.n_msgs > 0 && f.kind == RAWHELLO_SERVER_HELLO ?
+			    f.kind : RAWHELLO_MALFORMED;
 		take = len - off - 5 < rec_len ? len - off - 5 : rec_len;
-		if (take > sizeof(hs) - hs_len)
-			return a->kind = RAWHELLO_MALFORMED;
-		memcpy(hs + hs_len, buf + off + 5, take);
-		hs_len += take;
-		if (hs_len >= 4) {
-			if (hs[0] != 2)
-				return a->kind = RAWHELLO_MALFORMED;
-			msg_len = (size_t)hs[1] << 16 | (size_t)hs[2] << 8 | hs[3];
-			if (msg_len > sizeof(hs) - 4)
-				return a->kind = RAWHELLO_MALFORMED;
-			if (hs_len >= 4 + msg_len)
-				return a->kind = parse_body(hs + 4, msg_len, a);
-		}
-		if (take < rec_len)
+		if (buf[off] == 21 && take < 2)
 			return a->kind = RAWHELLO_INCOMPLETE;
+		if (buf[off] == 22)
+			flight_feed(&f, buf + off + 5, take, a);
+		else if (!flight_record(&f, buf + off, take, a))
+			return a->kind = f.kind;
+		if (f.done || take < rec_len)
+			break;
 		off += 5 + rec_len;
 	}
+	return a->kind = f.done ? f.kind : RAWHELLO_INCOMPLETE;
+}
+
+enum rawhello_kind
+rawhello_parse_server_hello(const uint8_t *buf, size_t len,
+    struct rawhello_answer *a)
+{
+	return parse_flight(buf, len, RAWHELLO_KX_NONE, a);
+}
+
+enum rawhello_kind
+rawhello_parse_key_exchange(const uint8_t *buf, size_t len,
+    enum rawhello_kx kx, struct rawhello_answer *a)
+{
+	return parse_flight(buf, len, kx, a);
 }

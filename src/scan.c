@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pk11pub.h>
 #include <ssl.h>
 #include <sslerr.h>
 #include <sslproto.h>
@@ -27,6 +28,7 @@
 #include "out.h"
 #include "scan_probe.h"
 #include "scan_suites.h"
+#include "starttls.h"
 #include "util.h"
 
 const uint16_t scan_versions[SCAN_N_VERSIONS] = {
@@ -41,11 +43,18 @@ struct task {
 	unsigned arg;
 };
 
+/* The answer to a TLS 1.3 hello with an FFDHE key share (ffdhe_share). */
+struct share_answer {
+	bool answered;
+	bool hrr;
+};
+
 struct scan {
 	struct scan_ctx ctx;
 	struct scan_result *res;
 	struct task *tasks;
 	size_t n_tasks, next;
+	struct share_answer ffdhe[5];    /* ffdhe2048 ... ffdhe8192 */
 };
 
 /* ---- the model ------------------------------------------------------ */
@@ -57,6 +66,15 @@ scan_state_str(enum scan_state s)
 		"not testable" };
 
 	return names[s];
+}
+
+const char *
+scan_early_str(enum scan_early e)
+{
+	static const char *const names[] = { NULL, "not offered", "accepted",
+		"rejected" };
+
+	return names[e];
 }
 
 const struct scan_version *
@@ -109,7 +127,7 @@ add_group(struct scan *sc, int vi, unsigned id, bool hrr, bool raw)
 
 	pthread_mutex_lock(&sc->ctx.lock);
 	v->groups = xrealloc(v->groups, (v->n_groups + 1) * sizeof(*v->groups));
-	v->groups[v->n_groups++] = (struct scan_group){ id, hrr, raw };
+	v->groups[v->n_groups++] = (struct scan_group){ id, false, hrr, raw };
 	pthread_mutex_unlock(&sc->ctx.lock);
 }
 
@@ -348,11 +366,11 @@ nss_has_group(unsigned g)
 }
 
 /* For each group found: does a client that sends a key share for it get
- * on with the handshake, or still get a HelloRetryRequest (the server
- * wants another group first)?  Asked for x25519, x448 and the NIST
- * curves; not for FFDHE, whose share costs a busy server tens to hundreds
- * of milliseconds of key generation each, nor for the hybrids, whose
- * share we cannot make. */
+ * on with the handshake (a ServerHello naming it), or still get a
+ * HelloRetryRequest (the server wants another group first)?  The share
+ * is one the server can take (rawhello.c); only its first answer is
+ * read.  Groups whose share we cannot make (the TLS 1.3 brainpool
+ * curves) stay untested; FFDHE is asked by ffdhe_share. */
 static void
 groups13_shares(struct scan *sc, int vi)
 {
@@ -369,12 +387,59 @@ groups13_shares(struct scan *sc, int vi)
 			.share_group = found[i] };
 		struct rawhello_answer a;
 
-		if (found[i] <= 0x001e) {
-			if (scan_probe_raw(&sc->ctx, &spec, &a) == PROBE_ACCEPTED) {
-				pthread_mutex_lock(&sc->ctx.lock);
-				sv->groups[i].hrr = a.kind == RAWHELLO_HRR;
-				pthread_mutex_unlock(&sc->ctx.lock);
-			}
+		if (!rawhello_can_share(found[i]) || (found[i] >> 8) == 0x01 ||
+		    scan_probe_raw(&sc->ctx, &spec, &a) != PROBE_ACCEPTED ||
+		    (a.kind == RAWHELLO_SERVER_HELLO && a.group != found[i]))
+			continue;
+		pthread_mutex_lock(&sc->ctx.lock);
+		sv->groups[i].share_tested = true;
+		sv->groups[i].hrr = a.kind == RAWHELLO_HRR;
+		pthread_mutex_unlock(&sc->ctx.lock);
+	}
+}
+
+/* FFDHE shares are asked for ffdhe2048 to ffdhe4096 only: each share
+ * the server takes costs it a key generation (measured on OpenSSL: 12,
+ * 30, 53 ms; then 123 and 259 ms for ffdhe6144 and ffdhe8192), and a
+ * single-threaded server (openssl s_server) serves every other probe
+ * after it — the two largest would add half a second to a scan, for
+ * shares no client sends. */
+#define FFDHE_SHARES 3
+
+/* The same question for one FFDHE group, asked without waiting for the
+ * groups found (the key generation it costs runs side by side with the
+ * enumeration).  Every TLS 1.3 group is listed, so a server that
+ * prefers another still says so in a HelloRetryRequest; the answer counts
+ * only for a group the enumeration finds (ffdhe_apply). */
+static void
+ffdhe_share(struct scan *sc, const struct task *t)
+{
+	uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0x1304, 0x1305 };
+	struct rawhello_spec spec = { .version = 0x0304, .suites = suites,
+		.n_suites = 5, .groups = groups13,
+		.n_groups = sizeof(groups13) / sizeof(groups13[0]),
+		.share_group = (uint16_t)(0x0100 + t->arg) };
+	struct rawhello_answer a;
+
+	if (scan_probe_raw(&sc->ctx, &spec, &a) != PROBE_ACCEPTED ||
+	    (a.kind == RAWHELLO_SERVER_HELLO && a.group != spec.share_group))
+		return;
+	pthread_mutex_lock(&sc->ctx.lock);
+	sc->ffdhe[t->arg] = (struct share_answer){ true, a.kind == RAWHELLO_HRR };
+	pthread_mutex_unlock(&sc->ctx.lock);
+}
+
+static void
+ffdhe_apply(struct scan *sc)
+{
+	struct scan_version *sv = &sc->res->versions[SCAN_N_VERSIONS - 1];
+
+	for (size_t i = 0; i < sv->n_groups; i++) {
+		unsigned k = sv->groups[i].id - 0x0100;
+
+		if (k < 5 && sc->ffdhe[k].answered) {
+			sv->groups[i].share_tested = true;
+			sv->groups[i].hrr = sc->ffdhe[k].hrr;
 		}
 	}
 }
@@ -405,6 +470,119 @@ groups13_raw(struct scan *sc, int vi)
 		drop(left, &n, a.group);
 	}
 	groups13_shares(sc, vi);
+}
+
+/* TLS 1.2 curves NSS 3.87 cannot offer: x448, brainpool, and the other
+ * SEC 2 prime and binary curves of RFC 4492. */
+static const uint16_t groups12_lacking[] = {
+	0x001e, 0x001a, 0x001b, 0x001c, 0x0016, 0x0015, 0x0014, 0x0013,
+	0x0012, 0x0011, 0x0010, 0x000f, 0x000e, 0x000d, 0x000c, 0x000b,
+	0x000a, 0x0009, 0x0008, 0x0007, 0x0006, 0x0005, 0x0004, 0x0003,
+	0x0002, 0x0001,
+};
+
+/* Every registry suite of one key exchange ("ECDHE", "DHE") a client
+ * may offer at version v. */
+static uint16_t *
+kx_suites(uint16_t v, const char *kx, size_t *n)
+{
+	uint16_t *out = xcalloc(scan_suites_len, sizeof(*out));
+
+	*n = 0;
+	for (size_t i = 0; i < scan_suites_len; i++)
+		if (scan_suites[i].min_version <= v &&
+		    strcmp(scan_suite_kx(&scan_suites[i]), kx) == 0)
+			out[(*n)++] = scan_suites[i].id;
+	return out;
+}
+
+/* TLS 1.2 curves NSS lacks: raw hellos offering ECDHE suites and those
+ * curves alone, read on to the ServerKeyExchange, which names the curve
+ * chosen; remove it and repeat, in the server's order. */
+static void
+groups12_raw(struct scan *sc, const struct task *t)
+{
+	uint16_t v = scan_versions[t->vi];
+	uint16_t left[sizeof(groups12_lacking) / sizeof(groups12_lacking[0])];
+	size_t n = sizeof(left) / sizeof(left[0]), n_suites;
+	uint16_t *suites = kx_suites(v, "ECDHE", &n_suites);
+
+	memcpy(left, groups12_lacking, sizeof(left));
+	while (n > 0 && n_suites > 0) {
+		struct rawhello_spec spec = { .version = v, .suites = suites,
+			.n_suites = n_suites, .groups = left, .n_groups = n,
+			.read_kx = RAWHELLO_KX_ECDHE };
+		struct rawhello_answer a;
+
+		if (scan_probe_raw(&sc->ctx, &spec, &a) != PROBE_ACCEPTED ||
+		    a.version != v || !a.ske || !listed(left, n, a.ske_group))
+			break;
+		add_group(sc, t->vi, a.ske_group, false, true);
+		drop(left, &n, a.ske_group);
+	}
+	free(suites);
+}
+
+/* The well-known prime p is, compared by value (its SHA-256), or NULL:
+ * the RFC 7919 groups, the RFC 3526 MODP groups (OpenSSL's own choice
+ * for DHE), the RFC 5114 groups. */
+static const char *
+known_prime(const uint8_t *p, size_t len)
+{
+	static const struct { size_t len; const char *name, *sha256; } known[] = {
+		{ 256, "ffdhe2048", "9cd3b7f336872f46c09428d1bbc19877a4d440512cda8d1c1cf0cd6e33698966" },
+		{ 384, "ffdhe3072", "0eaf67db3a839156d5013494a5318a772b5697d270d721f37f092efc69ea5a17" },
+		{ 512, "ffdhe4096", "4648414224ac881b3d0dc59b466f96d06a558278776807797ecf1f66ff397b3e" },
+		{ 768, "ffdhe6144", "227ac9066b3ddd9e193670cda2388fa884f65ba0cf98b742d1fe77a6687c79c7" },
+		{ 1024, "ffdhe8192", "770b14efaf6f049929c523113b3fa99a8d11dab1b18af3609590122075d19833" },
+		{ 192, "modp1536", "64fcc83ec403930bf18393dbc883ccaa1fbb08ac876f77f7aa99748ca945019b" },
+		{ 256, "modp2048", "d66436f79bbd6b2e38c0ffbd079be904d2641415e2e67140e09448be9a60890e" },
+		{ 384, "modp3072", "48cf8b092fbce4359d9871abf74f98e25b6163379eaa15cd9087e800c6d1c55c" },
+		{ 512, "modp4096", "4ee95187682bcb230ad26a95205f6920e84708f6251b3894329b09ec23919e33" },
+		{ 768, "modp6144", "d1bfe6d0925ce7e4da262b62861514a7755e35831e429f343e7b864848657efd" },
+		{ 1024, "modp8192", "39ab4feab950a3128fb71accb9fc3965d857012e081998a85996e3ea8b3c3bcf" },
+		{ 128, "rfc5114-1024-160", "44c55cfee5c075927cf682da5b681bdecbd5c3eb0784c14f5dce7610f0ef133d" },
+		{ 256, "rfc5114-2048-224", "bfe545862ca102ad1eeddb5fbfa5bf855ac4995c56a8b408ce3fe099dce93a9d" },
+		{ 256, "rfc5114-2048-256", "0b7835722cb619827610c2549fdda5587421686c4409a13865e76225522ddcc9" },
+	};
+	unsigned char d[32];
+	char hex[65];
+
+	if (PK11_HashBuf(SEC_OID_SHA256, d, p, (PRInt32)len) != SECSuccess)
+		return NULL;
+	util_hex(d, sizeof(d), 0, hex);
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i].len == len && strcmp(hex, known[i].sha256) == 0)
+			return known[i].name;
+	return NULL;
+}
+
+/* TLS 1.2 DHE: a raw hello with every DHE suite (DSS too, which NSS
+ * lacks) and only elliptic curves listed, so the server uses the prime
+ * it is configured with; its ServerKeyExchange says which. */
+static void
+dh_params(struct scan *sc, const struct task *t)
+{
+	static const uint16_t curves[] = { 0x001d, 0x0017, 0x0018, 0x0019 };
+	struct scan_version *sv = &sc->res->versions[t->vi];
+	size_t n;
+	uint16_t *suites = kx_suites(sv->version, "DHE", &n);
+	struct rawhello_spec spec = { .version = sv->version, .suites = suites,
+		.n_suites = n, .groups = curves, .n_groups = 4,
+		.read_kx = RAWHELLO_KX_DHE };
+	struct rawhello_answer a;
+
+	if (n > 0 && scan_probe_raw(&sc->ctx, &spec, &a) == PROBE_ACCEPTED &&
+	    a.version == sv->version && a.ske && a.dh_p_len > 0) {
+		const char *name = a.dh_p_len <= sizeof(a.dh_p) ?
+		    known_prime(a.dh_p, a.dh_p_len) : NULL;
+
+		pthread_mutex_lock(&sc->ctx.lock);
+		sv->dh_bits = a.dh_bits;
+		sv->dh_prime = name;
+		pthread_mutex_unlock(&sc->ctx.lock);
+	}
+	free(suites);
 }
 
 /* TLS 1.2 ECDHE groups in the server's order (offer all, remove the
@@ -608,9 +786,56 @@ feature_resume(struct scan *sc, const struct task *t)
 	set_state(sc, field, state_of(out, yes));
 }
 
-/* 0-RTT: do the server's TLS 1.3 tickets allow early data?  Read from
- * the tickets' terms; no early data is sent (it could be replayed, and
- * what to send depends on the protocol). */
+/* The 0-RTT request: something the server's protocol takes as a no-op,
+ * since early data can be replayed.  Plain TLS gets an HTTP HEAD (safe
+ * and idempotent, RFC 9110; what RFC 8470 lets a server take early; any
+ * other protocol answers it with an error and nothing changes); STARTTLS
+ * protocols their NOOP.  NULL for the binary protocols, where no byte is
+ * harmless. */
+static char *
+early_payload(const struct nsstls_opts *o)
+{
+	static const char *const noop[][2] = {
+		{ "smtp", "NOOP\r\n" }, { "submission", "NOOP\r\n" },
+		{ "lmtp", "NOOP\r\n" }, { "imap", "a NOOP\r\n" },
+		{ "pop3", "NOOP\r\n" }, { "ftp", "NOOP\r\n" },
+		{ "sieve", "NOOP\r\n" }, { "nntp", "DATE\r\n" },
+		{ "irc", "PING nsstls\r\n" },
+		{ "xmpp", " " }, { "xmpp-server", " " },  /* whitespace ping */
+	};
+	char *req;
+
+	if (o->starttls == NULL) {
+		if (asprintf(&req, "HEAD / HTTP/1.1\r\nHost: %s\r\n"
+		    "Connection: close\r\n\r\n", o->servername ?
+		    o->servername : o->target.host) < 0)
+			abort();
+		return req;
+	}
+	for (size_t i = 0; i < sizeof(noop) / sizeof(noop[0]); i++)
+		if (strcmp(noop[i][0], starttls_name(o->starttls)) == 0)
+			return xstrdup(noop[i][1]);
+	return NULL;
+}
+
+static void
+set_early(struct scan *sc, enum scan_state st, enum scan_early e,
+    int64_t max, size_t sent)
+{
+	struct scan_features *f = &sc->res->f;
+
+	pthread_mutex_lock(&sc->ctx.lock);
+	f->early_data = st;
+	f->early_result = e;
+	f->early_max = max;
+	f->early_sent = sent;
+	pthread_mutex_unlock(&sc->ctx.lock);
+}
+
+/* 0-RTT: a first connection reads the server's TLS 1.3 tickets (their
+ * terms say whether early data may come); when one allows it, a second
+ * connection resumes with it and sends early_payload() as 0-RTT data.
+ * The server's answer says accepted or rejected. */
 static void
 feature_early(struct scan *sc, const struct task *t)
 {
@@ -618,10 +843,36 @@ feature_early(struct scan *sc, const struct task *t)
 	struct probe p = { .vmin = 0x0304, .vmax = 0x0304, .await_tickets = true,
 		.read_tickets = true, .session = scan_probe_session_id() };
 	enum probe_outcome out = scan_probe_tls(&sc->ctx, &p);
+	char *req = early_payload(sc->ctx.o);
 
-	set_state(sc, &sc->res->f.early_data, out == PROBE_ACCEPTED && !p.got_ticket ?
-	    SCAN_UNKNOWN : state_of(out, p.max_early_data > 0));
 	(void)t;
+	if (out != PROBE_ACCEPTED || !p.got_ticket)
+		set_early(sc, out == PROBE_REFUSED ? SCAN_NO : SCAN_UNKNOWN,
+		    EARLY_UNTESTED, -1, 0);
+	else if (p.max_early_data == 0)
+		set_early(sc, SCAN_NO, EARLY_NOT_OFFERED, 0, 0);
+	else if (req == NULL)
+		set_early(sc, SCAN_NOT_TESTABLE, EARLY_UNTESTED, p.max_early_data, 0);
+	else {
+		/* NSS sends psk_key_exchange_modes only from a socket that
+		 * caches sessions (hence .session). */
+		struct probe q = { .vmin = 0x0304, .vmax = 0x0304,
+			.session = p.session, .token = p.ticket, .token_len = p.ticket_len,
+			.early = (const unsigned char *)req, .early_len = strlen(req) };
+
+		out = scan_probe_tls(&sc->ctx, &q);
+		if (out != PROBE_ACCEPTED)
+			set_early(sc, state_of(out, false), EARLY_UNTESTED,
+			    p.max_early_data, 0);
+		else if (q.early_sent == 0)     /* NSS would not use the ticket */
+			set_early(sc, SCAN_UNKNOWN, EARLY_UNTESTED, p.max_early_data, 0);
+		else
+			set_early(sc, q.hs.early_data_accepted ? SCAN_YES : SCAN_NO,
+			    q.hs.early_data_accepted ? EARLY_ACCEPTED : EARLY_REJECTED,
+			    p.max_early_data, q.early_sent);
+	}
+	free(req);
+	free(p.ticket);
 }
 
 /* ECH with the configs of --ech LIST or --ech auto (the DNS HTTPS
@@ -781,6 +1032,13 @@ queue_round2(struct scan *sc)
 			add_task(sc, suite_order, vi, 0);
 		if (!sc->res->versions[vi].raw_done)
 			add_task(sc, raw_suites, vi, 0);
+		if (scan_versions[vi] == 0x0303) {
+			add_task(sc, groups12_raw, vi, 0);
+			add_task(sc, dh_params, vi, 0);
+		}
+		if (scan_versions[vi] == 0x0304)
+			for (unsigned k = 0; k < FFDHE_SHARES; k++)
+				add_task(sc, ffdhe_share, vi, k);
 		if (scan_versions[vi] >= 0x0303) {
 			add_task(sc, groups, vi, 0);
 			for (size_t k = 0; k < names_default_sigalgs_len; k++)
@@ -877,10 +1135,30 @@ cmp_cert(const void *a, const void *b)
 	    (int)(strchr(order, y->label[0]) - order);
 }
 
+/* TLS 1.2 groups come from two tasks side by side (NSS's curves, then
+ * raw hellos for the rest): each in the server's order, NSS's first,
+ * whichever finished first. */
+static void
+order_groups(struct scan_version *v)
+{
+	struct scan_group *g = xcalloc(v->n_groups + 1, sizeof(*g));
+	size_t k = 0;
+
+	for (int raw = 0; raw < 2; raw++)
+		for (size_t i = 0; i < v->n_groups; i++)
+			if (v->groups[i].raw == raw)
+				g[k++] = v->groups[i];
+	memcpy(v->groups, g, k * sizeof(*g));
+	free(g);
+}
+
 static void
 finish_model(struct scan *sc)
 {
 	struct scan_result *res = sc->res;
+
+	if (res->versions[4].n_groups > 1)
+		order_groups(&res->versions[4]);
 
 	for (int i = 0; i < SCAN_N_VERSIONS; i++)
 		if (res->versions[i].n_sigalgs > 1)
@@ -974,6 +1252,7 @@ scan_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 	int code;
 
 	memset(&res, 0, sizeof(res));
+	res.f.early_max = -1;
 	memset(&sc, 0, sizeof(sc));
 	sc.ctx.o = o;
 	sc.ctx.nss = nss;
@@ -995,6 +1274,7 @@ scan_run(const struct nsstls_opts *o, struct nss_ctx *nss, struct report *r,
 	run_tasks(&sc);
 	queue_round2(&sc);
 	run_tasks(&sc);
+	ffdhe_apply(&sc);
 	if (sc.ctx.progress)
 		fputs("\r\033[K", err);
 	for (int i = 0; i < SCAN_N_VERSIONS; i++)

@@ -35,6 +35,14 @@ enum scan_order {
 #define SCAN_N_VERSIONS 6
 extern const uint16_t scan_versions[SCAN_N_VERSIONS];
 
+/* What became of the 0-RTT probe's early data. */
+enum scan_early {
+	EARLY_UNTESTED = 0,
+	EARLY_NOT_OFFERED,       /* the tickets allow none (or none came) */
+	EARLY_ACCEPTED,
+	EARLY_REJECTED,          /* sent, and the server skipped it */
+};
+
 struct scan_suite {
 	uint16_t id;
 	bool raw;                /* found with a hand-built ClientHello */
@@ -44,7 +52,10 @@ struct scan_suite {
 
 struct scan_group {
 	unsigned id;
-	bool hrr;                /* TLS 1.3: a key share for it still got a
+	bool share_tested;       /* TLS 1.3: a hello with a key share for
+	                          * it got an answer (false: no share we
+	                          * can make, or TLS 1.2) */
+	bool hrr;                /* ... and the answer was a
 	                          * HelloRetryRequest (the server wants
 	                          * another group first) */
 	bool raw;                /* NSS 3.87 cannot offer it */
@@ -61,6 +72,11 @@ struct scan_version {
 	unsigned *sigalgs;               /* TLS 1.2 and 1.3 */
 	size_t n_sigalgs;
 	bool raw_done;                   /* suites NSS lacks were probed */
+	int dh_bits;                     /* TLS 1.2: the DHE prime's size read
+	                                  * from a ServerKeyExchange, or 0 */
+	const char *dh_prime;            /* ... the well-known prime it is
+	                                  * ("ffdhe2048", "modp2048"), or NULL:
+	                                  * a custom one */
 };
 
 struct scan_cert {
@@ -75,7 +91,12 @@ struct scan_features {
 	size_t n_alpn;
 	enum scan_state alpn_tested;     /* YES: the server speaks ALPN at all */
 	enum scan_state secure_reneg, client_reneg, ems;
-	enum scan_state resume_id, resume_ticket, resume_tls13, early_data;
+	enum scan_state resume_id, resume_ticket, resume_tls13;
+	enum scan_state early_data;      /* YES: 0-RTT data was accepted */
+	enum scan_early early_result;
+	int64_t early_max;               /* the ticket's max_early_data_size,
+	                                  * or -1: no ticket came */
+	size_t early_sent;               /* bytes sent as 0-RTT */
 	enum scan_state ocsp_stapling, scts, compression, heartbeat;
 	enum scan_state ech;             /* with --ech: the config is taken */
 };
@@ -122,6 +143,9 @@ const struct scan_version *scan_version_get(const struct scan_result *res,
     uint16_t version);
 
 const char *scan_state_str(enum scan_state s);
+
+/* "accepted", "rejected", "not offered", or NULL when untested. */
+const char *scan_early_str(enum scan_early e);
 
 /* A group by name, including those NSS does not know (x448, hybrids). */
 const char *scan_group_name(unsigned g);

@@ -3,6 +3,7 @@
  */
 #include "scan_probe.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <prerror.h>
@@ -142,7 +143,9 @@ accept_unjudged(void *arg, PRFileDesc *fd, PRBool checksig, PRBool is_server)
 }
 
 /* A ticket as NSS hands it to an external cache: its terms say whether
- * the server would take early data, without sending any. */
+ * the server would take early data.  The token of the one allowing the
+ * most is kept: NSS then files nothing in its own cache, so a second
+ * probe resumes with it through SSL_SetResumptionToken. */
 static SECStatus
 ticket_read(PRFileDesc *fd, const PRUint8 *token, unsigned int len, void *arg)
 {
@@ -151,9 +154,14 @@ ticket_read(PRFileDesc *fd, const PRUint8 *token, unsigned int len, void *arg)
 
 	if (SSL_GetResumptionTokenInfo(token, len, &info, sizeof(info)) != SECSuccess)
 		return SECSuccess;
-	p->got_ticket = true;
-	if (info.maxEarlyDataSize > p->max_early_data)
+	if (!p->got_ticket || info.maxEarlyDataSize > p->max_early_data) {
+		free(p->ticket);
+		p->ticket = xmalloc(len);
+		memcpy(p->ticket, token, len);
+		p->ticket_len = len;
 		p->max_early_data = info.maxEarlyDataSize;
+	}
+	p->got_ticket = true;
 	SSL_DestroyResumptionTokenInfo(&info);
 	return SECSuccess;
 }
@@ -181,6 +189,14 @@ tune(struct tls_ctx *t, struct probe *p, const struct nsstls_opts *o)
 		return -1;
 	if (p->read_tickets &&
 	    SSL_SetResumptionTokenCallback(fd, ticket_read, p) != SECSuccess)
+		return -1;
+	if (p->token != NULL &&
+	    SSL_SetResumptionToken(fd, p->token, p->token_len) != SECSuccess)
+		return -1;
+	/* 0-RTT is off unless asked for per socket; tls.c writes p->early
+	 * right after the ClientHello when the ticket allows it. */
+	if (p->early != NULL &&
+	    SSL_OptionSet(fd, SSL_ENABLE_0RTT_DATA, PR_TRUE) != SECSuccess)
 		return -1;
 	return 0;
 }
@@ -243,6 +259,8 @@ try_tls(struct scan_ctx *s, struct probe *p, PRFileDesc *model,
 	v.target_id = p->session != 0 ? p->session : scan_probe_session_id();
 	dial_ctx_init(&t, o, s->nss, r);
 	t.model = model;
+	t.early = p->early;
+	t.early_len = p->early_len;
 	if (dial_open(&t, &v) != 0) {
 		*retry = unreachable(r);
 		count(s, *retry);
@@ -259,6 +277,7 @@ try_tls(struct scan_ctx *s, struct probe *p, PRFileDesc *model,
 		*retry = *silent = closed_silently(r->error, r->wire_received.bytes);
 		goto out;
 	}
+	p->early_sent = t.early_sent;
 	after_handshake(&t, p);
 	out = PROBE_ACCEPTED;
 out:
@@ -335,32 +354,50 @@ send_all(PRFileDesc *fd, const uint8_t *buf, size_t len, int64_t deadline)
 	return 0;
 }
 
+/* What a raw probe reads at most: a ServerHello, or with a key
+ * exchange to read the whole first flight up to it, certificates and all
+ * (the largest chains seen are ~30 KiB). */
+#define ANSWER_MAX (16384 + 2048 + 5)
+#define FLIGHT_MAX (128 * 1024)
+
+static enum rawhello_kind
+parse_answer(const uint8_t *buf, size_t len, enum rawhello_kx kx,
+    struct rawhello_answer *a)
+{
+	return kx == RAWHELLO_KX_NONE ? rawhello_parse_server_hello(buf, len, a) :
+	    rawhello_parse_key_exchange(buf, len, kx, a);
+}
+
 /* Read until the answer can be parsed, the server closes, or the
  * deadline.  Returns the outcome. */
 static enum probe_outcome
-read_answer(PRFileDesc *fd, int64_t deadline, struct rawhello_answer *a,
-    bool *silent)
+read_answer(PRFileDesc *fd, int64_t deadline, enum rawhello_kx kx,
+    struct rawhello_answer *a, bool *silent)
 {
-	uint8_t buf[16384 + 2048 + 5];
-	size_t len = 0;
+	size_t cap = kx == RAWHELLO_KX_NONE ? ANSWER_MAX : FLIGHT_MAX, len = 0;
+	uint8_t *buf = xmalloc(cap);
+	enum probe_outcome out;
 
 	for (;;) {
 		PRPollDesc pd = { fd, PR_POLL_READ, 0 };
 		int64_t left = deadline - util_now_us();
 		PRInt32 n;
 
-		switch (rawhello_parse_server_hello(buf, len, a)) {
+		switch (parse_answer(buf, len, kx, a)) {
 		case RAWHELLO_INCOMPLETE:
 			break;
 		case RAWHELLO_ALERT:
 		case RAWHELLO_MALFORMED:
-			return PROBE_REFUSED;
+			out = PROBE_REFUSED;
+			goto out;
 		default:
-			return PROBE_ACCEPTED;
+			out = PROBE_ACCEPTED;
+			goto out;
 		}
-		if (len == sizeof(buf))
-			return PROBE_REFUSED;
-		n = PR_Recv(fd, buf + len, (PRInt32)(sizeof(buf) - len), 0,
+		out = PROBE_REFUSED;
+		if (len == cap)
+			goto out;
+		n = PR_Recv(fd, buf + len, (PRInt32)(cap - len), 0,
 		    PR_INTERVAL_NO_WAIT);
 		if (n > 0) {
 			len += (size_t)n;
@@ -369,12 +406,16 @@ read_answer(PRFileDesc *fd, int64_t deadline, struct rawhello_answer *a,
 		if (n == 0 || PR_GetError() != PR_WOULD_BLOCK_ERROR) {
 			/* Closed or reset: a no, unless before any byte. */
 			*silent = len == 0;
-			return PROBE_REFUSED;
+			goto out;
 		}
+		out = PROBE_LOST;
 		if (left <= 0 || PR_Poll(&pd, 1,
 		    PR_MillisecondsToInterval((PRUint32)(left / 1000 + 1))) < 0)
-			return PROBE_LOST;
+			goto out;
 	}
+out:
+	free(buf);
+	return out;
 }
 
 enum probe_outcome
@@ -407,7 +448,7 @@ scan_probe_raw(struct scan_ctx *s, struct rawhello_spec *spec,
 			int64_t deadline = util_now_us() + s->o->timeout_ms * 1000;
 
 			out = send_all(fd, hello, len, deadline) != 0 ? PROBE_REFUSED :
-			    read_answer(fd, deadline, a, &silent);
+			    read_answer(fd, deadline, spec->read_kx, a, &silent);
 			PR_Close(fd);
 			if (!silent || !back_off(s, try, start, true))
 				break;

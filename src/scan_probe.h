@@ -64,6 +64,11 @@ struct probe {
 	bool keep_report;                /* hand the report over (certs) */
 	bool read_tickets;               /* TLS 1.3: read each ticket's terms */
 	bool ech;                        /* offer ECH with ctx->ech's configs */
+	const uint8_t *token;            /* resume this ticket (a read_tickets
+	                                  * token), or NULL */
+	unsigned token_len;
+	const unsigned char *early;      /* with token: send as 0-RTT data */
+	size_t early_len;
 
 	/* what happened */
 	enum probe_outcome outcome;
@@ -74,6 +79,10 @@ struct probe {
 	bool ech_accepted;               /* the server decrypted the inner hello */
 	bool got_ticket;                 /* read_tickets: a ticket came */
 	uint32_t max_early_data;         /* the largest 0-RTT a ticket allows */
+	uint8_t *ticket;                 /* read_tickets: that ticket's token
+	                                  * (the caller frees) */
+	unsigned ticket_len;
+	size_t early_sent;               /* bytes of early sent as 0-RTT */
 	struct report *report;           /* keep_report: the caller frees */
 };
 

@@ -4,8 +4,8 @@ configuration on loopback.
 Each test starts openssl s_server (or gnutls-serv, or a scripted peer in
 front of one) with chosen versions, suites, groups and certificates, scans
 it, and checks that the scan finds exactly the configuration — and, where
-sslscan is installed, that it agrees with sslscan on every version and
-suite both report.  JSON documents are validated against the schema.
+sslscan and testssl.sh are installed, that it agrees with them on every
+version and suite they report.  JSON documents are validated against the schema.
 """
 
 import json
@@ -402,11 +402,70 @@ def test_alpn_and_resumption(nsstls, openssl_server):
     assert f["early_data"] == "no"
 
 
-def test_early_data_allowed_by_tickets(nsstls, openssl_server):
-    srv = rsa_server(openssl_server, "-tls1_3", "-early_data")
+@pytest.mark.parametrize("args, state, result", [
+    # Takes 0-RTT: the scan's request arrives early and is read.
+    (["-early_data"], "yes", "accepted"),
+    # Tickets promise 16 KiB of early data, but s_server without
+    # -early_data never reads it: OpenSSL rejects what comes.
+    (["-max_early_data", "16384"], "no", "rejected"),
+])
+def test_early_data_sent_and_judged(nsstls, openssl_server, args, state, result):
+    srv = rsa_server(openssl_server, "-tls1_3", *args)
     doc = scan_json(nsstls, f"localhost:{srv.port}")
-    assert doc["scan"]["features"]["early_data"] == "yes"
-    assert doc["scan"]["features"]["resumption_tls13"] == "yes"
+    f = doc["scan"]["features"]
+    assert (f["early_data"], f["early_data_result"]) == (state, result)
+    assert f["early_data_max_size"] == 16384
+    # The HEAD request for the target went as early data, whole.
+    assert f["early_data_sent"] == len(
+        "HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    assert f["resumption_tls13"] == "yes"
+    # s_server prints the early data it read: only when it took it.
+    head = "HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    assert (head.replace("\r\n", "\n") in srv.log().replace("\r\n", "\n")) == (
+        result == "accepted")
+    r = nsstls("--scan", "--ca-file", ROOTS, f"localhost:{srv.port}", timeout=120)
+    assert re.search(rf"0-RTT early data +{state} \(\d+-byte request {result}; "
+                     r"tickets allow 16384 bytes\)", r.stdout), r.stdout
+
+
+def test_early_data_through_starttls_is_a_noop(nsstls, openssl_server):
+    """SMTP STARTTLS in front of s_server -early_data: the 0-RTT request is
+    the protocol's NOOP, and the server reads it as early data."""
+    import starttls_peers as sp
+    srv = rsa_server(openssl_server, "-tls1_3", "-early_data")
+
+    def handler(peer, conn):
+        if sp.smtp(sp.Talk(peer, conn), "ok") == sp.TLS:
+            with socket.create_connection(("127.0.0.1", srv.port)) as up:
+                sp._relay(peer, conn, up)
+        peer.close(conn)
+
+    with peers._py_peer("SMTP STARTTLS in front of s_server", handler) as front:
+        doc = scan_json(nsstls, f"localhost:{front.port}", "--starttls", "smtp")
+    f = doc["scan"]["features"]
+    assert (f["early_data"], f["early_data_result"], f["early_data_sent"]) == (
+        "yes", "accepted", len("NOOP\r\n"))
+    assert "NOOP" in srv.log() and "HEAD /" not in srv.log()
+
+
+def test_early_data_not_offered_by_tickets(nsstls, openssl_server):
+    srv = rsa_server(openssl_server, "-tls1_3")
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    f = doc["scan"]["features"]
+    assert (f["early_data"], f["early_data_result"]) == ("no", "not offered")
+    assert (f["early_data_max_size"], f["early_data_sent"]) == (0, 0)
+
+
+def test_early_data_selfserv_rejects_in_its_first_window(nsstls, selfserv_server):
+    """NSS on both sides: selfserv -Z issues tickets allowing 0-RTT, but
+    NSS's anti-replay context rejects all early data during its first
+    window (10 s in selfserv) after start, not knowing which tickets were
+    used before: a scan right after start sees a real rejection."""
+    srv = selfserv_server("server-rsa", args=["-V", "tls1.3:tls1.3", "-u", "-Z"])
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    f = doc["scan"]["features"]
+    assert (f["early_data"], f["early_data_result"]) == ("no", "rejected")
+    assert f["early_data_max_size"] > 0 and f["early_data_sent"] > 0
 
 
 def test_gnutls_priority_string(nsstls, gnutls_server):
@@ -441,6 +500,48 @@ def test_agrees_with_sslscan(nsstls, openssl_server):
     versions, theirs = sslscan_facts(srv.port)
     assert set(accepted(doc)) == versions
     ours = {(v["version"], s["openssl_name"]) for v in doc["scan"]["versions"]
+            for s in v["suites"]}
+    assert ours == theirs
+
+
+TESTSSL = shutil.which("testssl") or shutil.which("testssl.sh")
+TESTSSL_VERSIONS = {"SSLv2": "SSLv2", "SSLv3": "SSLv3", "TLS1": "TLSv1.0",
+                    "TLS1_1": "TLSv1.1", "TLS1_2": "TLSv1.2", "TLS1_3": "TLSv1.3"}
+
+
+def oracle_testssl(port: int, jsonfile) -> tuple[set, set, float]:
+    """testssl.sh's protocols (-p) and suites per protocol (-E), from its
+    JSON: the smallest run that answers both (~15-30 s on loopback; a
+    full run takes over 10 min)."""
+    import subprocess
+    start = time.monotonic()
+    subprocess.run([TESTSSL, "--quiet", "--color", "0", "--warnings", "off",
+                    "--ip", "one", "--openssl", shutil.which("openssl"),
+                    "-p", "-E", "--jsonfile", str(jsonfile), f"127.0.0.1:{port}"],
+                   stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    took = time.monotonic() - start
+    findings = json.loads(jsonfile.read_text())
+    versions = {TESTSSL_VERSIONS[f["id"]] for f in findings
+                if f["id"] in TESTSSL_VERSIONS and f["finding"].startswith("offered")}
+    # "cipher-tls1_2_xc02f": "TLS 1.2 xc02f ECDHE-RSA-... TLS_ECDHE_RSA_..."
+    suites = {("TLSv" + m[1], f["finding"].split()[-1]) for f in findings
+              if (m := re.match(r"cipher-tls(1_[0-3])_x", f["id"]))}
+    return versions, {(v.replace("_", "."), n) for v, n in suites}, took
+
+
+@pytest.mark.skipif(TESTSSL is None, reason="testssl.sh is not installed "
+                    "(scripts/deps.sh installs Debian's testssl.sh with the test packages)")
+def test_agrees_with_testssl(nsstls, openssl_server, tmp_path):
+    srv = rsa_server(openssl_server, "-cipher",
+                     "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:"
+                     "ECDHE-RSA-CHACHA20-POLY1305:AES128-SHA", "-ciphersuites",
+                     "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256")
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    versions, theirs, took = oracle_testssl(srv.port, tmp_path / "testssl.json")
+    print(f"testssl.sh -p -E took {took:.1f} s")
+    assert versions == {"TLSv1.2", "TLSv1.3"}       # the oracle itself worked
+    assert set(accepted(doc)) == versions
+    ours = {(v["version"], s["name"]) for v in doc["scan"]["versions"]
             for s in v["suites"]}
     assert ours == theirs
 
@@ -537,6 +638,63 @@ def test_tls13_groups_server_order_and_hrr(nsstls, gnutls_server):
         ("secp384r1", False), ("x25519", True)]
     got = {s["name"]: s["raw_probe"] for s in version(doc, "TLSv1.3")["suites"]}
     assert got.get("TLS_AES_128_CCM_SHA256") is True
+
+
+def test_tls13_groups_nss_lacks_with_key_shares(nsstls, openssl_server):
+    """x448 (which NSS 3.87 lacks) and ffdhe2048: each found by an empty
+    key_share (the server names it in a HelloRetryRequest), then offered
+    with a real-sized key share of its own, which OpenSSL takes at once."""
+    srv = rsa_server(openssl_server, "-tls1_3", "-groups", "ffdhe2048:x448")
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    groups = version(doc, "TLSv1.3")["groups"]
+    assert [(g["name"], g["hello_retry_request"], g["raw_probe"]) for g in groups] == [
+        ("ffdhe2048", False, False), ("x448", False, True)]
+
+
+def test_tls13_ffdhe_needs_hrr_with_gnutls(nsstls, gnutls_server):
+    """GnuTLS wanting FFDHE2048 before x25519: a client sending an x25519
+    share is asked again for ffdhe2048; an ffdhe2048 share goes through."""
+    srv = gnutls_server(*RSA, args=[
+        "--priority", "NORMAL:%SERVER_PRECEDENCE:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:"
+        "+GROUP-FFDHE2048:+GROUP-X25519"])
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    groups = version(doc, "TLSv1.3")["groups"]
+    assert [(g["name"], g["hello_retry_request"]) for g in groups] == [
+        ("ffdhe2048", False), ("x25519", True)]
+    r = nsstls("--scan", "--ca-file", ROOTS, f"localhost:{srv.port}", timeout=120)
+    assert "Groups, TLSv1.3: ffdhe2048, x25519 (HRR even with its key share)\n" in r.stdout
+
+
+def test_tls12_curves_nss_lacks_from_server_key_exchange(nsstls, openssl_server):
+    """TLS 1.2 names the curve in the ServerKeyExchange, after the
+    Certificate: raw hellos offering only curves NSS lacks read on to it."""
+    srv = rsa_server(openssl_server, "-tls1_2", "-groups", "P-256:x448:brainpoolP384r1")
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    groups = version(doc, "TLSv1.2")["groups"]
+    assert [(g["name"], g["raw_probe"], g["hello_retry_request"]) for g in groups] == [
+        ("secp256r1", False, None), ("x448", True, None), ("brainpoolP384r1", True, None)]
+
+
+@pytest.mark.parametrize("server, args, bits, prime", [
+    # OpenSSL's own DHE prime is RFC 3526's 2048-bit MODP group.
+    ("openssl", ["-cipher", "DHE-RSA-AES128-GCM-SHA256"], 2048, "modp2048"),
+    ("openssl", ["-cipher", "DHE-RSA-AES128-GCM-SHA256", "-dhparam",
+                 "dh-custom-2048.pem"], 2048, None),
+    ("gnutls", ["--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA"],
+     2048, "ffdhe2048"),
+])
+def test_tls12_dh_prime_by_value(nsstls, openssl_server, gnutls_server, fixtures_dir,
+                                 server, args, bits, prime):
+    if server == "openssl":
+        args = [str(fixtures_dir / a) if a.endswith(".pem") else a for a in args]
+        srv = rsa_server(openssl_server, "-tls1_2", *args)
+    else:
+        srv = gnutls_server(*RSA, args=args)
+    doc = scan_json(nsstls, f"localhost:{srv.port}")
+    assert version(doc, "TLSv1.2")["dh_params"] == {"bits": bits, "prime": prime}
+    assert version(doc, "TLSv1.3")["dh_params"] is None
+    r = nsstls("--scan", "--ca-file", ROOTS, f"localhost:{srv.port}", timeout=120)
+    assert f"DHE parameters, TLSv1.2: {bits}-bit {prime or 'custom prime'}\n" in r.stdout
 
 
 @pytest.mark.skipif(shutil.which("script") is None, reason="no script(1)")

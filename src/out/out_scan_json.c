@@ -58,15 +58,18 @@ jversion(const struct scan_version *v)
 	for (size_t k = 0; k < v->n_suites; k++)
 		json_array_append_new(suites, jsuite(v, &v->suites[k]));
 	for (size_t k = 0; k < v->n_groups; k++)
-		json_array_append_new(groups, json_pack("{s:s, s:b, s:b}",
+		json_array_append_new(groups, json_pack("{s:s, s:o, s:b}",
 		    "name", scan_group_name(v->groups[k].id),
-		    "hello_retry_request", v->groups[k].hrr,
+		    "hello_retry_request", v->groups[k].share_tested ?
+		    json_boolean(v->groups[k].hrr) : json_null(),
 		    "raw_probe", v->groups[k].raw));
 	for (size_t k = 0; k < v->n_sigalgs; k++)
 		json_array_append_new(sigs, json_string(
 		    names_sigalg_str((SSLSignatureScheme)v->sigalgs[k])));
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
 	    "version", vname(v->version), "accepted", scan_state_str(v->state),
+	    "dh_params", v->dh_bits > 0 ? json_pack("{s:i, s:o}", "bits", v->dh_bits,
+	    "prime", jstr(v->dh_prime)) : json_null(),
 	    "order", v->order == ORDER_SERVER ? json_string("server") :
 	    v->order == ORDER_CLIENT ? json_string("client") : json_null(),
 	    "suites", suites, "groups", groups, "signature_schemes", sigs);
@@ -98,8 +101,8 @@ jfeatures(const struct scan_features *f)
 
 	for (size_t i = 0; i < f->n_alpn; i++)
 		json_array_append_new(alpn, jstr(f->alpn[i]));
-	return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:s, s:s, s:s, s:s}", "alpn", alpn,
+	return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, "
+	    "s:o, s:I, s:s, s:s, s:s, s:s, s:s}", "alpn", alpn,
 	    "fallback_scsv", scan_state_str(f->fallback_scsv),
 	    "secure_renegotiation", scan_state_str(f->secure_reneg),
 	    "client_renegotiation", scan_state_str(f->client_reneg),
@@ -108,6 +111,10 @@ jfeatures(const struct scan_features *f)
 	    "resumption_ticket", scan_state_str(f->resume_ticket),
 	    "resumption_tls13", scan_state_str(f->resume_tls13),
 	    "early_data", scan_state_str(f->early_data),
+	    "early_data_result", jstr(scan_early_str(f->early_result)),
+	    "early_data_max_size", f->early_max >= 0 ?
+	    json_integer(f->early_max) : json_null(),
+	    "early_data_sent", (json_int_t)f->early_sent,
 	    "ocsp_stapling", scan_state_str(f->ocsp_stapling),
 	    "scts", scan_state_str(f->scts),
 	    "compression", scan_state_str(f->compression),

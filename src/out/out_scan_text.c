@@ -60,6 +60,19 @@ scan_group_name(unsigned g)
 		{ 0x0020, "brainpoolP384r1tls13" }, { 0x0021, "brainpoolP512r1tls13" },
 		{ 0x11ec, "X25519MLKEM768" }, { 0x11eb, "SecP256r1MLKEM768" },
 		{ 0x11ed, "SecP384r1MLKEM1024" }, { 0x6399, "X25519Kyber768Draft00" },
+		{ 0x001a, "brainpoolP256r1" }, { 0x001b, "brainpoolP384r1" },
+		{ 0x001c, "brainpoolP512r1" }, { 0x0016, "secp256k1" },
+		{ 0x0015, "secp224r1" }, { 0x0014, "secp224k1" },
+		{ 0x0013, "secp192r1" }, { 0x0012, "secp192k1" },
+		{ 0x0011, "secp160r2" }, { 0x0010, "secp160r1" },
+		{ 0x000f, "secp160k1" }, { 0x000e, "sect571r1" },
+		{ 0x000d, "sect571k1" }, { 0x000c, "sect409r1" },
+		{ 0x000b, "sect409k1" }, { 0x000a, "sect283r1" },
+		{ 0x0009, "sect283k1" }, { 0x0008, "sect239k1" },
+		{ 0x0007, "sect233r1" }, { 0x0006, "sect233k1" },
+		{ 0x0005, "sect193r2" }, { 0x0004, "sect193r1" },
+		{ 0x0003, "sect163r2" }, { 0x0002, "sect163r1" },
+		{ 0x0001, "sect163k1" },
 	};
 
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
@@ -122,8 +135,14 @@ text_groups(FILE *f, const struct scan_version *v)
 		fprintf(f, "Groups, %s:", vname(v->version));
 		for (size_t k = 0; k < v->n_groups; k++)
 			fprintf(f, "%s %s%s", k ? "," : "", scan_group_name(v->groups[k].id),
-			    v->groups[k].hrr ? " (HRR even with its key share)" : "");
+			    v->groups[k].hrr ? " (HRR even with its key share)" :
+			    v->version == 0x0304 && !v->groups[k].share_tested ?
+			    " (key share not tested)" : "");
 		fputc('\n', f);
+	}
+	if (v->dh_bits > 0) {
+		fprintf(f, "DHE parameters, %s: %d-bit ", vname(v->version), v->dh_bits);
+		fprintf(f, "%s\n", v->dh_prime ? v->dh_prime : "custom prime");
 	}
 	if (v->n_sigalgs > 0) {
 		fprintf(f, "Signature schemes, %s:", vname(v->version));
@@ -170,6 +189,23 @@ feature(FILE *f, const char *what, enum scan_state s)
 	fprintf(f, "  %-30s %s\n", what, scan_state_str(s));
 }
 
+/* 0-RTT: the state, then what became of the request and what the
+ * tickets allow. */
+static void
+text_early(FILE *f, const struct scan_features *x)
+{
+	fprintf(f, "  %-30s %s", "0-RTT early data", scan_state_str(x->early_data));
+	if (x->early_result == EARLY_ACCEPTED || x->early_result == EARLY_REJECTED)
+		fprintf(f, " (%zu-byte request %s; tickets allow %lld bytes)",
+		    x->early_sent, scan_early_str(x->early_result),
+		    (long long)x->early_max);
+	else if (x->early_result == EARLY_NOT_OFFERED)
+		fputs(" (the tickets allow none)", f);
+	else if (x->early_data == SCAN_NOT_TESTABLE)
+		fputs(" (no harmless request in this protocol)", f);
+	fputc('\n', f);
+}
+
 static void
 text_features(FILE *f, const struct scan_result *res)
 {
@@ -189,7 +225,7 @@ text_features(FILE *f, const struct scan_result *res)
 	feature(f, "resumption by session ID", x->resume_id);
 	feature(f, "resumption by ticket (TLS 1.2)", x->resume_ticket);
 	feature(f, "resumption (TLS 1.3)", x->resume_tls13);
-	feature(f, "0-RTT early data", x->early_data);
+	text_early(f, x);
 	feature(f, "OCSP stapling", x->ocsp_stapling);
 	feature(f, "SCTs", x->scts);
 	feature(f, "TLS compression", x->compression);

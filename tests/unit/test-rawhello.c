@@ -35,7 +35,8 @@ server_hello(uint8_t *out, uint16_t version, uint16_t suite, uint8_t comp,
 	out[n++] = comp;
 	out[n++] = (uint8_t)(ext_len >> 8);
 	out[n++] = (uint8_t)ext_len;
-	memcpy(out + n, ext, ext_len);
+	if (ext_len > 0)
+		memcpy(out + n, ext, ext_len);
 	return n + ext_len;
 }
 
@@ -70,6 +71,23 @@ test_build(void)
 	    "TLS 1.3: supported_versions names 1.3 alone");
 	ok(memmem(buf, len, "\x00\x33\x00\x02\x00\x00", 6) != NULL,
 	    "TLS 1.3: an empty key_share when asked");
+	s.no_key_share = false;
+	s.share_group = 0x0100;
+	len = rawhello_build(&s, buf, sizeof(buf));
+	ok(len > 0 && memmem(buf, len, "\x00\x33\x01\x06\x01\x04\x01\x00\x01\x00", 10)
+	    != NULL && buf[len - 1 - 6] == 2, "ffdhe2048 share: 256 bytes, value 2");
+	s.share_group = 0x11ec;
+	len = rawhello_build(&s, buf, sizeof(buf));
+	ok(len > 0 && memmem(buf, len, "\x11\xec\x04\xc0", 4) != NULL,
+	    "X25519MLKEM768 share: 1184 + 32 bytes");
+	s.share_group = 0x11ed;
+	len = rawhello_build(&s, buf, sizeof(buf));
+	ok(len > 0 && memmem(buf, len, "\x11\xed\x06\x81", 4) != NULL,
+	    "SecP384r1MLKEM1024 share: 97 + 1568 bytes");
+	ok(rawhello_can_share(0x6399) && rawhello_can_share(0x001e) &&
+	    !rawhello_can_share(0x001f), "shares for hybrids and x448, none for brainpool");
+	s.share_group = 0x001f;
+	ok(rawhello_build(&s, buf, sizeof(buf)) == 0, "no share to make: 0");
 }
 
 static void
@@ -128,6 +146,90 @@ test_parse(void)
 	    "a handshake message other than ServerHello first is malformed");
 }
 
+/* Append one handshake message (type, body) to a stream of records of
+ * at most rec_max bytes each. */
+static size_t
+put_records(uint8_t *out, size_t at, const uint8_t *hs, size_t len, size_t rec_max)
+{
+	for (size_t off = 0; off < len; off += rec_max) {
+		size_t n = len - off < rec_max ? len - off : rec_max;
+
+		out[at++] = 22;
+		out[at++] = 3;
+		out[at++] = 3;
+		out[at++] = (uint8_t)(n >> 8);
+		out[at++] = (uint8_t)n;
+		memcpy(out + at, hs + off, n);
+		at += n;
+	}
+	return at;
+}
+
+static size_t
+message(uint8_t *out, uint8_t type, const uint8_t *body, size_t len)
+{
+	out[0] = type;
+	out[1] = (uint8_t)(len >> 16);
+	out[2] = (uint8_t)(len >> 8);
+	out[3] = (uint8_t)len;
+	if (len > 0)
+		memcpy(out + 4, body, len);
+	return 4 + len;
+}
+
+/* A TLS 1.2 flight: ServerHello, a 40 KB Certificate over three records,
+ * then a ServerKeyExchange (ECDHE x448, or DHE with a 2047-bit p). */
+static void
+test_key_exchange(void)
+{
+	static uint8_t flight[64 * 1024], hs[48 * 1024];
+	static const uint8_t ecdhe[] = { 3, 0x00, 0x1e, 1, 4 };
+	uint8_t dhe[2 + 256 + 3];
+	struct rawhello_answer a;
+	size_t len = server_hello(flight, 0x0303, 0xc030, 0, NULL, 0, NULL), base, n;
+	bool all = true;
+
+	memset(hs, 0x30, sizeof(hs));
+	n = message(hs, 11, hs + 4, 40000);
+	len = base = put_records(flight, len, hs, n, 16384);
+	n = message(hs, 12, ecdhe, sizeof(ecdhe));
+	len = put_records(flight, len, hs, n, 16384);
+	ok(rawhello_parse_key_exchange(flight, len, RAWHELLO_KX_ECDHE, &a) ==
+	    RAWHELLO_SERVER_HELLO && a.suite == 0xc030 && a.ske && a.ske_group == 0x001e,
+	    "ECDHE: the curve from the ServerKeyExchange after a 40 KB Certificate");
+	ok(rawhello_parse_server_hello(flight, len, &a) == RAWHELLO_SERVER_HELLO &&
+	    !a.ske, "the ServerHello alone without asking for more");
+	for (n = 0; n < len; n += 97)
+		all &= rawhello_parse_key_exchange(flight, n, RAWHELLO_KX_ECDHE, &a) ==
+		    RAWHELLO_INCOMPLETE;
+	ok(all, "every truncation before the key exchange is incomplete");
+	/* No ServerKeyExchange: RSA key transport ends with ServerHelloDone. */
+	n = message(hs, 14, NULL, 0);
+	len = put_records(flight, base, hs, n, 16384);
+	ok(rawhello_parse_key_exchange(flight, len, RAWHELLO_KX_ECDHE, &a) ==
+	    RAWHELLO_SERVER_HELLO && !a.ske, "ServerHelloDone: no key exchange");
+	/* An alert after the ServerHello: the ServerHello stands. */
+	memcpy(flight + base, "\x15\x03\x03\x00\x02\x02\x28", 7);
+	ok(rawhello_parse_key_exchange(flight, base + 7, RAWHELLO_KX_ECDHE, &a) ==
+	    RAWHELLO_SERVER_HELLO && !a.ske, "an alert after the ServerHello");
+	dhe[0] = 1;
+	dhe[1] = 0;
+	memset(dhe + 2, 0xab, 256);
+	dhe[2] = 0x7f;                   /* 2047 bits */
+	memcpy(dhe + 258, "\x00\x01\x02", 3);
+	n = message(hs, 12, dhe, sizeof(dhe));
+	len = put_records(flight, base, hs, n, 100);
+	ok(rawhello_parse_key_exchange(flight, len, RAWHELLO_KX_DHE, &a) ==
+	    RAWHELLO_SERVER_HELLO && a.ske && a.dh_bits == 2047 && a.dh_p_len == 256 &&
+	    a.dh_p[0] == 0x7f && a.dh_p[255] == 0xab,
+	    "DHE: p across records, its size and bytes");
+	dhe[1] = 0xff;                   /* p longer than the message */
+	n = message(hs, 12, dhe, sizeof(dhe));
+	len = put_records(flight, base, hs, n, 16384);
+	ok(rawhello_parse_key_exchange(flight, len, RAWHELLO_KX_DHE, &a) ==
+	    RAWHELLO_SERVER_HELLO && !a.ske, "DHE: a p past the message is not read");
+}
+
 /* Every single-byte change of a valid answer is read without a fault
  * (the sanitizers would see one). */
 static void
@@ -153,6 +255,7 @@ main(void)
 {
 	test_build();
 	test_parse();
+	test_key_exchange();
 	test_mutations();
 	return done_testing();
 }
