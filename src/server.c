@@ -73,6 +73,7 @@ struct server {
 	bool once;
 	PRLock *lock;                /* output, and the fields below */
 	PRCondVar *cv;               /* a job queued, or no more to come */
+	PRCondVar *space;            /* the queue has room again */
 	struct conn *queue, **queue_tail;  /* accepted, waiting for a worker */
 	int queued;
 	bool draining;               /* no more jobs: workers may exit */
@@ -816,7 +817,7 @@ worker_main(void *arg)
 			if (s->queue == NULL)
 				s->queue_tail = &s->queue;
 			s->queued--;
-			PR_NotifyAllCondVar(s->cv);
+			PR_NotifyCondVar(s->space);
 		}
 		PR_Unlock(s->lock);
 		if (c == NULL)
@@ -832,7 +833,7 @@ dispatch(struct server *s, struct conn *c)
 {
 	PR_Lock(s->lock);
 	while (s->queued >= MAX_ACTIVE)
-		PR_WaitCondVar(s->cv, PR_MillisecondsToInterval(POLL_SLICE_MS));
+		PR_WaitCondVar(s->space, PR_MillisecondsToInterval(POLL_SLICE_MS));
 	*s->queue_tail = c;
 	s->queue_tail = &c->next;
 	s->queued++;
@@ -843,7 +844,9 @@ dispatch(struct server *s, struct conn *c)
 		if (t != NULL)
 			s->workers[s->n_workers++] = t;
 	}
-	PR_NotifyAllCondVar(s->cv);
+	/* One job: one worker (waking them all would send the rest back to
+	 * sleep, a futex storm per connection). */
+	PR_NotifyCondVar(s->cv);
 	PR_Unlock(s->lock);
 }
 
@@ -1084,7 +1087,8 @@ setup(struct server *s, struct report *r)
 {
 	s->lock = PR_NewLock();
 	s->cv = s->lock != NULL ? PR_NewCondVar(s->lock) : NULL;
-	if (s->cv == NULL) {
+	s->space = s->lock != NULL ? PR_NewCondVar(s->lock) : NULL;
+	if (s->cv == NULL || s->space == NULL) {
 		report_fail(r, PHASE_SETUP, PR_GetError(), NSSTLS_EXIT_SETUP,
 		    "cannot create a lock");
 		return -1;
@@ -1143,6 +1147,8 @@ teardown(struct server *s)
 		(void)SSL_ShutdownServerSessionIDCache();
 	if (s->cv != NULL)
 		PR_DestroyCondVar(s->cv);
+	if (s->space != NULL)
+		PR_DestroyCondVar(s->space);
 	if (s->lock != NULL)
 		PR_DestroyLock(s->lock);
 }
