@@ -91,6 +91,7 @@ struct opt_row {
 	int section;                    /* index in cli_sections[], -1: none */
 	const char *help, *arg_help;
 	const char *(*help_fn)(void);   /* help made at run time */
+	const char *shown;              /* in messages, if not --name */
 };
 
 /* Values only the parse needs; the rules turn them into options. */

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "echconfig.h"
 #include "exporter.h"
 #include "proxy.h"
@@ -38,7 +37,6 @@ call_starttls(struct cli_state *st, const struct opt_row *row, char **arg)
 {
 	struct nsstls_opts *o = st->o;
 
-	(void)row;
 	o->starttls_auto = strcmp(*arg, "auto") == 0;
 	o->starttls = o->starttls_auto ? NULL : starttls_find(*arg);
 	if (o->starttls_auto || o->starttls != NULL)
@@ -82,7 +80,6 @@ call_alpn(struct cli_state *st, const struct opt_row *row, char **arg)
 {
 	struct nsstls_opts *o = st->o;
 
-	(void)row;
 	util_list_free(o->alpn);
 	o->alpn = util_split_list(*arg, ",", &o->n_alpn);
 	return cli_check_alpn("--alpn", o->alpn, o->n_alpn);
@@ -98,7 +95,6 @@ call_ech(struct cli_state *st, const struct opt_row *row, char **arg)
 	char *err = NULL;
 	int n;
 
-	(void)row;
 	free(o->ech_config);
 	o->ech_config = NULL;
 	o->ech_auto = strcmp(*arg, "auto") == 0;
@@ -134,7 +130,6 @@ call_trust(struct cli_state *st, const struct opt_row *row, char **arg)
 	char **list = util_split_list(*arg, ", ", &n);
 	int rc = 0;
 
-	(void)row;
 	st->o->trust_builtin = false;
 	st->o->trust_system = false;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -226,7 +221,6 @@ call_exporter(struct cli_state *st, const struct opt_row *row, char **arg)
 	struct exporter_req q;
 	const char *err;
 
-	(void)row;
 	if (exporter_parse(*arg, &q, &err) != 0) {
 		cli_usage_error("--export-keying-material: '%s': %s "
 		    "(LABEL[:LEN[:CONTEXT]])", *arg, err);
@@ -245,7 +239,6 @@ call_shard(struct cli_state *st, const struct opt_row *row, char **arg)
 	char *end;
 	long k = strtol(*arg, &end, 10), n;
 
-	(void)row;
 	if (end == *arg || *end != '/' || (n = strtol(end + 1, &end, 10),
 	    *end != '\0') || k < 0 || n < 1 || k >= n || n > 1000000) {
 		cli_usage_error("--shard: '%s' is not K/N with 0 <= K < N", *arg);
@@ -266,7 +259,6 @@ call_listen(struct cli_state *st, const struct opt_row *row, char **arg)
 	char *host = xstrdup("127.0.0.1"), *end;
 	long n;
 
-	(void)row;
 	if (colon != NULL && colon > *arg) {
 		free(host);
 		host = (*arg)[0] == '[' && colon[-1] == ']' ?
@@ -300,7 +292,6 @@ call_self_signed(struct cli_state *st, const struct opt_row *row, char **arg)
 {
 	struct nsstls_opts *o = st->o;
 
-	(void)row;
 	util_list_free(o->self_signed);
 	o->self_signed = util_split_list(*arg, ",", &o->n_self_signed);
 	if (o->n_self_signed == 0 || o->n_self_signed > 32) {
@@ -318,7 +309,6 @@ call_self_signed(struct cli_state *st, const struct opt_row *row, char **arg)
 static int
 call_sc_version(struct cli_state *st, const struct opt_row *row, char **arg)
 {
-	(void)arg;
 	st->o->tls_min = st->o->tls_max = (uint16_t)row->set;
 	return 0;
 }
@@ -601,6 +591,7 @@ const struct opt_row cli_rows[] = {
 	  .help = "read targets from FILE, HOST[:PORT] per line, # comments (- "
 	  "for stdin)", .arg_help = "FILE" },
 	{ "jobs", 'j', .kind = K_INT, O(jobs), .min = 1, .max = 256,
+	  .shown = "-j" /* as everyone writes it */,
 	  .section = S_MANY, .help = "check up to N targets at once (default 8)",
 	  .arg_help = "N" },
 	{ "unordered", .kind = K_FLAG, O(unordered), .section = S_MANY,
@@ -722,8 +713,8 @@ cli_given(const struct cli_state *st, const char *name)
 const char *
 cli_spelling(const struct opt_row *row, char *buf, size_t size)
 {
-	if (row->short_name == 'j')
-		snprintf(buf, size, "-j");      /* as everyone writes it */
+	if (row->shown != NULL)
+		snprintf(buf, size, "%s", row->shown);
 	else
 		snprintf(buf, size, "%s%s", (row->flags & F_SCLIENT) ? "-" : "--",
 		    row->name);
